@@ -1,0 +1,41 @@
+"""newsclean: turn scraped news text into clean article text.
+
+    >>> import newsclean
+    >>> newsclean.clean("Share\\n\\nThe minister resigned on Monday after a week of protests.\\n")
+    'The minister resigned on Monday after a week of protests.\\n'
+"""
+
+from .document import Document, LineDecision, Normalisation, Paragraph, Removal, Result
+from .filters import (
+    AdMarkerFilter,
+    CommentSectionFilter,
+    Filter,
+    LanguageFilter,
+    NavigationFilter,
+    PageView,
+    PromptFilter,
+    ShareButtonFilter,
+)
+from .pipeline import Pipeline, clean, default_pipeline
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AdMarkerFilter",
+    "CommentSectionFilter",
+    "Document",
+    "Filter",
+    "LanguageFilter",
+    "LineDecision",
+    "NavigationFilter",
+    "Normalisation",
+    "PageView",
+    "Paragraph",
+    "Pipeline",
+    "PromptFilter",
+    "Removal",
+    "Result",
+    "ShareButtonFilter",
+    "clean",
+    "default_pipeline",
+]

@@ -1,0 +1,276 @@
+"""The `newsclean` command line: a thin layer that parses arguments, builds a pipeline, streams
+documents through it and writes the results. Anything it does, the Python API can do."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Sequence
+
+from . import __version__
+from .document import Document, Result
+from .errors import InputError, NewscleanError, UsageError
+from .io import JsonlWriter, atomic_write_text, check_output_safe, decode_bytes, find_inputs, read_document
+from .pipeline import Pipeline, default_pipeline
+
+EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+DESCRIPTION = """\
+Turn scraped news text into clean article text. Each input file is a document, one
+paragraph per non-empty line; newsclean drops page furniture (ad markers, share buttons,
+newsletter and cookie prompts, menus, related links, comment sections), non-English
+fragments and near-duplicate paragraphs, and says why for every line it drops.
+"""
+
+CLEAN_EPILOG = """\
+examples:
+  newsclean clean seeds/ -o out/                 clean every *.txt under seeds/ into out/
+  newsclean clean a.txt b.txt -o out/ --report removals.jsonl
+  newsclean clean pages/ -o out/ --glob '*.md'   other file names
+  cat page.txt | newsclean clean -               clean stdin to stdout
+
+exit codes: 0 all inputs cleaned, 1 some inputs failed (the rest were cleaned),
+2 usage error (nothing was done), 130 interrupted.
+"""
+
+EXPLAIN_EPILOG = """\
+examples:
+  newsclean explain seeds/003_f62884ef3a0fed5e.txt          KEEP/DROP and the reason per line
+  newsclean explain page.txt --json | jq 'select(.action=="DROP")'
+"""
+
+
+class _ArgumentParser(argparse.ArgumentParser):
+    """argparse that raises UsageError instead of exiting, so main() owns the exit code."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message} (see 'newsclean {self.prog.split()[-1]} --help')" if " " in self.prog else message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _ArgumentParser(
+        prog="newsclean",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Run 'newsclean COMMAND --help' for a command's options and examples.",
+    )
+    parser.add_argument("--version", action="version", version=f"newsclean {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_ArgumentParser)
+
+    clean = commands.add_parser(
+        "clean",
+        help="clean files or directories into an output directory",
+        description="Clean files and directories (recursively) and write the kept text.",
+        epilog=CLEAN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    clean.add_argument("inputs", nargs="+", metavar="INPUT", help="files, directories, or - for stdin")
+    clean.add_argument(
+        "-o", "--output", metavar="OUTDIR",
+        help="output directory (a directory input's files keep their relative paths); "
+        "- writes to stdout; default for stdin input: stdout",
+    )
+    clean.add_argument("--glob", default="*.txt", help="file-name pattern inside directories (default: %(default)s)")
+    clean.add_argument("--report", metavar="FILE", help="write one JSON line per removal (file, line, filter, reason, text)")
+    clean.add_argument("--no-dedup", action="store_true", help="do not drop near-duplicate paragraphs across inputs")
+    clean.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary on stderr")
+    clean.set_defaults(handler=run_clean)
+
+    explain = commands.add_parser(
+        "explain",
+        help="show every line of one file with KEEP or DROP and the reason",
+        description="Show what the default pipeline does to each line of one file, and why.",
+        epilog=EXPLAIN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    explain.add_argument("file", metavar="FILE", help="a text file, or - for stdin")
+    explain.add_argument("--json", action="store_true", help="one JSON object per line instead of text")
+    explain.add_argument("--width", type=int, default=100, help="truncate shown text to this many characters (0: never)")
+    explain.set_defaults(handler=run_explain)
+    return parser
+
+
+def build_pipeline(args: argparse.Namespace) -> Pipeline:
+    """The pipeline for a CLI run: the defaults, with what the options change."""
+    return default_pipeline()
+
+
+def _warn(message: str) -> None:
+    print(f"newsclean: {message}", file=sys.stderr)
+
+
+def _read_stdin(name: str = "<stdin>") -> Document:
+    decoded = decode_bytes(sys.stdin.buffer.read(), name)
+    if decoded.warning:
+        _warn(f"warning: {decoded.warning}")
+    return Document.from_text(decoded.text, name)
+
+
+def _report_records(result: Result) -> list[dict]:
+    records = []
+    for removal in result.removals:
+        record = {"file": result.id, **removal.to_dict(), "text": result.lines[removal.line - 1]}
+        records.append(record)
+    return records
+
+
+def _progress(items: list, quiet: bool):
+    """A progress bar on stderr when it is a terminal; the plain list otherwise."""
+    if quiet or not sys.stderr.isatty() or len(items) < 2:
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, file=sys.stderr, unit="file", leave=False)
+
+
+def run_clean(args: argparse.Namespace) -> int:
+    use_stdin = args.inputs == ["-"]
+    if "-" in args.inputs and not use_stdin:
+        raise UsageError("- (stdin) cannot be combined with other inputs")
+    if args.output is None and not use_stdin:
+        raise UsageError("pass -o OUTDIR for the cleaned files (or -o - to write them to stdout)")
+    to_stdout = args.output in (None, "-")
+    if not to_stdout:
+        check_output_safe(args.inputs, Path(args.output))
+        if use_stdin and Path(args.output).is_dir():
+            raise UsageError(f"{args.output} is a directory; with stdin input, -o names the output file")
+    pipeline = build_pipeline(args)
+    report = JsonlWriter(args.report) if args.report else None
+    failures = 0
+    stats: Counter[str] = Counter()
+    try:
+        if use_stdin:
+            results = [(pipeline.run(_read_stdin()), Path(args.output) if not to_stdout else None)]
+            failures += _write_results(results, report, stats)
+        else:
+            inputs, missing = find_inputs(args.inputs, args.glob)
+            for message in missing:
+                _warn(f"error: {message}")
+            failures += len(missing)
+            if not inputs and not missing:
+                _warn(f"warning: no files matching {args.glob!r} in {' '.join(args.inputs)}")
+            for item in _progress(inputs, args.quiet):
+                try:
+                    document, warning = read_document(item.path)
+                except InputError as error:
+                    _warn(f"error: {error}")
+                    failures += 1
+                    continue
+                if warning:
+                    _warn(f"warning: {warning}")
+                target = None if to_stdout else Path(args.output) / item.relative
+                failures += _write_results([(pipeline.run(document), target)], report, stats)
+    except BaseException:
+        if report is not None:
+            report.abort()
+        raise
+    finally:
+        pipeline.close()
+    if report is not None:
+        report.close()
+    if not args.quiet:
+        _warn(
+            f"cleaned {stats['documents']} document(s): kept {stats['kept']} of {stats['paragraphs']} paragraphs"
+            + (f"; {failures} input(s) failed" if failures else "")
+        )
+    return EXIT_SOME_FAILED if failures else EXIT_OK
+
+
+def _write_results(results: list[tuple[Result, Path | None]], report: JsonlWriter | None, stats: Counter[str]) -> int:
+    """Write each result to its target (stdout when None); return how many writes failed."""
+    failures = 0
+    for result, target in results:
+        text = result.text
+        if target is None:
+            sys.stdout.write(text)
+        else:
+            try:
+                atomic_write_text(target, text)
+            except OSError as error:
+                _warn(f"error: {target}: cannot write output ({error.strerror or error})")
+                failures += 1
+                continue
+        if report is not None:
+            for record in _report_records(result):
+                report.write(record)
+        stats["documents"] += 1
+        stats["kept"] += len(result.kept())
+        stats["paragraphs"] += sum(1 for line in result.lines if line)
+    return failures
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    if args.file == "-":
+        document = _read_stdin()
+    else:
+        document, warning = read_document(Path(args.file))
+        if warning:
+            _warn(f"warning: {warning}")
+    with build_pipeline(args) as pipeline:
+        result = pipeline.run(document)
+    if args.json:
+        for decision in result.decisions():
+            if decision.action != "BLANK":
+                sys.stdout.write(_json_line(decision.to_dict()))
+        return EXIT_OK
+    sys.stdout.write(format_explanation(result, args.width))
+    return EXIT_OK
+
+
+def _json_line(record: dict) -> str:
+    return json.dumps(record, ensure_ascii=False) + "\n"
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if width <= 0 or len(text) <= width else text[: width - 1] + "…"
+
+
+def format_explanation(result: Result, width: int = 100) -> str:
+    """Every non-blank line as 'LINE KEEP|DROP text', with the reason under each dropped line."""
+    out: list[str] = []
+    digits = len(str(len(result.lines))) if result.lines else 1
+    indent = " " * (digits + 8)
+    for decision in result.decisions():
+        if decision.action == "BLANK":
+            continue
+        out.append(f"{decision.line:>{digits}}  {decision.action}  {_shorten(decision.text, width)}")
+        if decision.removal is not None:
+            out.append(f"{indent}└ {decision.removal.filter}: {decision.removal.reason}")
+        if decision.normalisation is not None:
+            out.append(f"{indent}· normalised: {', '.join(decision.normalisation.steps)}")
+    kept = len(result.kept())
+    total = sum(1 for line in result.lines if line)
+    by_filter = Counter(removal.filter for removal in result.removals)
+    summary = ", ".join(f"{name} {count}" for name, count in sorted(by_filter.items()))
+    out.append(f"{result.id}: kept {kept} of {total} paragraphs" + (f"; dropped {total - kept} ({summary})" if summary else ""))
+    return "\n".join(out) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help(sys.stderr)
+            return EXIT_USAGE
+        return args.handler(args)
+    except UsageError as error:
+        _warn(f"error: {error}")
+        return EXIT_USAGE
+    except NewscleanError as error:
+        _warn(f"error: {error}")
+        return EXIT_SOME_FAILED
+    except KeyboardInterrupt:
+        _warn("interrupted")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        sys.stderr.close()
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,167 @@
+"""The data that flows through newsclean: a Document in, a Result out, Removals in between.
+
+Everything here is plain data so that removals can be reported, explained and serialised
+without knowing which filter made them. Line numbers are 1-based input lines throughout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Mapping, NamedTuple, Sequence
+
+
+def split_lines(text: str) -> list[str]:
+    """Split text into input lines the way an editor numbers them (\\n, \\r\\n or \\r)."""
+    if not text:
+        return []
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+@dataclass(frozen=True)
+class Document:
+    """A document to clean: an id (a file path, a URL, a record id) and its input lines.
+
+    A paragraph is a non-empty line; blank lines only separate paragraphs.
+    """
+
+    id: str
+    lines: tuple[str, ...]
+    metadata: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def from_text(cls, text: str, id: str = "<text>", metadata: Mapping[str, Any] | None = None) -> Document:
+        """Build a Document from text, one line per input line."""
+        if not isinstance(text, str):
+            raise TypeError(
+                f"Document text must be str, not {type(text).__name__}; decode bytes first "
+                "(for example with newsclean.io.decode_bytes)"
+            )
+        return cls(id=id, lines=tuple(split_lines(text)), metadata=dict(metadata or {}))
+
+
+class Paragraph(NamedTuple):
+    """A non-empty line as filters see it: its 1-based input line number and normalised text."""
+
+    line: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Removal:
+    """Why one line was dropped: the line, the filter's name, a reason a person can read.
+
+    `details` holds machine-readable extras, e.g. the matched marker, or the original of a
+    duplicate and its similarity.
+    """
+
+    line: int
+    filter: str
+    reason: str
+    details: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        record: dict[str, Any] = {"line": self.line, "filter": self.filter, "reason": self.reason}
+        if self.details:
+            record["details"] = dict(self.details)
+        return record
+
+
+@dataclass(frozen=True)
+class Normalisation:
+    """A line that normalisation changed: the original text and the steps applied, in order."""
+
+    line: int
+    original: str
+    steps: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LineDecision:
+    """One input line's fate, for `explain`: KEEP, DROP (with its removal) or BLANK."""
+
+    line: int
+    action: str
+    text: str
+    removal: Removal | None = None
+    normalisation: Normalisation | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        record: dict[str, Any] = {"line": self.line, "action": self.action, "text": self.text}
+        if self.removal is not None:
+            record.update(filter=self.removal.filter, reason=self.removal.reason)
+            if self.removal.details:
+                record["details"] = dict(self.removal.details)
+        if self.normalisation is not None:
+            record["normalised"] = list(self.normalisation.steps)
+        return record
+
+
+@dataclass(frozen=True)
+class Result:
+    """The outcome of cleaning one document: normalised lines, what was removed and why."""
+
+    document: Document
+    lines: tuple[str, ...]
+    removals: tuple[Removal, ...]
+    normalisations: tuple[Normalisation, ...] = ()
+
+    @property
+    def id(self) -> str:
+        return self.document.id
+
+    def removed_lines(self) -> set[int]:
+        return {removal.line for removal in self.removals}
+
+    def kept(self) -> list[Paragraph]:
+        """The kept paragraphs, in input order."""
+        return kept_paragraphs(self.lines, self.removed_lines())
+
+    @property
+    def text(self) -> str:
+        """The kept paragraphs joined with the input's separation.
+
+        Two kept paragraphs are separated by a blank line when the input had one or more blank
+        lines between them, else by a single newline; removed lines leave no gap behind.
+        """
+        removed = self.removed_lines()
+        parts: list[str] = []
+        saw_blank = False
+        for number, text in enumerate(self.lines, start=1):
+            if not text:
+                saw_blank = True
+                continue
+            if number in removed:
+                continue
+            if parts:
+                parts.append("\n\n" if saw_blank else "\n")
+            parts.append(text)
+            saw_blank = False
+        if parts:
+            parts.append("\n")
+        return "".join(parts)
+
+    def decisions(self) -> Iterator[LineDecision]:
+        """Every input line with its action and, for dropped lines, the removal."""
+        by_line = {removal.line: removal for removal in self.removals}
+        normalised = {n.line: n for n in self.normalisations}
+        for number, text in enumerate(self.lines, start=1):
+            removal = by_line.get(number)
+            if removal is not None:
+                action = "DROP"
+            elif text:
+                action = "KEEP"
+            else:
+                action = "BLANK"
+            yield LineDecision(number, action, text, removal, normalised.get(number))
+
+
+def kept_paragraphs(lines: Sequence[str], removed: set[int]) -> list[Paragraph]:
+    """Non-empty lines not in `removed`, as Paragraphs (shared by the pipeline and Result)."""
+    return [
+        Paragraph(number, text)
+        for number, text in enumerate(lines, start=1)
+        if text and number not in removed
+    ]

@@ -1,0 +1,44 @@
+"""The filter protocol: a filter looks at a whole document and returns removals with reasons.
+
+Filters see the paragraphs that are still kept (earlier filters' removals are already gone),
+so context rules such as "a run of short lines" judge what a reader would still see.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, ClassVar, Iterable, Sequence
+
+from ..document import Paragraph, Removal
+
+
+@dataclass(frozen=True)
+class PageView:
+    """What a filter sees: the document id, all normalised lines, and the kept paragraphs."""
+
+    document_id: str
+    lines: tuple[str, ...]
+    paragraphs: Sequence[Paragraph]
+
+
+class Filter(ABC):
+    """A named rule that drops paragraphs, each with a reason a person can read.
+
+    Subclasses set `name` and implement `find_removals`; options are keyword arguments of
+    `__init__`. A filter must only return removals for paragraphs in `page.paragraphs`.
+    """
+
+    name: ClassVar[str]
+
+    @abstractmethod
+    def find_removals(self, page: PageView) -> Iterable[Removal]:
+        """Return the removals for the kept paragraphs this filter drops."""
+
+    def removal(self, paragraph: Paragraph, reason: str, **details: Any) -> Removal:
+        """Build a Removal for a paragraph, named after this filter."""
+        return Removal(paragraph.line, self.name, reason, details)
+
+    def __repr__(self) -> str:
+        options = ", ".join(f"{key}={value!r}" for key, value in sorted(vars(self).items()) if not key.startswith("_"))
+        return f"{type(self).__name__}({options})"

@@ -1,0 +1,175 @@
+"""Filter for non-English fragments.
+
+Cheap evidence decides first: the script of the letters (regex `\\p{Script=...}`), then the
+share of English versus other languages' function words. langdetect (seeded, so results are
+deterministic) is asked only about blocks of consecutive Latin-script lines those checks cannot
+decide, once per block. Lines too short to judge alone (and title-case lines, which are mostly
+names) follow the judged lines around them. Names and quoted foreign words inside English
+sentences stay, because the sentence's function words are English.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from functools import lru_cache
+from typing import Sequence
+
+import regex
+
+from ..document import Paragraph, Removal
+from ..wordlists import OTHER_LANGUAGES, english_stopwords, foreign_stopwords, words
+from .base import Filter, PageView
+
+_LETTER = regex.compile(r"\p{L}")
+_LATIN = regex.compile(r"\p{Script=Latin}")
+#: Scripts named in reasons; any other non-Latin letters are reported as "non-Latin".
+SCRIPTS = (
+    "Arabic", "Cyrillic", "Han", "Hiragana", "Katakana", "Hangul", "Devanagari", "Greek",
+    "Hebrew", "Thai", "Bengali", "Tamil", "Georgian", "Armenian", "Ethiopic",
+)
+_SCRIPT_PATTERNS = tuple((name, regex.compile(rf"\p{{Script={name}}}")) for name in SCRIPTS)
+
+LANGDETECT_SEED = 0
+
+
+class Verdict(Enum):
+    ENGLISH = "en"
+    FOREIGN = "foreign"
+    UNDECIDED = "undecided"  # too short, or mostly names: follows its neighbours
+    UNCERTAIN = "uncertain"  # long enough but cheap checks disagree: ask langdetect
+
+
+def dominant_script(text: str) -> str:
+    counts = [(len(pattern.findall(text)), name) for name, pattern in _SCRIPT_PATTERNS]
+    count, name = max(counts)
+    return name if count else "non-Latin"
+
+
+@lru_cache(maxsize=1)
+def _detector_factory():
+    """Our own langdetect factory (profiles loaded once) with a fixed seed: langdetect samples
+    at random, and results must not vary between runs or depend on global state."""
+    from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
+
+    factory = DetectorFactory()
+    factory.load_profile(PROFILES_DIRECTORY)
+    factory.set_seed(LANGDETECT_SEED)
+    return factory
+
+
+class LanguageFilter(Filter):
+    """Drops paragraphs that are not English, each with the evidence: the script, the function
+    words, or langdetect's answer for its block."""
+
+    name = "non-english"
+
+    def __init__(
+        self,
+        min_latin_share: float = 0.5,
+        min_words: int = 4,
+        english_share: float = 0.15,
+        foreign_share: float = 0.2,
+        min_langdetect_probability: float = 0.9,
+    ) -> None:
+        self.min_latin_share = min_latin_share
+        self.min_words = min_words
+        self.english_share = english_share
+        self.foreign_share = foreign_share
+        self.min_langdetect_probability = min_langdetect_probability
+
+    def find_removals(self, page: PageView) -> list[Removal]:
+        paragraphs = page.paragraphs
+        verdicts: list[Verdict] = []
+        reasons: list[str] = []
+        for paragraph in paragraphs:
+            verdict, reason = self.judge(paragraph.text)
+            verdicts.append(verdict)
+            reasons.append(reason)
+        self._resolve_uncertain_blocks(paragraphs, verdicts, reasons)
+        self._resolve_undecided(verdicts, reasons)
+        return [
+            self.removal(paragraph, reason)
+            for paragraph, verdict, reason in zip(paragraphs, verdicts, reasons)
+            if verdict is Verdict.FOREIGN
+        ]
+
+    def judge(self, text: str) -> tuple[Verdict, str]:
+        """Judge one line on cheap evidence alone."""
+        letters = len(_LETTER.findall(text))
+        if letters == 0:
+            return Verdict.UNDECIDED, ""
+        latin = len(_LATIN.findall(text)) if not text.isascii() else letters
+        if latin / letters < self.min_latin_share:
+            script = dominant_script(text)
+            return Verdict.FOREIGN, f"non-English fragment: written in {script} script ({1 - latin / letters:.0%} of letters non-Latin)"
+        tokens = words(text)
+        if len(tokens) < self.min_words:
+            return Verdict.UNDECIDED, ""
+        english = sum(token in english_stopwords() for token in tokens)
+        foreign_hits = {
+            code: [token for token in tokens if token in stopwords]
+            for code, stopwords in foreign_stopwords().items()
+        }
+        code, hits = max(foreign_hits.items(), key=lambda item: (len(item[1]), item[0]))
+        if english / len(tokens) >= self.english_share and english >= len(hits):
+            return Verdict.ENGLISH, ""
+        if len(hits) >= 2 and len(hits) / len(tokens) >= self.foreign_share and len(hits) > 2 * english:
+            sample = ", ".join(dict.fromkeys(hits[:5]))
+            return Verdict.FOREIGN, f"non-English fragment: {OTHER_LANGUAGES[code]} function words ({sample})"
+        capitalised = sum(1 for word in regex.findall(r"\p{L}+", text) if word[0].isupper())
+        if capitalised / len(tokens) >= 0.6:
+            return Verdict.UNDECIDED, ""
+        return Verdict.UNCERTAIN, ""
+
+    def _resolve_uncertain_blocks(self, paragraphs: Sequence[Paragraph], verdicts: list[Verdict], reasons: list[str]) -> None:
+        """One langdetect call per run of consecutive uncertain paragraphs."""
+        index = 0
+        while index < len(verdicts):
+            if verdicts[index] is not Verdict.UNCERTAIN:
+                index += 1
+                continue
+            end = index
+            while end < len(verdicts) and verdicts[end] is Verdict.UNCERTAIN:
+                end += 1
+            block = " ".join(paragraph.text for paragraph in paragraphs[index:end])
+            language, probability = self._detect(block)
+            foreign = language != "en" and probability >= self.min_langdetect_probability
+            for member in range(index, end):
+                if foreign:
+                    verdicts[member] = Verdict.FOREIGN
+                    reasons[member] = f"non-English fragment: langdetect says {language!r} (p={probability:.2f})"
+                else:
+                    verdicts[member] = Verdict.ENGLISH
+            index = end
+
+    @staticmethod
+    def _detect(text: str) -> tuple[str, float]:
+        from langdetect.lang_detect_exception import LangDetectException
+
+        detector = _detector_factory().create()
+        detector.append(text[:2000])
+        try:
+            best = detector.get_probabilities()[0]
+        except (LangDetectException, IndexError):
+            return "unknown", 0.0
+        return best.lang, best.prob
+
+    @staticmethod
+    def _resolve_undecided(verdicts: list[Verdict], reasons: list[str]) -> None:
+        """An undecided line is foreign when the nearest judged lines on both sides (or the only
+        side there is) are foreign."""
+        judged = [i for i, verdict in enumerate(verdicts) if verdict in (Verdict.ENGLISH, Verdict.FOREIGN)]
+        if not judged:
+            return
+        position = 0
+        for index, verdict in enumerate(list(verdicts)):
+            if verdict is not Verdict.UNDECIDED:
+                continue
+            while position < len(judged) and judged[position] < index:
+                position += 1
+            before = judged[position - 1] if position > 0 else None
+            after = judged[position] if position < len(judged) else None
+            neighbours = [verdicts[n] for n in (before, after) if n is not None]
+            if all(neighbour is Verdict.FOREIGN for neighbour in neighbours):
+                verdicts[index] = Verdict.FOREIGN
+                reasons[index] = "non-English fragment: short line inside a non-English block"

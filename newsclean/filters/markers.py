@@ -1,0 +1,95 @@
+"""Filters for single lines that are page furniture on their own: ad markers and
+share/follow/print buttons.
+
+Both match the *whole* line, never a word inside a sentence, so "shares fell 5%" or "the
+advertisement campaign" stay.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import regex
+
+from ..document import Removal
+from ..wordlists import load_phrase_list, words
+from .base import Filter, PageView
+
+_NOT_WORD = regex.compile(r"[^\p{L}\p{N}]+")
+
+
+def line_key(text: str) -> str:
+    """The line case-folded with punctuation and symbols turned into single spaces."""
+    return _NOT_WORD.sub(" ", text.casefold()).strip()
+
+
+class AdMarkerFilter(Filter):
+    """Drops lines that are only an ad marker ("Advertisement", "Sponsored content", ...)."""
+
+    name = "ad-marker"
+
+    def __init__(self, markers: Iterable[str] | None = None) -> None:
+        phrases = load_phrase_list("ad_markers") if markers is None else tuple(markers)
+        self.markers = frozenset(line_key(phrase) for phrase in phrases)
+
+    def find_removals(self, page: PageView) -> list[Removal]:
+        removals = []
+        for paragraph in page.paragraphs:
+            key = line_key(paragraph.text)
+            if key in self.markers:
+                removals.append(self.removal(paragraph, f"ad marker {paragraph.text!r}", marker=key))
+        return removals
+
+
+# Words a share bar is made of. A line made only of these (and numbers, e.g. share counts)
+# that names at least one action or network is a button row, not prose.
+SHARE_ACTIONS = frozenset(
+    """share shares sharing shared tweet retweet pin print email e-mail mail facebook twitter x
+    linkedin whatsapp messenger pinterest reddit tumblr telegram flipboard pocket sms google
+    bluesky threads mastodon copy bookmark save""".split()
+)
+SHARE_FILLER = frozenset(
+    """this the with on via to by a an it story article post page link url about and or
+    open in new window close panel more options your friends friend us""".split()
+)
+SOCIAL_NETWORKS = (
+    "facebook|twitter|instagram|youtube|linkedin|pinterest|tiktok|snapchat|whatsapp|telegram|"
+    "reddit|tumblr|flipboard|google news|apple news|threads|bluesky|mastodon|rss"
+)
+# "Follow us on Twitter", "Follow Newsbeat on Instagram, Facebook, Twitter and YouTube.",
+# "Like us on Facebook": short imperative lines that point at a social network.
+_FOLLOW = regex.compile(
+    rf"^(?:follow|like|join|find|connect with|subscribe to)\b.{{0,60}}?\b(?:on|via)\b.{{0,40}}?\b(?:{SOCIAL_NETWORKS})\b",
+    regex.IGNORECASE,
+)
+_MAX_BUTTON_WORDS = 12
+_MAX_FOLLOW_WORDS = 20
+
+
+class ShareButtonFilter(Filter):
+    """Drops share, follow and print button rows ("Share", "Share this with Facebook",
+    "Follow us on Twitter", "Print Email")."""
+
+    name = "share-button"
+
+    def __init__(self, max_words: int = _MAX_BUTTON_WORDS) -> None:
+        self.max_words = max_words
+
+    def find_removals(self, page: PageView) -> list[Removal]:
+        removals = []
+        for paragraph in page.paragraphs:
+            reason = self.drop_reason(paragraph.text)
+            if reason:
+                removals.append(self.removal(paragraph, reason))
+        return removals
+
+    def drop_reason(self, text: str) -> str | None:
+        tokens = words(text)
+        if not tokens:
+            return None
+        if len(tokens) <= self.max_words and all(t in SHARE_ACTIONS or t in SHARE_FILLER for t in tokens):
+            if any(t in SHARE_ACTIONS for t in tokens):
+                return f"share button {text!r}"
+        if len(tokens) <= _MAX_FOLLOW_WORDS and _FOLLOW.search(text):
+            return f"follow button {text!r}"
+        return None

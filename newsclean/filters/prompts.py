@@ -1,0 +1,61 @@
+"""Filter for calls to action aimed at the reader: newsletter sign-ups, subscription and
+paywall prompts, cookie and consent notices.
+
+They are told apart from article sentences by being addressed to the reader (imperatives,
+"your inbox", "we use cookies") and short; an article may well talk *about* newsletters.
+"""
+
+from __future__ import annotations
+
+import regex
+
+from ..document import Removal
+from ..wordlists import words
+from .base import Filter, PageView
+
+_I = regex.IGNORECASE
+
+#: (kind, pattern): a line matching the pattern is a prompt of that kind.
+PROMPT_PATTERNS: tuple[tuple[str, str], ...] = (
+    ("newsletter prompt", r"^(?:sign up|subscribe|register|get|receive|join|enter)\b.{0,100}\b(?:newsletters?|alerts?|inbox|e-?mails?|updates)\b"),
+    ("newsletter prompt", r"\bour\s+(?:\w+\s+)?newsletters?\b"),
+    ("newsletter prompt", r"\bnewsletters?\b.{0,80}\b(?:sign up|subscribe|inbox)\b"),
+    ("newsletter prompt", r"\b(?:in|to) your inbox\b"),
+    ("newsletter prompt", r"\benter (?:your|a valid) e-?mail\b|\be-?mail address\b.{0,60}\b(?:subscribe|sign up|required|invalid)\b"),
+    ("newsletter prompt", r"\bby (?:signing up|subscribing|clicking)\b.{0,80}\b(?:agree|terms|privacy)\b"),
+    ("subscription prompt", r"^(?:subscribe|subscribe now|subscribe today|subscribe here|become a (?:subscriber|member)|already a (?:subscriber|member)\b.*)$"),
+    ("subscription prompt", r"\b(?:already a subscriber|subscribers? only|subscribe for (?:just|only)?\s*[$£€]|unlimited (?:digital )?access|start your (?:free )?trial|support (?:our|independent) journalism)\b"),
+    ("subscription prompt", r"\byou(?:'ve| have) (?:reached|read) (?:your|the|\d+)\b.{0,40}\b(?:free )?(?:articles?|stories|limit)\b"),
+    ("cookie notice", r"\b(?:we|this (?:web)?site|our (?:web)?site|our partners) (?:and our partners )?uses? cookies\b"),
+    ("cookie notice", r"\bcookies?\b.{0,80}\b(?:policy|settings|consent|preferences|accept)\b"),
+    ("cookie notice", r"^(?:accept|accept all|reject all|allow all|manage|agree)(?: cookies)?$"),
+    ("cookie notice", r"\bby (?:continuing|using) (?:to (?:use|browse) )?(?:this|our) (?:web)?site\b"),
+)
+_COMPILED = tuple((kind, regex.compile(pattern, _I)) for kind, pattern in PROMPT_PATTERNS)
+_MAX_PROMPT_WORDS = 45
+
+
+class PromptFilter(Filter):
+    """Drops newsletter, subscription and cookie prompts (lines of at most `max_words`)."""
+
+    name = "prompt"
+
+    def __init__(self, max_words: int = _MAX_PROMPT_WORDS) -> None:
+        self.max_words = max_words
+
+    def find_removals(self, page: PageView) -> list[Removal]:
+        removals = []
+        for paragraph in page.paragraphs:
+            kind = self.prompt_kind(paragraph.text)
+            if kind:
+                removals.append(self.removal(paragraph, f"{kind} {paragraph.text[:60]!r}", kind=kind))
+        return removals
+
+    def prompt_kind(self, text: str) -> str | None:
+        """The kind of prompt the line is ("cookie notice", ...) or None."""
+        if len(words(text)) > self.max_words:
+            return None
+        for kind, pattern in _COMPILED:
+            if pattern.search(text):
+                return kind
+        return None

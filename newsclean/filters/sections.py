@@ -1,0 +1,196 @@
+"""Filters for regions of a page rather than single lines: the comment section (heading,
+user comments and their metadata), navigation menus, and related-article lists.
+
+Context decides here: a "Comments 25" heading after the article starts a region that runs to
+the end of the page, and a short title-like line is a menu item only inside a run of them.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import regex
+
+from ..document import Paragraph, Removal
+from ..wordlists import words
+from .base import Filter, PageView
+
+_I = regex.IGNORECASE
+
+MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+DATE = (
+    rf"(?:\d{{1,2}}(?:st|nd|rd|th)?\s+{MONTH},?\s+\d{{4}}"
+    rf"|{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
+    r"|\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}"
+    r"|\d+\s+(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\s+ago)"
+)
+TIME = r"\d{1,2}:\d{2}(?:\s*[ap]\.?m\.?)?"
+
+COMMENT_HEADING = regex.compile(
+    r"^(?:"
+    r"(?:\d+\s+)?(?:reader\s+)?(?:comments?|responses?|replies|discussion)\s*[:(]?\s*\d*\s*\)?"
+    r"|be the first to (?:comment|reply|review)\b.*"
+    r"|(?:write|leave|post|add|submit) (?:a|your|new) (?:comment|reply|response)\b.*"
+    r"|leave a reply\b.*"
+    r"|(?:show|view|hide|load|see|read) (?:all )?(?:\d+ )?(?:comments?|replies)\b.*"
+    r"|comments (?:are|have been) closed\b.*"
+    r"|join the (?:conversation|discussion)\b.*"
+    r"|(?:\d+|one) (?:thoughts?|responses?|comments?) (?:on|to) .*"
+    r")$",
+    _I,
+)
+COMMENT_NOTICE = regex.compile(
+    r"\bakismet\b|\bcomment data is processed\b|\bcomments are moderated\b"
+    r"|\byour email address will not be published\b|\brequired fields are marked\b",
+    _I,
+)
+# "Thumb justin 28 December 2016, 10:47", "jsmith says: March 3, 2019 at 9:12 am".
+COMMENT_METADATA = regex.compile(rf"(?:{DATE}(?:,?\s+(?:at\s+)?{TIME})?|{TIME})\s*$", _I)
+_MAX_HEADING_WORDS = 20
+_MAX_METADATA_WORDS = 10
+# A comment heading with this many words of prose before it comes after an article.
+_ARTICLE_WORDS_BEFORE = 25
+
+
+def is_comment_metadata(text: str) -> bool:
+    """A short line ending in a date or time, as under a user's comment."""
+    return len(words(text)) <= _MAX_METADATA_WORDS and bool(COMMENT_METADATA.search(text))
+
+
+class CommentSectionFilter(Filter):
+    """Drops the comment section: its heading, the user comments and comment metadata after it,
+    and spam/moderation notices ("This site uses Akismet ...") wherever they are.
+
+    A heading starts a region to the end of the page when article prose comes before it and it
+    is either in the second half of the page or followed by comment metadata within
+    `metadata_window` paragraphs; otherwise only the heading line (a comment link) is dropped.
+    """
+
+    name = "comment-section"
+
+    def __init__(self, metadata_window: int = 3) -> None:
+        self.metadata_window = metadata_window
+
+    def find_removals(self, page: PageView) -> list[Removal]:
+        paragraphs = page.paragraphs
+        removals: list[Removal] = []
+        region_start = self._region_start(paragraphs)
+        end = len(paragraphs) if region_start is None else region_start
+        for paragraph in paragraphs[:end]:
+            if COMMENT_NOTICE.search(paragraph.text):
+                removals.append(self.removal(paragraph, f"comment notice {paragraph.text[:60]!r}"))
+            elif self._is_heading(paragraph.text):
+                removals.append(self.removal(paragraph, f"comment link {paragraph.text!r}"))
+        if region_start is not None:
+            heading = paragraphs[region_start]
+            removals.append(self.removal(heading, f"comment section heading {heading.text[:60]!r}"))
+            for paragraph in paragraphs[region_start + 1 :]:
+                if COMMENT_NOTICE.search(paragraph.text):
+                    kind = "comment notice"
+                elif is_comment_metadata(paragraph.text):
+                    kind = "comment metadata"
+                else:
+                    kind = "user comment"
+                removals.append(
+                    self.removal(paragraph, f"{kind} in the comment section from line {heading.line}", section_start=heading.line)
+                )
+        return removals
+
+    @staticmethod
+    def _is_heading(text: str) -> bool:
+        return len(words(text)) <= _MAX_HEADING_WORDS and bool(COMMENT_HEADING.match(text))
+
+    def _region_start(self, paragraphs: Sequence[Paragraph]) -> int | None:
+        prose_before = 0
+        for index, paragraph in enumerate(paragraphs):
+            is_heading = self._is_heading(paragraph.text) or COMMENT_NOTICE.search(paragraph.text)
+            if is_heading and prose_before >= _ARTICLE_WORDS_BEFORE:
+                in_second_half = index >= len(paragraphs) / 2
+                following = paragraphs[index + 1 : index + 1 + self.metadata_window]
+                if in_second_half or any(is_comment_metadata(p.text) for p in following):
+                    return index
+            count = len(words(paragraph.text))
+            if count >= _ARTICLE_WORDS_BEFORE:
+                prose_before += count
+        return None
+
+
+_SENTENCE_END = regex.compile(r"[.!?;:…\"”’')\]]\s*$")
+
+
+def is_title_like(text: str, max_words: int) -> bool:
+    """A short line that does not end like a sentence: a menu item, a link, a label."""
+    return len(words(text)) <= max_words and not _SENTENCE_END.search(text)
+
+
+RELATED_HEADING = regex.compile(
+    r"^(?:related(?: articles| stories| posts| content| coverage| links| news| topics| reading| videos?)?"
+    r"|more (?:on|from|about|in) (?:this|the)? ?(?:story|topic|section|\S+(?: \S+){0,3})"
+    r"|more (?:stories|news|articles|headlines)|read more|read next|up next|see also"
+    r"|you (?:may|might) also (?:like|be interested in)|recommended(?: for you| stories| reading| articles)?"
+    r"|most (?:read|popular|viewed|shared|commented|watched)|top stories|trending(?: now| stories| news)?"
+    r"|latest (?:news|stories|posts|articles|headlines)|editor'?s picks|popular (?:posts|stories|articles|now)"
+    r"|also read|further reading|what to read next|around the web|in case you missed it|more like this"
+    r"|elsewhere on \S+(?: \S+){0,2})\s*:?$",
+    _I,
+)
+RELATED_INLINE = regex.compile(
+    r"^(?:read more|also read|see also|related|recommended|read next|more|watch|listen)\s*[:|»>–—-]+\s*\S", _I
+)
+
+
+class NavigationFilter(Filter):
+    """Drops navigation menus (runs of `min_run` or more short title-like lines) and
+    related-article lists (a "Related stories"/"Most read" heading and the short lines after it,
+    or an inline "Read more: ..." link).
+    """
+
+    name = "navigation"
+
+    def __init__(self, max_words: int = 8, min_run: int = 4, max_related_words: int = 25) -> None:
+        self.max_words = max_words
+        self.min_run = min_run
+        self.max_related_words = max_related_words
+
+    def find_removals(self, page: PageView) -> list[Removal]:
+        paragraphs = page.paragraphs
+        dropped: dict[int, Removal] = {}
+        self._related_lists(paragraphs, dropped)
+        self._menus(paragraphs, dropped)
+        return [dropped[index] for index in sorted(dropped)]
+
+    def _related_lists(self, paragraphs: Sequence[Paragraph], dropped: dict[int, Removal]) -> None:
+        index = 0
+        while index < len(paragraphs):
+            paragraph = paragraphs[index]
+            if len(words(paragraph.text)) <= self.max_related_words and RELATED_INLINE.match(paragraph.text):
+                dropped[index] = self.removal(paragraph, f"related-article link {paragraph.text[:60]!r}")
+            elif RELATED_HEADING.match(paragraph.text):
+                dropped[index] = self.removal(paragraph, f"related-articles heading {paragraph.text!r}")
+                following = index + 1
+                while following < len(paragraphs) and len(words(paragraphs[following].text)) <= self.max_related_words:
+                    dropped[following] = self.removal(
+                        paragraphs[following],
+                        f"in the related-articles list under {paragraph.text!r} (line {paragraph.line})",
+                        list_start=paragraph.line,
+                    )
+                    following += 1
+                index = following
+                continue
+            index += 1
+
+    def _menus(self, paragraphs: Sequence[Paragraph], dropped: dict[int, Removal]) -> None:
+        run: list[int] = []
+        for index in range(len(paragraphs) + 1):
+            if index < len(paragraphs) and index not in dropped and is_title_like(paragraphs[index].text, self.max_words):
+                run.append(index)
+                continue
+            if len(run) >= self.min_run:
+                for member in run:
+                    dropped[member] = self.removal(
+                        paragraphs[member],
+                        f"short title-like line in a run of {len(run)}: navigation list",
+                        run_start=paragraphs[run[0]].line,
+                        run_length=len(run),
+                    )
+            run = []

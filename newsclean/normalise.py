@@ -1,0 +1,102 @@
+"""Line normalisation: ftfy mojibake and HTML-entity repair, NFC, invisible characters and
+whitespace clean-up, with the steps applied recorded so `explain` can show them.
+
+Correct typography (curly quotes, dashes, accents, full-width CJK punctuation) is kept:
+ftfy's quote uncurling and character-width folding are switched off. Normalisation is
+idempotent: a line is re-normalised until it stops changing (e.g. "&amp;amp;").
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import ftfy
+import regex
+
+from .document import Normalisation, split_lines
+
+#: Bump when normalisation output changes: near-duplicate indexes record it.
+NORMALISATION_VERSION = 1
+
+FTFY_CONFIG = ftfy.TextFixerConfig(
+    uncurl_quotes=False,
+    fix_character_width=False,
+    fix_line_breaks=False,
+    explain=True,
+)
+
+# Zero-width characters and the BOM carry no text; other format characters (e.g. the
+# right-to-left marks) do carry meaning and are kept.
+_INVISIBLE = regex.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]+")
+# C0/C1 controls (tab, newline and friends become spaces via the whitespace rule below).
+_CONTROL = regex.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]+")
+# Any run of whitespace, including no-break and thin spaces, becomes one space.
+_WHITESPACE = regex.compile(r"\s+")
+# Lone surrogates cannot be encoded as UTF-8; they come from broken decoders.
+_SURROGATE = regex.compile(r"[\ud800-\udfff]")
+# Lines that need ftfy: anything non-ASCII, an HTML entity, or a terminal escape.
+_NEEDS_FTFY = regex.compile(r"[^\x00-\x7f]|&|\x1b")
+
+_MAX_PASSES = 4
+
+
+def _normalise_once(line: str, steps: list[str]) -> str:
+    text = line
+    if _NEEDS_FTFY.search(text):
+        fixed = ftfy.fix_and_explain(text, FTFY_CONFIG)
+        if fixed.text != text:
+            steps.extend(
+                f"ftfy:{parameter}" if action == "apply" else f"ftfy:{action} {parameter}"
+                for action, parameter in fixed.explanation or ()
+            )
+            text = fixed.text
+    for name, pattern, replacement in (
+        ("surrogates removed", _SURROGATE, "\ufffd"),
+        ("invisible characters removed", _INVISIBLE, ""),
+        ("control characters removed", _CONTROL, " "),
+    ):
+        new = pattern.sub(replacement, text)
+        if new != text:
+            steps.append(name)
+            text = new
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+        steps.append("NFC")
+    collapsed = _WHITESPACE.sub(" ", text).strip()
+    if collapsed != text:
+        steps.append("whitespace collapsed")
+        text = collapsed
+    return text
+
+
+def normalise_line(line: str) -> tuple[str, tuple[str, ...]]:
+    """Return the normalised line and the names of the steps that changed it (empty if none)."""
+    steps: list[str] = []
+    text = line
+    for _ in range(_MAX_PASSES):
+        new = _normalise_once(text, steps)
+        if new == text:
+            break
+        text = new
+    return text, tuple(dict.fromkeys(steps))
+
+
+def normalise_lines(lines: tuple[str, ...] | list[str]) -> tuple[tuple[str, ...], tuple[Normalisation, ...]]:
+    """Normalise every line of a document; return the lines and a record of each change.
+
+    Pure-ASCII lines without entities or controls only need whitespace clean-up, so they skip
+    ftfy entirely (the common case, and by far the cheapest).
+    """
+    normalised: list[str] = []
+    changes: list[Normalisation] = []
+    for number, line in enumerate(lines, start=1):
+        text, steps = normalise_line(line)
+        normalised.append(text)
+        if steps:
+            changes.append(Normalisation(number, line, steps))
+    return tuple(normalised), tuple(changes)
+
+
+def normalise_text(text: str) -> str:
+    """Normalise each line of a text (for users who want only this step)."""
+    return "\n".join(normalise_line(line)[0] for line in split_lines(text))

@@ -1,0 +1,115 @@
+"""The Pipeline runs normalisation and an ordered list of filters over documents and builds
+Results. It holds no filter logic; `default_pipeline()` is the one place defaults live."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Iterable, Iterator, Sequence
+
+from .document import Document, Removal, Result, kept_paragraphs
+from .filters import (
+    AdMarkerFilter,
+    CommentSectionFilter,
+    Filter,
+    LanguageFilter,
+    NavigationFilter,
+    PageView,
+    PromptFilter,
+    ShareButtonFilter,
+)
+from .normalise import normalise_lines
+
+
+class Pipeline:
+    """Normalise a document's lines, then let each filter in turn drop kept paragraphs.
+
+    Filters see only what earlier filters kept. Stateful filters (the near-duplicate index)
+    keep their state across `run` calls; `close()` releases it (or use `with`).
+    """
+
+    def __init__(self, filters: Sequence[Filter], normalise: bool = True) -> None:
+        for item in filters:
+            if not isinstance(item, Filter):
+                raise TypeError(f"Pipeline takes Filter instances, got {item!r}; build one from newsclean.filters")
+        self.filters = tuple(filters)
+        self.normalise = normalise
+
+    def run(self, document: Document | str) -> Result:
+        """Clean one document (a Document, or text treated as one)."""
+        if isinstance(document, str):
+            document = Document.from_text(document)
+        elif not isinstance(document, Document):
+            raise TypeError(f"Pipeline.run takes a Document or str, not {type(document).__name__}")
+        if self.normalise:
+            lines, normalisations = normalise_lines(document.lines)
+        else:
+            lines, normalisations = tuple(document.lines), ()
+        removed: dict[int, Removal] = {}
+        for item in self.filters:
+            page = PageView(document.id, lines, kept_paragraphs(lines, set(removed)))
+            kept_lines = {paragraph.line for paragraph in page.paragraphs}
+            for removal in item.find_removals(page):
+                if removal.line not in kept_lines:
+                    raise ValueError(f"filter {item.name!r} removed line {removal.line}, which was not a kept paragraph")
+                removed[removal.line] = removal
+        removals = tuple(removed[line] for line in sorted(removed))
+        return Result(document, lines, removals, normalisations)
+
+    def run_all(self, documents: Iterable[Document | str]) -> Iterator[Result]:
+        """Clean documents one after another, in order (stateful filters see them in order)."""
+        for document in documents:
+            yield self.run(document)
+
+    def clean(self, text: str) -> str:
+        """Clean one text and return the kept text."""
+        return self.run(_require_text(text)).text
+
+    def close(self) -> None:
+        """Release what stateful filters hold (an index file, a connection)."""
+        for item in self.filters:
+            close = getattr(item, "close", None)
+            if callable(close):
+                close()
+
+    def __enter__(self) -> Pipeline:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Pipeline({list(self.filters)!r})"
+
+
+def boilerplate_filters() -> list[Filter]:
+    """The default boilerplate and language filters, in the order they run."""
+    return [
+        AdMarkerFilter(),
+        ShareButtonFilter(),
+        PromptFilter(),
+        CommentSectionFilter(),
+        NavigationFilter(),
+        LanguageFilter(),
+    ]
+
+
+def default_pipeline() -> Pipeline:
+    """The pipeline `newsclean.clean` and the CLI use: normalisation and every default filter."""
+    return Pipeline(boilerplate_filters())
+
+
+@lru_cache(maxsize=1)
+def _shared_default_pipeline() -> Pipeline:
+    return default_pipeline()
+
+
+def _require_text(text: object) -> str:
+    if not isinstance(text, str):
+        hint = " (decode bytes first, e.g. data.decode('utf-8'))" if isinstance(text, (bytes, bytearray)) else ""
+        raise TypeError(f"clean() takes the article text as str, not {type(text).__name__}{hint}")
+    return text
+
+
+def clean(text: str) -> str:
+    """Clean one document's text with the default pipeline and return the kept text."""
+    return _shared_default_pipeline().clean(_require_text(text))

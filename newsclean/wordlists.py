@@ -1,0 +1,56 @@
+"""Word lists shipped as data (newsclean/data/*.txt), loaded once, and the word tokeniser
+that every filter shares so they all count words the same way."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+
+import regex
+
+#: A word: letters (any script) with inner apostrophes or hyphens ("don't", "cease-fire").
+WORD = regex.compile(r"\p{L}+(?:['’\-]\p{L}+)*")
+
+#: Languages with a function-word list in data/ besides English.
+OTHER_LANGUAGES = {
+    "pt": "Portuguese",
+    "es": "Spanish",
+    "fr": "French",
+    "de": "German",
+    "it": "Italian",
+    "nl": "Dutch",
+}
+
+
+def words(text: str) -> list[str]:
+    """The words of a text, case-folded, with curly apostrophes made straight."""
+    return [word.casefold().replace("’", "'") for word in WORD.findall(text)]
+
+
+@lru_cache(maxsize=None)
+def load_word_list(name: str) -> frozenset[str]:
+    """Read newsclean/data/<name>.txt: whitespace-separated entries, '#' starts a comment."""
+    text = resources.files("newsclean.data").joinpath(f"{name}.txt").read_text(encoding="utf-8")
+    entries: list[str] = []
+    for line in text.splitlines():
+        entries.extend(line.split("#", 1)[0].split())
+    return frozenset(entries)
+
+
+@lru_cache(maxsize=None)
+def load_phrase_list(name: str) -> tuple[str, ...]:
+    """Read newsclean/data/<name>.txt: one phrase per line, '#' starts a comment."""
+    text = resources.files("newsclean.data").joinpath(f"{name}.txt").read_text(encoding="utf-8")
+    phrases = (line.split("#", 1)[0].strip() for line in text.splitlines())
+    return tuple(phrase for phrase in phrases if phrase)
+
+
+def english_stopwords() -> frozenset[str]:
+    return load_word_list("stopwords_en")
+
+
+@lru_cache(maxsize=None)
+def foreign_stopwords() -> dict[str, frozenset[str]]:
+    """Function words of other Latin-script languages, minus any that are English words too."""
+    english = english_stopwords()
+    return {code: load_word_list(f"stopwords_{code}") - english for code in sorted(OTHER_LANGUAGES)}
