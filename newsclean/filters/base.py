@@ -30,6 +30,9 @@ class Filter(ABC):
     """
 
     name: ClassVar[str]
+    #: True for filters whose decisions depend on documents seen before (the near-duplicate
+    #: filter): they must see documents one at a time, in order, in one process.
+    stateful: ClassVar[bool] = False
 
     @abstractmethod
     def find_removals(self, page: PageView) -> Iterable[Removal]:
