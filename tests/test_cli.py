@@ -1,0 +1,85 @@
+"""End-to-end tests of the `newsclean` console script, run in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from .conftest import SEEDS
+
+SCRIPT = Path(sys.executable).with_name("newsclean")
+
+
+def run(*args: str, stdin: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(SCRIPT), *args], input=stdin, capture_output=True, text=True, timeout=120,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_clean_seeds_directory(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    report = tmp_path / "report.jsonl"
+    done = run("clean", str(SEEDS), "-o", str(out), "--report", str(report), "--no-dedup")
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in SEEDS.glob("*.txt"))
+    cleaned = (out / "002_1d7f724c3669c58c.txt").read_text(encoding="utf-8")
+    assert "Advertisement" not in cleaned and cleaned.startswith("United States and Russia Plan Joint Air Command")
+    records = [json.loads(line) for line in report.read_text(encoding="utf-8").splitlines()]
+    assert {"file", "line", "filter", "reason", "text"} <= set(records[0])
+    assert {"file": str(SEEDS / "002_1d7f724c3669c58c.txt"), "line": 7, "filter": "ad-marker"}.items() <= next(
+        r for r in records if r["file"].endswith("002_1d7f724c3669c58c.txt") and r["line"] == 7
+    ).items()
+    assert "kept" in done.stderr
+
+
+def test_output_is_the_same_whatever_the_hash_seed(tmp_path: Path) -> None:
+    outputs = []
+    for seed in ("1", "2"):
+        out = tmp_path / seed
+        assert run("clean", str(SEEDS), "-o", str(out), env={"PYTHONHASHSEED": seed}).returncode == 0
+        outputs.append({p.name: p.read_bytes() for p in out.iterdir()})
+    assert outputs[0] == outputs[1]
+
+
+def test_stdin_to_stdout_and_python_dash_m() -> None:
+    text = "Share\n\nThe ceasefire began at midnight, the army said.\n"
+    done = subprocess.run(
+        [sys.executable, "-m", "newsclean", "clean", "-", "-q"], input=text, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0 and done.stdout == "The ceasefire began at midnight, the army said.\n"
+
+
+def test_explain_text_and_json() -> None:
+    seed = str(SEEDS / "002_1d7f724c3669c58c.txt")
+    done = run("explain", seed)
+    assert done.returncode == 0
+    assert " 7  DROP  Advertisement" in done.stdout and "ad-marker: ad marker 'Advertisement'" in done.stdout
+    assert "KEEP  United States and Russia" in done.stdout
+    records = [json.loads(line) for line in run("explain", seed, "--json").stdout.splitlines()]
+    assert records[0] == {"line": 1, "action": "DROP", "text": "Share", "filter": "share-button", "reason": "share button 'Share'"}
+
+
+def test_usage_errors_exit_2_without_traceback(tmp_path: Path) -> None:
+    done = run("clean", str(SEEDS))
+    assert done.returncode == 2 and "-o OUTDIR" in done.stderr and "Traceback" not in done.stderr
+    done = run("clean", str(SEEDS), "-o", str(SEEDS / "out"))
+    assert done.returncode == 2 and "inside input directory" in done.stderr
+    assert not (SEEDS / "out").exists()
+    assert run("frobnicate").returncode == 2
+
+
+def test_missing_input_fails_that_input_only(tmp_path: Path) -> None:
+    seed = SEEDS / "000_8f364771f0068d94.txt"
+    done = run("clean", str(tmp_path / "missing.txt"), str(seed), "-o", str(tmp_path / "out"))
+    assert done.returncode == 1
+    assert "missing.txt: no such file" in done.stderr
+    assert (tmp_path / "out" / seed.name).read_text(encoding="utf-8")
+
+
+def test_help_teaches_with_examples() -> None:
+    done = run("clean", "--help")
+    assert done.returncode == 0 and "examples:" in done.stdout and "exit codes" in done.stdout

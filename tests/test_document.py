@@ -1,0 +1,47 @@
+"""Document, Result and the output text's separation rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from newsclean import Document, Removal, Result
+from newsclean.document import split_lines
+
+
+def result_of(text: str, removed: dict[int, str]) -> Result:
+    document = Document.from_text(text)
+    removals = tuple(Removal(line, "test", reason) for line, reason in sorted(removed.items()))
+    return Result(document, document.lines, removals)
+
+
+def test_split_lines_numbers_lines_like_an_editor() -> None:
+    assert split_lines("a\r\nb\rc\n\nd\n") == ["a", "b", "c", "", "d"]
+    assert split_lines("") == []
+
+
+def test_blank_separated_paragraphs_keep_one_blank_line() -> None:
+    text = "Share\n\nKerry announced a plan.\n\nAdvertisement\n\nThe truce begins Monday.\n"
+    result = result_of(text, {1: "share", 5: "ad"})
+    assert result.text == "Kerry announced a plan.\n\nThe truce begins Monday.\n"
+
+
+def test_newline_separated_paragraphs_stay_newline_separated() -> None:
+    result = result_of("First paragraph.\nAdvertisement\nSecond paragraph.\n", {2: "ad"})
+    assert result.text == "First paragraph.\nSecond paragraph.\n"
+
+
+def test_runs_of_blank_lines_collapse_and_nothing_kept_means_empty() -> None:
+    assert result_of("One.\n\n\n\nTwo.", {}).text == "One.\n\nTwo.\n"
+    assert result_of("Share\n\nAdvertisement\n", {1: "x", 3: "y"}).text == ""
+
+
+def test_decisions_cover_every_line() -> None:
+    result = result_of("Share\n\nBody text here.\n", {1: "share button"})
+    actions = [(d.line, d.action) for d in result.decisions()]
+    assert actions == [(1, "DROP"), (2, "BLANK"), (3, "KEEP")]
+    assert next(result.decisions()).to_dict()["reason"] == "share button"
+
+
+def test_document_rejects_bytes_with_a_hint() -> None:
+    with pytest.raises(TypeError, match="decode"):
+        Document.from_text(b"bytes")  # type: ignore[arg-type]
