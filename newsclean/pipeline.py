@@ -9,6 +9,7 @@ from typing import Iterable, Iterator, Sequence
 from .document import Document, Removal, Result, kept_paragraphs
 from .filters import (
     AdMarkerFilter,
+    ArticleBodyFilter,
     CommentSectionFilter,
     Filter,
     LanguageFilter,
@@ -90,6 +91,7 @@ def boilerplate_filters() -> list[Filter]:
         CommentSectionFilter(),
         NavigationFilter(),
         LanguageFilter(),
+        ArticleBodyFilter(),
     ]
 
 

@@ -14,6 +14,7 @@ import regex
 from ..document import Paragraph, Removal
 from ..wordlists import words
 from .base import Filter, PageView
+from .prose import is_title_like
 
 _I = regex.IGNORECASE
 
@@ -113,14 +114,6 @@ class CommentSectionFilter(Filter):
             if count >= _ARTICLE_WORDS_BEFORE:
                 prose_before += count
         return None
-
-
-_SENTENCE_END = regex.compile(r"[.!?;:…\"”’')\]]\s*$")
-
-
-def is_title_like(text: str, max_words: int) -> bool:
-    """A short line that does not end like a sentence: a menu item, a link, a label."""
-    return len(words(text)) <= max_words and not _SENTENCE_END.search(text)
 
 
 RELATED_HEADING = regex.compile(

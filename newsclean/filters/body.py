@@ -1,0 +1,80 @@
+"""Filter for what lies outside the article body: the page header above it (masthead,
+headline, byline, dateline, lead photo credit) and the page footer below it (related links,
+teasers, author boxes, legal notices).
+
+A full news page is header, body, footer. The body is the longest stretch of the page where
+prose outweighs furniture: every prose paragraph counts its words for the stretch, every other
+line counts against it. The best stretch is found in one pass (maximum-sum segment, as in
+Finn's Body Text Extraction); a later block of prose joins the body only if it outweighs the
+furniture between them, so a short teaser after a related-links block stays outside while an
+article interrupted by one embedded widget stays whole.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from ..document import Paragraph, Removal
+from .base import Filter, PageView
+from .prose import LineShape, line_shape
+
+#: What one furniture line costs the stretch, in words of prose (roughly one short paragraph).
+FURNITURE_COST = 10
+
+
+class ArticleBodyFilter(Filter):
+    """Drops the page header before the article body and the page footer after it.
+
+    The body is the stretch of kept paragraphs with the largest weight, where a prose paragraph
+    (see `prose.LineShape.is_prose`) weighs its word count, a short sentence weighs nothing and
+    any other line weighs `-furniture_cost`. A lone title line that is the first kept paragraph
+    right before the body is the article's own headline and stays; two or more lines there form
+    a page header (headline with byline, dateline, photo credits) and go.
+    """
+
+    name = "outside-body"
+
+    def __init__(self, furniture_cost: int = FURNITURE_COST) -> None:
+        self.furniture_cost = furniture_cost
+
+    def find_removals(self, page: PageView) -> list[Removal]:
+        paragraphs = page.paragraphs
+        shapes = [line_shape(paragraph.text) for paragraph in paragraphs]
+        span = self.body_span([self.weight(shape) for shape in shapes])
+        if span is None:
+            return []
+        start, end = span
+        removals = []
+        if start > 1:
+            first = paragraphs[start].line
+            for index in range(start):
+                removals.append(self._removal(paragraphs[index], shapes[index], f"page header before the article body (which starts at line {first})"))
+        last = paragraphs[end - 1].line
+        for index in range(end, len(paragraphs)):
+            removals.append(self._removal(paragraphs[index], shapes[index], f"page footer after the article body (which ends at line {last})"))
+        return removals
+
+    def weight(self, shape: LineShape) -> int:
+        """How much a line adds to (prose) or takes from (furniture) the body around it."""
+        if shape.is_prose:
+            return shape.word_count
+        if shape.ends_like_sentence and shape.stopword_share > 0:
+            return 0
+        return -self.furniture_cost
+
+    @staticmethod
+    def body_span(weights: Sequence[int]) -> tuple[int, int] | None:
+        """The [start, end) stretch with the largest positive total weight (earliest on ties)."""
+        best_total, best = 0, None
+        total, start = 0, 0
+        for index, weight in enumerate(weights):
+            if total <= 0:
+                total, start = 0, index
+            total += weight
+            if total > best_total:
+                best_total, best = total, (start, index + 1)
+        return best
+
+    def _removal(self, paragraph: Paragraph, shape: LineShape, where: str) -> Removal:
+        kind = "prose" if shape.is_prose else "short sentence" if shape.ends_like_sentence else "title-like line"
+        return self.removal(paragraph, f"{kind} in the {where}")

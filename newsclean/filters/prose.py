@@ -1,0 +1,53 @@
+"""What article prose looks like on one line, measured the same way by every context filter:
+word count, the share of function words, and whether the line ends like a sentence.
+
+jusText's observation drives these: body paragraphs are long, full of function words ("the",
+"of", "that") and end in sentence punctuation; menus, labels, headlines and credits are short,
+made of names and nouns, and end without it.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import regex
+
+from ..wordlists import english_stopwords, words
+
+#: A line ends like a sentence: final punctuation, possibly inside a closing quote or bracket.
+SENTENCE_END = regex.compile(r"[.!?;:…][\"”’')\]]*\s*$|[\"”’]\s*$")
+
+#: A prose line has at least this many words, ends like a sentence and has at least this share
+#: of function words (jusText's English threshold is 0.30 with a longer list; ours is NLTK's).
+PROSE_MIN_WORDS = 8
+PROSE_MIN_STOPWORD_SHARE = 0.2
+
+
+class LineShape(NamedTuple):
+    """The measurements of one line that the context filters decide on."""
+
+    word_count: int
+    stopword_share: float
+    ends_like_sentence: bool
+
+    @property
+    def is_prose(self) -> bool:
+        """Long enough, sentence-final and made of ordinary language: an article paragraph."""
+        return (
+            self.word_count >= PROSE_MIN_WORDS
+            and self.ends_like_sentence
+            and self.stopword_share >= PROSE_MIN_STOPWORD_SHARE
+        )
+
+
+def line_shape(text: str) -> LineShape:
+    """Measure a line: words, function-word share, sentence-final punctuation."""
+    tokens = words(text)
+    stopwords = english_stopwords()
+    share = sum(token in stopwords for token in tokens) / len(tokens) if tokens else 0.0
+    return LineShape(len(tokens), share, bool(SENTENCE_END.search(text)))
+
+
+def is_title_like(text: str, max_words: int) -> bool:
+    """A short line that does not end like a sentence: a menu item, a link, a label."""
+    return len(words(text)) <= max_words and not SENTENCE_END.search(text)
