@@ -38,27 +38,31 @@ class ArticleBodyFilter(Filter):
         self.furniture_cost = furniture_cost
 
     def find_removals(self, page: PageView) -> list[Removal]:
-        paragraphs = page.paragraphs
-        shapes = [line_shape(paragraph.text) for paragraph in paragraphs]
-        span = self.body_span([self.weight(shape) for shape in shapes])
+        # The body is found over every non-empty line, including those earlier filters dropped:
+        # a menu or share bar that is already gone still separates the body from a teaser.
+        kept = {paragraph.line for paragraph in page.paragraphs}
+        lines = [number for number, text in enumerate(page.lines, start=1) if text]
+        shapes = {paragraph.line: line_shape(paragraph.text) for paragraph in page.paragraphs}
+        weights = [self.weight(shapes[number]) if number in kept else -self.furniture_cost for number in lines]
+        span = self.body_span(weights)
         if span is None:
             return []
-        start, end = span
+        first, last = lines[span[0]], lines[span[1] - 1]
+        before = [paragraph for paragraph in page.paragraphs if paragraph.line < first]
+        after = [paragraph for paragraph in page.paragraphs if paragraph.line > last]
         removals = []
-        if start > 1:
-            first = paragraphs[start].line
-            for index in range(start):
-                removals.append(self._removal(paragraphs[index], shapes[index], f"page header before the article body (which starts at line {first})"))
-        last = paragraphs[end - 1].line
-        for index in range(end, len(paragraphs)):
-            removals.append(self._removal(paragraphs[index], shapes[index], f"page footer after the article body (which ends at line {last})"))
+        if len(before) > 1:
+            where = f"page header before the article body (which starts at line {first})"
+            removals.extend(self._removal(paragraph, shapes[paragraph.line], where) for paragraph in before)
+        where = f"page footer after the article body (which ends at line {last})"
+        removals.extend(self._removal(paragraph, shapes[paragraph.line], where) for paragraph in after)
         return removals
 
     def weight(self, shape: LineShape) -> int:
         """How much a line adds to (prose) or takes from (furniture) the body around it."""
         if shape.is_prose:
             return shape.word_count
-        if shape.ends_like_sentence and shape.stopword_share > 0:
+        if shape.ends_like_sentence:
             return 0
         return -self.furniture_cost
 
@@ -76,5 +80,5 @@ class ArticleBodyFilter(Filter):
         return best
 
     def _removal(self, paragraph: Paragraph, shape: LineShape, where: str) -> Removal:
-        kind = "prose" if shape.is_prose else "short sentence" if shape.ends_like_sentence else "title-like line"
+        kind = "prose" if shape.is_prose else "sentence" if shape.ends_like_sentence else "title-like line"
         return self.removal(paragraph, f"{kind} in the {where}")

@@ -14,7 +14,7 @@ import regex
 from ..document import Paragraph, Removal
 from ..wordlists import words
 from .base import Filter, PageView
-from .prose import is_title_like
+from .prose import is_title_like, line_shape
 
 _I = regex.IGNORECASE
 
@@ -132,6 +132,10 @@ RELATED_INLINE = regex.compile(
 )
 
 
+#: A prose sentence this long ends a related-articles list: it is the article resuming.
+_LIST_END_PROSE_WORDS = 15
+
+
 class NavigationFilter(Filter):
     """Drops navigation menus (runs of `min_run` or more short title-like lines) and
     related-article lists (a "Related stories"/"Most read" heading and the short lines after it,
@@ -161,7 +165,7 @@ class NavigationFilter(Filter):
             elif RELATED_HEADING.match(paragraph.text):
                 dropped[index] = self.removal(paragraph, f"related-articles heading {paragraph.text!r}")
                 following = index + 1
-                while following < len(paragraphs) and len(words(paragraphs[following].text)) <= self.max_related_words:
+                while following < len(paragraphs) and self._is_list_item(paragraphs[following].text):
                     dropped[following] = self.removal(
                         paragraphs[following],
                         f"in the related-articles list under {paragraph.text!r} (line {paragraph.line})",
@@ -171,6 +175,12 @@ class NavigationFilter(Filter):
                 index = following
                 continue
             index += 1
+
+    def _is_list_item(self, text: str) -> bool:
+        """A line that can belong to a related-articles list: short, and not a prose sentence
+        (the list ends where the article's own paragraphs start)."""
+        shape = line_shape(text)
+        return shape.word_count <= self.max_related_words and not (shape.is_prose and shape.word_count >= _LIST_END_PROSE_WORDS)
 
     def _menus(self, paragraphs: Sequence[Paragraph], dropped: dict[int, Removal]) -> None:
         run: list[int] = []
