@@ -13,9 +13,12 @@ from .filters import (
     CommentSectionFilter,
     Filter,
     LanguageFilter,
+    LegalNoticeFilter,
     NavigationFilter,
     PageView,
+    PhotoCreditFilter,
     PromptFilter,
+    RepeatedLineFilter,
     ShareButtonFilter,
 )
 from .normalise import normalise_lines
@@ -91,6 +94,9 @@ def boilerplate_filters() -> list[Filter]:
         CommentSectionFilter(),
         NavigationFilter(),
         LanguageFilter(),
+        PhotoCreditFilter(),
+        LegalNoticeFilter(),
+        RepeatedLineFilter(),
         ArticleBodyFilter(),
     ]
 

@@ -2,9 +2,12 @@
 
 from .base import Filter, PageView
 from .body import ArticleBodyFilter
+from .credits import PhotoCreditFilter
 from .language import LanguageFilter
+from .legal import LegalNoticeFilter
 from .markers import AdMarkerFilter, ShareButtonFilter
 from .prompts import PromptFilter
+from .repeats import RepeatedLineFilter
 from .sections import CommentSectionFilter, NavigationFilter
 
 __all__ = [
@@ -13,8 +16,11 @@ __all__ = [
     "CommentSectionFilter",
     "Filter",
     "LanguageFilter",
+    "LegalNoticeFilter",
     "NavigationFilter",
     "PageView",
+    "PhotoCreditFilter",
     "PromptFilter",
+    "RepeatedLineFilter",
     "ShareButtonFilter",
 ]

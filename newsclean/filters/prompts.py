@@ -26,6 +26,8 @@ PROMPT_PATTERNS: tuple[tuple[str, str], ...] = (
     ("subscription prompt", r"^(?:subscribe|subscribe now|subscribe today|subscribe here|become a (?:subscriber|member)|already a (?:subscriber|member)\b.*)$"),
     ("subscription prompt", r"\b(?:already a subscriber|subscribers? only|subscribe for (?:just|only)?\s*[$£€]|unlimited (?:digital )?access|start your (?:free )?trial|support (?:our|independent) journalism)\b"),
     ("subscription prompt", r"\byou(?:'ve| have) (?:reached|read) (?:your|the|\d+)\b.{0,40}\b(?:free )?(?:articles?|stories|limit)\b"),
+    ("share prompt", r"\bshare (?:it|this(?: story| article| post)?) with (?:a friend|your friends|others)\b"),
+    ("share prompt", r"^(?:like|liked|enjoy|enjoyed|love|loved) this (?:story|article|post)\?"),
     ("cookie notice", r"\b(?:we|this (?:web)?site|our (?:web)?site|our partners) (?:and our partners )?uses? cookies\b"),
     ("cookie notice", r"\bcookies?\b.{0,80}\b(?:policy|settings|consent|preferences|accept)\b"),
     ("cookie notice", r"^(?:accept|accept all|reject all|allow all|manage|agree)(?: cookies)?$"),

@@ -128,7 +128,10 @@ RELATED_HEADING = regex.compile(
     _I,
 )
 RELATED_INLINE = regex.compile(
-    r"^(?:read more|also read|see also|related|recommended|read next|more|watch|listen)\s*[:|»>–—-]+\s*\S", _I
+    r"^(?:read more|also read|see also|related|recommended|read next|more|watch|listen)\s*[:|»>–—-]+\s*\S"
+    # "Also on example.com Headline of another story": a link to the site's other articles.
+    r"|^(?:also|more) on [\w-]+(?:\.[\w-]+)+\b",
+    _I,
 )
 
 

@@ -1,0 +1,111 @@
+"""Filter for photo credits and captions: the text under a picture, which a reader skips and
+an article's body does not contain.
+
+A credit names who took or supplied the picture ("Michael Conroy, AP", "Reuters / David
+Mercado", "Image copyright Getty Images", "(Credit: iStock)"); a caption is the sentence just
+above a credit line, or one labelled as such ("Image caption ..."). Whole lines only: an article
+sentence that mentions Reuters or a photographer stays.
+"""
+
+from __future__ import annotations
+
+import regex
+
+from ..document import Removal
+from ..wordlists import load_phrase_list, words
+from .base import Filter, PageView
+from .prose import SENTENCE_END, is_title_like
+
+_I = regex.IGNORECASE
+_MAX_CREDIT_WORDS = 10
+_MAX_CAPTION_WORDS = 60
+
+
+def _agency_alternation() -> str:
+    names = sorted(load_phrase_list("photo_agencies"), key=len, reverse=True)
+    return "|".join(regex.escape(name).replace(r"\ ", r"\s+") for name in names)
+
+
+_AGENCY = _agency_alternation()
+#: A whole short line that is a credit.
+CREDIT_LINE = regex.compile(
+    r"^[(\[]?\s*(?:"
+    r"(?:photo(?:graph)?s?|images?|pictures?|pics?|illustrations?|video|graphics?)?\s*(?:credits?|copyright|courtesy)\b\s*:?.*"
+    r"|(?:photo(?:graph)?s?|images?|pictures?|pics?|illustrations?)\s*(?::|by\b).*"
+    r"|©.*"
+    rf"|(?:{_AGENCY})\s*(?:[/|,]|$).*"
+    rf"|.*(?:[/|,]|\bvia|\bfor|\bby|-|–|—)\s*(?:{_AGENCY})"
+    r"|enlarge (?:image|photo)|view (?:gallery|slideshow)|(?:open|view) image in (?:gallery|full screen)"
+    rf")\s*[)\]]?\s*\.?$",
+    _I,
+)
+_AGENCY_ALONE = regex.compile(rf"^[(\[]?\s*(?:{_AGENCY})\s*[)\]]?\.?$", _I)
+#: A caption line that carries its own credit or label at an end.
+CAPTION_LINE = regex.compile(
+    r"^image caption\b"
+    r"|[(\[]\s*(?:photo|image|picture)?\s*(?:credits?|courtesy)\s*:[^()\[\]]{1,80}[)\]]\s*\.?$"
+    r"|[(\[]\s*(?:photo|image|picture|illustration)\s*(?::|by\b)[^()\[\]]{1,80}[)\]]\s*\.?$"
+    r"|\b(?:photo|image|picture)?\s*credits?:\s*[^.!?]{1,60}$",
+    _I,
+)
+
+
+def credit_kind(text: str) -> str | None:
+    """'photo credit', 'photo caption' or None for one line on its own."""
+    if CAPTION_LINE.search(text) and len(words(text)) <= _MAX_CAPTION_WORDS:
+        return "photo caption"
+    count = len(words(text))
+    if count <= _MAX_CREDIT_WORDS and (CREDIT_LINE.match(text) or _AGENCY_ALONE.match(text)):
+        # "Image copyright Getty Images" is a credit; a sentence about copyright law is not.
+        if count <= 3 or not SENTENCE_END.search(text.rstrip(").]")):
+            return "photo credit"
+    return None
+
+
+class PhotoCreditFilter(Filter):
+    """Drops photo credits, labelled captions, and the caption line just above a credit.
+
+    A caption above a credit is dropped only when it is at most `max_caption_words` long and
+    sits right above it (blank lines aside), as a picture's caption does.
+    """
+
+    name = "photo-credit"
+
+    def __init__(self, max_caption_words: int = _MAX_CAPTION_WORDS) -> None:
+        self.max_caption_words = max_caption_words
+
+    def find_removals(self, page: PageView) -> list[Removal]:
+        kept = {paragraph.line: paragraph for paragraph in page.paragraphs}
+        kinds = {paragraph.line: credit_kind(paragraph.text) for paragraph in page.paragraphs}
+        dropped: dict[int, Removal] = {}
+        for paragraph in page.paragraphs:
+            kind = kinds[paragraph.line]
+            if kind is None:
+                continue
+            dropped[paragraph.line] = self.removal(paragraph, f"{kind} {paragraph.text[:60]!r}")
+            if kind == "photo credit":
+                caption = self._caption_above(page, kinds, paragraph.line)
+                if caption is not None and caption in kept and caption not in dropped:
+                    dropped[caption] = self.removal(
+                        kept[caption], f"photo caption above the credit at line {paragraph.line}", credit_line=paragraph.line
+                    )
+        return [dropped[line] for line in sorted(dropped)]
+
+    def _caption_above(self, page: PageView, kinds: dict[int, str | None], credit_line: int) -> int | None:
+        """The line right above a credit (blank lines and other credit lines aside), when it
+        is short enough to be a caption and the credit does not head a labelled caption below
+        it ("Image copyright X" then "Image caption ..."); None otherwise."""
+        below = credit_line + 1
+        while below <= len(page.lines) and (not page.lines[below - 1] or kinds.get(below) == "photo credit"):
+            below += 1
+        if kinds.get(below) == "photo caption":
+            return None
+        number = credit_line - 1
+        while number >= 1 and (not page.lines[number - 1] or kinds.get(number) == "photo credit"):
+            number -= 1
+        if number < 1 or kinds.get(number) is not None:
+            return None
+        text = page.lines[number - 1]
+        if len(words(text)) > self.max_caption_words or is_title_like(text, _MAX_CREDIT_WORDS):
+            return None
+        return number

@@ -1,0 +1,60 @@
+"""Filter for the legal small print of a page footer: copyright lines and rows of legal links
+("Terms of Use | Privacy Policy"). They are never article text, and when a page has no menu
+between its article and its footer, they are what tells the two apart.
+"""
+
+from __future__ import annotations
+
+import regex
+
+from ..document import Removal
+from ..wordlists import words
+from .base import Filter, PageView
+
+_I = regex.IGNORECASE
+
+COPYRIGHT = regex.compile(
+    r"©|\(c\)\s*(?:19|20)\d\d|\ball rights reserved\b|^\s*copyright\b(?:\s+©)?\s*(?:\(c\)\s*)?(?:19|20)\d\d",
+    _I,
+)
+_LEGAL_LINK = (
+    r"(?:privacy(?: policy| notice| statement| settings)?|terms(?: of (?:use|service|sale))?|terms (?:and|&) conditions"
+    r"|cookie (?:policy|settings|preferences)|contact(?: us)?|about(?: us)?|advertise(?: with us)?|site ?map|careers?|accessibility"
+    r"|editorial standards|ethics(?: statement)?|corrections|faq|help|rss|do not sell my (?:personal )?info(?:rmation)?)"
+)
+#: Two or more legal links in one row, separated by | / • · or ","; at least one must be a
+#: privacy or terms link, which only footers carry.
+LEGAL_LINKS = regex.compile(
+    rf"^\s*(?:{_LEGAL_LINK}\s*(?:[|/•·,]\s*|$)){{2,}}$",
+    _I,
+)
+_PRIVACY_OR_TERMS = regex.compile(r"\bprivacy\b|\bterms\b", _I)
+_MAX_NOTICE_WORDS = 60
+
+
+class LegalNoticeFilter(Filter):
+    """Drops copyright notices ("© 2019 X. All rights reserved.") and legal link rows
+    ("Terms of Use | Privacy Policy | Contact Us") of at most `max_words` words."""
+
+    name = "legal-notice"
+
+    def __init__(self, max_words: int = _MAX_NOTICE_WORDS) -> None:
+        self.max_words = max_words
+
+    def find_removals(self, page: PageView) -> list[Removal]:
+        removals = []
+        for paragraph in page.paragraphs:
+            kind = self.notice_kind(paragraph.text)
+            if kind:
+                removals.append(self.removal(paragraph, f"{kind} {paragraph.text[:60]!r}", kind=kind))
+        return removals
+
+    def notice_kind(self, text: str) -> str | None:
+        """'copyright notice', 'legal links' or None."""
+        if len(words(text)) > self.max_words:
+            return None
+        if COPYRIGHT.search(text):
+            return "copyright notice"
+        if LEGAL_LINKS.match(text) and _PRIVACY_OR_TERMS.search(text):
+            return "legal links"
+        return None

@@ -1,0 +1,45 @@
+"""Filter for lines a page repeats: section labels on every teaser ("Business"), a headline
+shown twice (in the teaser list and as its link), a standfirst echoed under the byline,
+"Previous Post" / "Next Post" at top and bottom.
+
+An article does not say the same short line twice, so every copy goes. Long repeated
+paragraphs are left alone here: they are the near-duplicate filter's business.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from ..document import Removal
+from ..wordlists import words
+from .base import Filter, PageView
+from .markers import line_key
+
+_MAX_REPEATED_WORDS = 30
+
+
+class RepeatedLineFilter(Filter):
+    """Drops every copy of a line (of at most `max_words` words) that occurs two or more times
+    on the page, compared case-insensitively and ignoring punctuation. Lines earlier filters
+    dropped count as occurrences too, so a label repeated in a dropped menu still counts."""
+
+    name = "repeated-line"
+
+    def __init__(self, max_words: int = _MAX_REPEATED_WORDS) -> None:
+        self.max_words = max_words
+
+    def find_removals(self, page: PageView) -> list[Removal]:
+        occurrences: dict[str, list[int]] = defaultdict(list)
+        for number, text in enumerate(page.lines, start=1):
+            key = line_key(text)
+            if key and len(words(text)) <= self.max_words:
+                occurrences[key].append(number)
+        removals = []
+        for paragraph in page.paragraphs:
+            where = occurrences.get(line_key(paragraph.text), ())
+            if len(where) >= 2:
+                shown = ", ".join(map(str, where[:5])) + (", ..." if len(where) > 5 else "")
+                removals.append(
+                    self.removal(paragraph, f"line repeated {len(where)} times on the page (lines {shown})", lines=list(where))
+                )
+        return removals
