@@ -39,6 +39,8 @@ CREDIT_LINE = regex.compile(
     rf")\s*[)\]]?\s*\.?$",
     _I,
 )
+#: "Image copyright Getty Images": this label style is printed above its caption, not below.
+CREDIT_BEFORE_CAPTION = regex.compile(r"^(?:image|photo|picture) copyright\b", _I)
 _AGENCY_ALONE = regex.compile(rf"^[(\[]?\s*(?:{_AGENCY})\s*[)\]]?\.?$", _I)
 #: A caption line that carries its own credit or label at an end.
 CAPTION_LINE = regex.compile(
@@ -83,7 +85,7 @@ class PhotoCreditFilter(Filter):
             if kind is None:
                 continue
             dropped[paragraph.line] = self.removal(paragraph, f"{kind} {paragraph.text[:60]!r}")
-            if kind == "photo credit":
+            if kind == "photo credit" and not CREDIT_BEFORE_CAPTION.match(paragraph.text):
                 caption = self._caption_above(page, kinds, paragraph.line)
                 if caption is not None and caption in kept and caption not in dropped:
                     dropped[caption] = self.removal(

@@ -17,7 +17,7 @@ from typing import Sequence
 import regex
 
 from ..document import Paragraph, Removal
-from ..wordlists import OTHER_LANGUAGES, english_stopwords, foreign_stopwords, words
+from ..wordlists import OTHER_LANGUAGES, english_stopwords, foreign_stopwords, load_word_list, words
 from .base import Filter, PageView
 
 _LETTER = regex.compile(r"\p{L}")
@@ -37,6 +37,14 @@ class Verdict(Enum):
     FOREIGN = "foreign"
     UNDECIDED = "undecided"  # too short, or mostly names: follows its neighbours
     UNCERTAIN = "uncertain"  # long enough but cheap checks disagree: ask langdetect
+
+
+@lru_cache(maxsize=1)
+def distinctly_english_stopwords() -> frozenset[str]:
+    """English function words that are not also function words of another listed language:
+    "a", "as", "do", "in" are Portuguese, Italian or Dutch too, so they prove nothing."""
+    shared = frozenset().union(*(load_word_list(f"stopwords_{code}") for code in sorted(OTHER_LANGUAGES)))
+    return english_stopwords() - shared
 
 
 def dominant_script(text: str) -> str:
@@ -105,7 +113,7 @@ class LanguageFilter(Filter):
         tokens = words(text)
         if len(tokens) < self.min_words:
             return Verdict.UNDECIDED, ""
-        english = sum(token in english_stopwords() for token in tokens)
+        english = sum(token in distinctly_english_stopwords() for token in tokens)
         foreign_hits = {
             code: [token for token in tokens if token in stopwords]
             for code, stopwords in foreign_stopwords().items()

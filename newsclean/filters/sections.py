@@ -135,6 +135,8 @@ RELATED_INLINE = regex.compile(
 )
 
 
+#: "Skip to content", "Skip to main navigation": links for screen readers at the page top.
+SKIP_LINK = regex.compile(r"^skip to (?:the )?(?:main )?(?:content|navigation|menu|article|search|footer)\W*$", _I)
 #: A prose sentence this long ends a related-articles list: it is the article resuming.
 _LIST_END_PROSE_WORDS = 15
 
@@ -142,7 +144,7 @@ _LIST_END_PROSE_WORDS = 15
 class NavigationFilter(Filter):
     """Drops navigation menus (runs of `min_run` or more short title-like lines) and
     related-article lists (a "Related stories"/"Most read" heading and the short lines after it,
-    or an inline "Read more: ..." link).
+    or an inline "Read more: ..." link), and accessibility skip links ("Skip to content").
     """
 
     name = "navigation"
@@ -163,7 +165,9 @@ class NavigationFilter(Filter):
         index = 0
         while index < len(paragraphs):
             paragraph = paragraphs[index]
-            if len(words(paragraph.text)) <= self.max_related_words and RELATED_INLINE.match(paragraph.text):
+            if SKIP_LINK.match(paragraph.text):
+                dropped[index] = self.removal(paragraph, f"accessibility skip link {paragraph.text!r}")
+            elif len(words(paragraph.text)) <= self.max_related_words and RELATED_INLINE.match(paragraph.text):
                 dropped[index] = self.removal(paragraph, f"related-article link {paragraph.text[:60]!r}")
             elif RELATED_HEADING.match(paragraph.text):
                 dropped[index] = self.removal(paragraph, f"related-articles heading {paragraph.text!r}")
