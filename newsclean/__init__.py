@@ -8,12 +8,16 @@
 from .document import Document, LineDecision, Normalisation, Paragraph, Removal, Result
 from .filters import (
     AdMarkerFilter,
+    ArticleBodyFilter,
     CommentSectionFilter,
     Filter,
     LanguageFilter,
+    LegalNoticeFilter,
     NavigationFilter,
     PageView,
+    PhotoCreditFilter,
     PromptFilter,
+    RepeatedLineFilter,
     ShareButtonFilter,
 )
 from .pipeline import Pipeline, clean, default_pipeline
@@ -22,17 +26,21 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AdMarkerFilter",
+    "ArticleBodyFilter",
     "CommentSectionFilter",
     "Document",
     "Filter",
     "LanguageFilter",
+    "LegalNoticeFilter",
     "LineDecision",
     "NavigationFilter",
     "Normalisation",
     "PageView",
     "Paragraph",
+    "PhotoCreditFilter",
     "Pipeline",
     "PromptFilter",
+    "RepeatedLineFilter",
     "Removal",
     "Result",
     "ShareButtonFilter",

@@ -11,8 +11,8 @@ from .repeats import RepeatedLineFilter
 from .sections import CommentSectionFilter, NavigationFilter
 
 __all__ = [
-    "ArticleBodyFilter",
     "AdMarkerFilter",
+    "ArticleBodyFilter",
     "CommentSectionFilter",
     "Filter",
     "LanguageFilter",

@@ -68,7 +68,9 @@ class ArticleBodyFilter(Filter):
 
     @staticmethod
     def body_span(weights: Sequence[int]) -> tuple[int, int] | None:
-        """The [start, end) stretch with the largest positive total weight (earliest on ties)."""
+        """The [start, end) stretch with the largest positive total weight (earliest on ties),
+        widened over the weightless lines (short sentences) that touch it: a one-line opening
+        or closing sentence belongs to the article."""
         best_total, best = 0, None
         total, start = 0, 0
         for index, weight in enumerate(weights):
@@ -77,7 +79,14 @@ class ArticleBodyFilter(Filter):
             total += weight
             if total > best_total:
                 best_total, best = total, (start, index + 1)
-        return best
+        if best is None:
+            return None
+        start, end = best
+        while start > 0 and weights[start - 1] == 0:
+            start -= 1
+        while end < len(weights) and weights[end] == 0:
+            end += 1
+        return start, end
 
     def _removal(self, paragraph: Paragraph, shape: LineShape, where: str) -> Removal:
         kind = "prose" if shape.is_prose else "sentence" if shape.ends_like_sentence else "title-like line"
