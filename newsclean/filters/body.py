@@ -25,11 +25,11 @@ FURNITURE_COST = 10
 class ArticleBodyFilter(Filter):
     """Drops the page header before the article body and the page footer after it.
 
-    The body is the stretch of kept paragraphs with the largest weight, where a prose paragraph
-    (see `prose.LineShape.is_prose`) weighs its word count, a short sentence weighs nothing and
-    any other line weighs `-furniture_cost`. A lone title line that is the first kept paragraph
-    right before the body is the article's own headline and stays; two or more lines there form
-    a page header (headline with byline, dateline, photo credits) and go.
+    The body is the stretch of non-empty lines with the largest weight, where a kept prose
+    paragraph (see `prose.LineShape.is_prose`) weighs its word count, a kept short sentence
+    weighs nothing, and any other line, kept or already dropped, weighs `-furniture_cost`. A
+    single kept paragraph before the body is the article's own headline and stays; two or more
+    there form a page header (headline with byline, dateline, photo credits) and go.
     """
 
     name = "outside-body"
