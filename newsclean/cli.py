@@ -8,13 +8,15 @@ import json
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from . import __version__
 from .document import Document, Result
 from .errors import InputError, NewscleanError, UsageError
 from .io import JsonlWriter, atomic_write_text, check_output_safe, decode_bytes, find_inputs, read_document
+from .jsonl import JsonlLineError, JsonlRecord, cleaned_record, read_json_objects, read_jsonl
 from .pipeline import Pipeline, default_pipeline
+from .stats import CleaningStatistics, document_summary
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -31,6 +33,8 @@ examples:
   newsclean clean a.txt b.txt -o out/ --report removals.jsonl
   newsclean clean pages/ -o out/ --glob '*.md'   other file names
   cat page.txt | newsclean clean -               clean stdin to stdout
+  newsclean clean --jsonl docs.jsonl.gz -o clean.jsonl.gz --removals   JSON-lines documents
+  newsclean clean seeds/ --format jsonl -o seeds.jsonl --stats        files into one JSONL
 
 exit codes: 0 all inputs cleaned, 1 some inputs failed (the rest were cleaned),
 2 usage error (nothing was done), 130 interrupted.
@@ -40,6 +44,12 @@ EXPLAIN_EPILOG = """\
 examples:
   newsclean explain seeds/003_f62884ef3a0fed5e.txt          KEEP/DROP and the reason per line
   newsclean explain page.txt --json | jq 'select(.action=="DROP")'
+"""
+
+STATS_EPILOG = """\
+examples:
+  newsclean clean seeds/ -o out/ --report removals.jsonl && newsclean stats removals.jsonl
+  newsclean stats removals.jsonl --json | jq .removals_by_filter
 """
 
 
@@ -77,6 +87,18 @@ def build_parser() -> argparse.ArgumentParser:
     clean.add_argument("--report", metavar="FILE", help="write one JSON line per removal (file, line, filter, reason, text)")
     clean.add_argument("--no-dedup", action="store_true", help="do not drop near-duplicate paragraphs across inputs")
     clean.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary on stderr")
+    clean.add_argument(
+        "--jsonl", action="store_true",
+        help="inputs are JSON-lines files (or - for stdin), one document per line with 'text' and 'id'; "
+        "-o names the output JSON-lines file (.gz: gzip), default stdout",
+    )
+    clean.add_argument(
+        "--format", choices=("text", "jsonl"), default="text",
+        help="output for file inputs: text files in OUTDIR (default), or jsonl: one JSON-lines file -o FILE "
+        "with an 'id' and 'text' per input",
+    )
+    clean.add_argument("--removals", action="store_true", help="JSON-lines output: add each document's removals under metadata.removals")
+    clean.add_argument("--stats", action="store_true", help="print removals per filter and reason, lines and characters in and out, on stderr")
     clean.set_defaults(handler=run_clean)
 
     explain = commands.add_parser(
@@ -90,6 +112,17 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--json", action="store_true", help="one JSON object per line instead of text")
     explain.add_argument("--width", type=int, default=100, help="truncate shown text to this many characters (0: never)")
     explain.set_defaults(handler=run_explain)
+
+    stats = commands.add_parser(
+        "stats",
+        help="sum up a --report file: removals per filter and reason, lines and characters in and out",
+        description="Sum up a report written by 'newsclean clean --report FILE'.",
+        epilog=STATS_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    stats.add_argument("report", metavar="REPORT", help="a report file (JSON lines, .gz allowed), or - for stdin")
+    stats.add_argument("--json", action="store_true", help="print the statistics as one JSON object")
+    stats.set_defaults(handler=run_stats)
     return parser
 
 
@@ -127,6 +160,10 @@ def _progress(items: list, quiet: bool):
 
 
 def run_clean(args: argparse.Namespace) -> int:
+    if args.jsonl or args.format == "jsonl":
+        return run_clean_to_jsonl(args)
+    if args.removals:
+        raise UsageError("--removals needs JSON-lines output (--jsonl or --format jsonl)")
     use_stdin = args.inputs == ["-"]
     if "-" in args.inputs and not use_stdin:
         raise UsageError("- (stdin) cannot be combined with other inputs")
@@ -139,12 +176,13 @@ def run_clean(args: argparse.Namespace) -> int:
             raise UsageError(f"{args.output} is a directory; with stdin input, -o names the output file")
     pipeline = build_pipeline(args)
     report = JsonlWriter(args.report) if args.report else None
+    statistics = CleaningStatistics() if args.stats else None
     failures = 0
     stats: Counter[str] = Counter()
     try:
         if use_stdin:
             results = [(pipeline.run(_read_stdin()), Path(args.output) if not to_stdout else None)]
-            failures += _write_results(results, report, stats)
+            failures += _write_results(results, report, stats, statistics)
         else:
             inputs, missing = find_inputs(args.inputs, args.glob)
             for message in missing:
@@ -162,7 +200,7 @@ def run_clean(args: argparse.Namespace) -> int:
                 if warning:
                     _warn(f"warning: {warning}")
                 target = None if to_stdout else Path(args.output) / item.relative
-                failures += _write_results([(pipeline.run(document), target)], report, stats)
+                failures += _write_results([(pipeline.run(document), target)], report, stats, statistics)
     except BaseException:
         if report is not None:
             report.abort()
@@ -176,10 +214,17 @@ def run_clean(args: argparse.Namespace) -> int:
             f"cleaned {stats['documents']} document(s): kept {stats['kept']} of {stats['paragraphs']} paragraphs"
             + (f"; {failures} input(s) failed" if failures else "")
         )
+    if statistics is not None:
+        sys.stderr.write(statistics.format_table())
     return EXIT_SOME_FAILED if failures else EXIT_OK
 
 
-def _write_results(results: list[tuple[Result, Path | None]], report: JsonlWriter | None, stats: Counter[str]) -> int:
+def _write_results(
+    results: list[tuple[Result, Path | None]],
+    report: JsonlWriter | None,
+    stats: Counter[str],
+    statistics: CleaningStatistics | None = None,
+) -> int:
     """Write each result to its target (stdout when None); return how many writes failed."""
     failures = 0
     for result, target in results:
@@ -193,13 +238,108 @@ def _write_results(results: list[tuple[Result, Path | None]], report: JsonlWrite
                 _warn(f"error: {target}: cannot write output ({error.strerror or error})")
                 failures += 1
                 continue
-        if report is not None:
-            for record in _report_records(result):
-                report.write(record)
+        _account(result, report, statistics)
         stats["documents"] += 1
         stats["kept"] += len(result.kept())
         stats["paragraphs"] += sum(1 for line in result.lines if line)
     return failures
+
+
+def _account(result: Result, report: JsonlWriter | None, statistics: CleaningStatistics | None) -> None:
+    """Add a cleaned document to the report (its removals, then its summary) and statistics."""
+    if report is not None:
+        for record in _report_records(result):
+            report.write(record)
+        report.write(document_summary(result))
+    if statistics is not None:
+        statistics.add_result(result)
+
+
+def _jsonl_documents(args: argparse.Namespace) -> Iterator[JsonlRecord | JsonlLineError | InputError]:
+    """The documents of a JSON-lines run, in order: records of --jsonl inputs, or one record per
+    file of text inputs; an unreadable file or a malformed line comes as its error instead."""
+    if args.jsonl:
+        for source in args.inputs:
+            try:
+                yield from read_jsonl(source)
+            except InputError as error:
+                yield error
+        return
+    if args.inputs == ["-"]:
+        document = _read_stdin()
+        yield JsonlRecord({"id": document.id}, document, "-", 1)
+        return
+    inputs, missing = find_inputs(args.inputs, args.glob)
+    for message in missing:
+        yield InputError(message)
+    for item in inputs:
+        try:
+            document, warning = read_document(item.path)
+        except InputError as error:
+            yield error
+            continue
+        if warning:
+            _warn(f"warning: {warning}")
+        yield JsonlRecord({"id": document.id}, document, str(item.path), 1)
+
+
+def run_clean_to_jsonl(args: argparse.Namespace) -> int:
+    """`clean --jsonl` / `--format jsonl`: every document becomes one JSON line of the output
+    (-o FILE, gzip for .gz, or stdout), the input record with its text cleaned."""
+    if "-" in args.inputs and args.inputs != ["-"]:
+        raise UsageError("- (stdin) cannot be combined with other inputs")
+    output = args.output or "-"
+    if output != "-":
+        if Path(output).is_dir():
+            raise UsageError(f"{output} is a directory; with JSON-lines output, -o names the output file")
+        check_output_safe(args.inputs, Path(output))
+    pipeline = build_pipeline(args)
+    writer = JsonlWriter(output)
+    report = JsonlWriter(args.report) if args.report else None
+    statistics = CleaningStatistics() if args.stats else None
+    failures = documents = 0
+    try:
+        for item in _jsonl_documents(args):
+            if isinstance(item, (JsonlLineError, InputError)):
+                _warn(f"error: {item}")
+                failures += 1
+                continue
+            result = pipeline.run(item.document)
+            writer.write(cleaned_record(item, result, with_removals=args.removals))
+            _account(result, report, statistics)
+            documents += 1
+    except BaseException:
+        writer.abort()
+        if report is not None:
+            report.abort()
+        raise
+    finally:
+        pipeline.close()
+    writer.close()
+    if report is not None:
+        report.close()
+    if not args.quiet:
+        _warn(f"cleaned {documents} document(s)" + (f"; {failures} failed (see the errors above)" if failures else ""))
+    if statistics is not None:
+        sys.stderr.write(statistics.format_table())
+    return EXIT_SOME_FAILED if failures else EXIT_OK
+
+
+def run_stats(args: argparse.Namespace) -> int:
+    statistics = CleaningStatistics()
+    failures = 0
+    for line, record in read_json_objects(args.report):
+        if isinstance(record, JsonlLineError):
+            _warn(f"error: {record}")
+            failures += 1
+            continue
+        try:
+            statistics.add_record(record)
+        except ValueError as error:
+            _warn(f"error: {JsonlLineError(args.report, line, str(error))}")
+            failures += 1
+    sys.stdout.write(statistics.to_json() if args.json else statistics.format_table())
+    return EXIT_SOME_FAILED if failures else EXIT_OK
 
 
 def run_explain(args: argparse.Namespace) -> int:

@@ -5,6 +5,8 @@ a half-written output and inputs are never modified."""
 from __future__ import annotations
 
 import codecs
+import gzip
+import io
 import json
 import os
 import sys
@@ -139,7 +141,10 @@ class JsonlWriter:
             target = Path(path)
             target.parent.mkdir(parents=True, exist_ok=True)
             handle, self._temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-            self._stream = os.fdopen(handle, "w", encoding="utf-8", newline="\n")
+            self._file = os.fdopen(handle, "wb")
+            # A ".gz" name is written gzip-compressed (mtime 0, so equal input gives equal bytes).
+            binary = gzip.GzipFile(fileobj=self._file, mode="wb", mtime=0) if target.name.endswith(".gz") else self._file
+            self._stream = io.TextIOWrapper(binary, encoding="utf-8", newline="\n")
 
     def write(self, record: dict[str, Any]) -> None:
         self._stream.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -150,8 +155,12 @@ class JsonlWriter:
             self._stream.flush()
             return
         self._stream.flush()
-        os.fsync(self._stream.fileno())
-        self._stream.close()
+        binary = self._stream.detach()
+        if binary is not self._file:
+            binary.close()  # ends the gzip stream; a GzipFile leaves the file it wraps open
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
         os.replace(self._temporary, self.path)
         self._temporary = None
 
@@ -159,5 +168,6 @@ class JsonlWriter:
         """Drop a half-written file, leaving any previous one untouched."""
         if self._temporary is not None:
             self._stream.close()
+            self._file.close()
             Path(self._temporary).unlink(missing_ok=True)
             self._temporary = None
