@@ -1,0 +1,82 @@
+"""The exported strategies tell the truth about the default pipeline: what they say is kept is
+kept, and each line they say is dropped is dropped by the filter, for the reason kind, they name."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import newsclean
+from newsclean import Document
+from newsclean.stats import reason_kind
+from newsclean.strategies import (
+    articles,
+    boilerplate_lines,
+    near_duplicate_pairs,
+    non_english_fragments,
+    scraped_documents,
+    word_sections,
+)
+from newsclean.wordlists import foreign_stopwords, words
+
+
+@settings(max_examples=60, deadline=None)
+@given(articles())
+def test_articles_are_kept_whole(article) -> None:
+    assert newsclean.clean(article.text) == article.text
+    assert all(len(words(paragraph)) >= 25 for paragraph in article.paragraphs)
+
+
+@settings(max_examples=80, deadline=None)
+@given(articles(min_paragraphs=2), boilerplate_lines() | non_english_fragments())
+def test_each_boilerplate_line_is_dropped_by_the_named_filter(article, line) -> None:
+    text = "\n\n".join([article.paragraphs[0], line.text, *article.paragraphs[1:]]) + "\n"
+    result = newsclean.default_pipeline().run(text)
+    assert [(r.line, r.filter, reason_kind(r.reason)) for r in result.removals] == [(3, line.filter, line.reason_kind)]
+    assert result.text == article.text
+
+
+@settings(max_examples=80, deadline=None)
+@given(scraped_documents())
+def test_scraped_documents_keep_exactly_the_article(page) -> None:
+    result = newsclean.default_pipeline().run(page.to_document())
+    assert result.text == page.expected_text
+    dropped_by = {removal.line: removal.filter for removal in result.removals}
+    assert tuple(dropped_by.get(page.line_number(i)) for i in range(len(page.lines))) == page.expected_filters
+
+
+@settings(max_examples=30, deadline=None)
+@given(near_duplicate_pairs(edit_rate=0.1, min_words=40))
+def test_near_duplicate_pairs_change_the_share_of_words_asked_for(pair) -> None:
+    original, variant = pair.original.split(), pair.variant.split()
+    assert len(original) >= 40 and len(variant) == len(original)
+    assert [i for i, (a, b) in enumerate(zip(original, variant)) if a != b] == list(pair.edited_positions)
+    assert pair.edits == round(0.1 * len(original))
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.from_type(Document))
+def test_from_type_document_draws_scraped_pages(document) -> None:
+    assert isinstance(document, Document) and len(document.lines) >= 2
+
+
+def test_article_words_are_no_other_language_function_words() -> None:
+    entries = {word for section in word_sections("article_words").values() for entry in section for word in words(entry)}
+    for language, stopwords in foreign_stopwords().items():
+        assert not entries & stopwords, language
+
+
+def test_near_duplicate_variant_is_dropped_by_dedup() -> None:
+    import pytest
+
+    pytest.importorskip("newsclean.dedup")
+
+    @settings(max_examples=20, deadline=None)
+    @given(near_duplicate_pairs(edit_rate=0.015, min_words=60))
+    def check(pair) -> None:
+        with newsclean.default_pipeline(dedup=True) as pipeline:
+            pipeline.run(Document.from_text(pair.original + "\n", "original"))
+            result = pipeline.run(Document.from_text(pair.variant + "\n", "variant"))
+        assert [(r.filter, r.details["original_document"]) for r in result.removals] == [("near-duplicate", "original")]
+
+    check()
