@@ -1,0 +1,147 @@
+"""Normalised shingling: turn paragraphs into 32-bit shingle hashes for MinHash, and into an
+exact normalised form for short paragraphs and exact copies.
+
+Shingles are built from a normalised form in which case, punctuation, quote style and
+whitespace do not matter (NFKC, case-folded, words only), so a copy with curly quotes or an
+extra space is the same text. Hashing is vectorised with numpy over a whole batch: words are
+hashed once each (CRC-32 of their UTF-8, cached), n-grams are combined and avalanched with
+64-bit integer arithmetic, which wraps identically on every machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+import zlib
+from dataclasses import dataclass
+from itertools import chain
+from typing import Literal, Sequence
+
+import numpy as np
+import regex
+
+#: A word: a run of letters, digits, marks or connector punctuation. Everything else
+#: (punctuation, quotes, symbols, whitespace) separates words and is otherwise ignored.
+_WORD = regex.compile(r"[\p{L}\p{N}\p{M}_]+")
+_ASCII_WORD = re.compile(r"[a-z0-9_]+")
+
+_MASK32 = np.uint64(0xFFFFFFFF)
+_NGRAM_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # golden-ratio odd constant: spreads each position
+_FMIX64 = (np.uint64(33), np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53))
+
+ShingleKind = Literal["word", "char"]
+
+
+def words(text: str) -> list[str]:
+    """The words of a paragraph, NFKC-normalised and case-folded, punctuation dropped."""
+    if text.isascii():
+        # The common case, and the same result: NFKC is the identity on ASCII, casefold is
+        # lower, and the word class is exactly [A-Za-z0-9_].
+        return _ASCII_WORD.findall(text.lower())
+    return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+
+
+def normalised_form(text: str) -> str:
+    """The text two copies share when they differ only in case, punctuation, quotes or spacing.
+
+    A line with no words at all (a rule of asterisks, a lone dash) keeps its case-folded,
+    space-collapsed characters, so that such lines are still only equal to themselves.
+    """
+    found = words(text)
+    if found:
+        return " ".join(found)
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def exact_key(form: str) -> int:
+    """A stable signed 64-bit key of a normalised form (BLAKE2b), as SQLite stores integers."""
+    digest = hashlib.blake2b(form.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def _fmix64(values: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 64-bit finalizer: a bijection that avalanches every input bit."""
+    shift, first, second = _FMIX64
+    values = values ^ (values >> shift)
+    values = values * first
+    values = values ^ (values >> shift)
+    values = values * second
+    return values ^ (values >> shift)
+
+
+@dataclass(frozen=True)
+class Shingling:
+    """How paragraphs become shingles: word n-grams or character n-grams of the normalised form.
+
+    `size` is n. A paragraph shorter than n units gives one shingle, the whole of it, so every
+    paragraph with at least one word has a non-empty shingle set.
+    """
+
+    kind: ShingleKind = "word"
+    size: int = 2
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("word", "char"):
+            raise ValueError(f"shingle kind must be 'word' or 'char', not {self.kind!r}")
+        if not isinstance(self.size, int) or self.size < 1:
+            raise ValueError(f"shingle size must be a positive integer, not {self.size!r}")
+
+    def describe(self) -> str:
+        """A stable description recorded in an index's parameters, e.g. 'word-2'."""
+        return f"{self.kind}-{self.size}"
+
+    def hashes(self, paragraph_words: Sequence[Sequence[str]], word_cache: dict[str, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Shingle hashes of a batch of paragraphs, given as their word lists.
+
+        Returns `(hashes, offsets)`: uint32 hashes of every paragraph's shingles concatenated,
+        and `offsets` (length n + 1) so paragraph i owns `hashes[offsets[i]:offsets[i + 1]]`.
+        A paragraph's shingles may repeat; MinHash takes a minimum, so repeats do not matter.
+        `word_cache` (word -> hash) may be shared between calls to hash each word only once.
+        """
+        units, unit_offsets = (
+            _word_units(paragraph_words, word_cache if word_cache is not None else {})
+            if self.kind == "word"
+            else _char_units(paragraph_words)
+        )
+        lengths = np.diff(unit_offsets)
+        counts = np.where(lengths > 0, np.maximum(lengths - self.size + 1, 1), 0)
+        offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        total = int(offsets[-1])
+        if total == 0:
+            return np.zeros(0, dtype=np.uint32), offsets
+        # Start of each shingle in `units`, and how many units it spans (fewer than `size`
+        # only for a paragraph shorter than `size`).
+        paragraph_of = np.repeat(np.arange(len(lengths)), counts)
+        starts = unit_offsets[:-1][paragraph_of] + (np.arange(total) - offsets[:-1][paragraph_of])
+        spans = np.minimum(lengths[paragraph_of], self.size)
+        padded = np.concatenate([units, np.zeros(self.size, dtype=np.uint64)])
+        accumulator = np.zeros(total, dtype=np.uint64)
+        for position in range(self.size):
+            inside = position < spans
+            unit = np.where(inside, padded[starts + position], np.uint64(0))
+            accumulator = np.where(inside, _fmix64(accumulator * _NGRAM_MULTIPLIER + unit), accumulator)
+        return (_fmix64(accumulator) & _MASK32).astype(np.uint32), offsets
+
+
+def _word_units(paragraph_words: Sequence[Sequence[str]], cache: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Each word as CRC-32 of its UTF-8 plus one (so no word hashes to the padding value 0)."""
+    flat = list(chain.from_iterable(paragraph_words))
+    values = list(map(cache.get, flat))
+    if None in values:
+        for word in {word for word, value in zip(flat, values) if value is None}:
+            cache[word] = zlib.crc32(word.encode("utf-8")) + 1
+        values = list(map(cache.__getitem__, flat))
+    lengths = np.zeros(len(paragraph_words) + 1, dtype=np.int64)
+    lengths[1:] = [len(items) for items in paragraph_words]
+    return np.array(values, dtype=np.uint64), np.cumsum(lengths)
+
+
+def _char_units(paragraph_words: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
+    """Each character (code point plus one) of the words joined by single spaces."""
+    texts = [" ".join(items) for items in paragraph_words]
+    code_points = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64) + np.uint64(1)
+    lengths = np.zeros(len(texts) + 1, dtype=np.int64)
+    lengths[1:] = [len(text) for text in texts]
+    return code_points, np.cumsum(lengths)
