@@ -5,6 +5,7 @@
     'The minister resigned on Monday after a week of protests.\\n'
 """
 
+from .dedup import NearDuplicateFilter
 from .document import Document, LineDecision, Normalisation, Paragraph, Removal, Result
 from .filters import (
     AdMarkerFilter,
@@ -34,6 +35,7 @@ __all__ = [
     "LegalNoticeFilter",
     "LineDecision",
     "NavigationFilter",
+    "NearDuplicateFilter",
     "Normalisation",
     "PageView",
     "Paragraph",

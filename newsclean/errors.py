@@ -12,3 +12,12 @@ class InputError(NewscleanError):
 
 class UsageError(NewscleanError):
     """The command line asks for something impossible or unsafe (exit code 2)."""
+
+
+class IndexFileError(NewscleanError):
+    """A near-duplicate index file cannot be used as it is (corrupt, not an index, another
+    format version or other parameters); the file is left untouched."""
+
+
+class IndexBusyError(IndexFileError):
+    """Another run holds the near-duplicate index's write lock for longer than the timeout."""

@@ -3,9 +3,11 @@ Results. It holds no filter logic; `default_pipeline()` is the one place default
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
-from typing import Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
+from .dedup import NearDuplicateFilter
 from .document import Document, Removal, Result, kept_paragraphs
 from .filters import (
     AdMarkerFilter,
@@ -101,9 +103,18 @@ def boilerplate_filters() -> list[Filter]:
     ]
 
 
-def default_pipeline() -> Pipeline:
-    """The pipeline `newsclean.clean` and the CLI use: normalisation and every default filter."""
-    return Pipeline(boilerplate_filters())
+def default_pipeline(*, dedup: bool = False, index: str | os.PathLike | None = None, **dedup_options: Any) -> Pipeline:
+    """The pipeline `newsclean.clean` and the CLI use: normalisation and every default filter.
+
+    `dedup=True` appends a NearDuplicateFilter (cross-document, so keep the pipeline for the
+    whole corpus): `index=None` keeps its index in memory, a path keeps it in an SQLite file;
+    `dedup_options` are NearDuplicateFilter's keyword options.
+    """
+    if not dedup:
+        if index is not None or dedup_options:
+            raise ValueError("index and near-duplicate options need dedup=True")
+        return Pipeline(boilerplate_filters())
+    return Pipeline([*boilerplate_filters(), NearDuplicateFilter(index=index, **dedup_options)])
 
 
 @lru_cache(maxsize=1)

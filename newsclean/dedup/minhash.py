@@ -96,12 +96,15 @@ def _fmix64(values: np.ndarray) -> np.ndarray:
 def band_hashes(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """One signed 64-bit hash per (paragraph, band) of the first bands x rows signature values.
 
+    Hashes of different bands differ even for equal values, so one key identifies the band too.
+
     Two paragraphs share a band hash when they agree on all `rows` values of that band (up to
     64-bit collisions, which verification against the full signature catches).
     """
     count = signatures.shape[0]
     banded = signatures[:, : bands * rows].reshape(count, bands, rows).astype(np.uint64)
-    accumulator = np.zeros((count, bands), dtype=np.uint64)
+    # Starting from the band's number keeps equal values in different bands apart.
+    accumulator = np.broadcast_to(np.arange(1, bands + 1, dtype=np.uint64), (count, bands))
     for row in range(rows):
         accumulator = _fmix64(accumulator * _BAND_MULTIPLIER + banded[:, :, row])
     return accumulator.view(np.int64)

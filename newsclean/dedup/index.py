@@ -1,0 +1,473 @@
+"""Where the near-duplicate filter remembers paragraphs: one small interface, two storages.
+
+`MemoryIndex` lives for one process; `SQLiteIndex` is a file that the next run opens again, so
+tomorrow's paragraphs are checked against today's. Both store the same things:
+
+- documents by id (a document seen before does not count again towards template lines);
+- kept paragraphs: document, line and MinHash signature (None for short paragraphs);
+- exact normalised forms: the kept paragraph with that form, and in how many documents it
+  occurred (for site template lines);
+- LSH band hashes, one entry per (band, band hash, paragraph).
+
+An index records the parameters that change signatures; opening it with other parameters,
+another format version, or a file that is not an index raises IndexFileError and never
+touches the file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator, NamedTuple, Sequence
+
+import numpy as np
+
+from ..errors import IndexBusyError, IndexFileError
+from ..normalise import NORMALISATION_VERSION
+from .minhash import SCHEME
+from .shingles import Shingling
+
+#: Bump when the SQLite layout or the meaning of a stored value changes.
+FORMAT_VERSION = 1
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+@dataclass(frozen=True)
+class IndexSettings:
+    """Every parameter that changes stored signatures, band hashes or exact forms."""
+
+    num_perm: int = 128
+    seed: int = 1
+    bands: int = 37
+    rows: int = 3
+    shingling: Shingling = field(default_factory=Shingling)
+    normalisation_version: int = NORMALISATION_VERSION
+
+    def __post_init__(self) -> None:
+        if self.bands * self.rows > self.num_perm:
+            raise ValueError(f"{self.bands} bands x {self.rows} rows need more than num_perm={self.num_perm} permutations")
+
+    def parameters(self) -> dict[str, str]:
+        """The parameters as the meta table stores them (text, sorted by name)."""
+        return {
+            "bands": str(self.bands),
+            "format_version": str(FORMAT_VERSION),
+            "normalisation_version": str(self.normalisation_version),
+            "num_perm": str(self.num_perm),
+            "rows": str(self.rows),
+            "scheme": SCHEME,
+            "seed": str(self.seed),
+            "shingling": self.shingling.describe(),
+        }
+
+
+class NewParagraph(NamedTuple):
+    """A kept paragraph to remember: its line, exact-form key, and MinHash data if long."""
+
+    line: int
+    form_key: int
+    signature: np.ndarray | None
+    band_hashes: np.ndarray | None
+
+
+class FormEntry(NamedTuple):
+    """What the index knows of an exact form: the kept paragraph with it (or None), and the
+    number of documents it occurred in."""
+
+    paragraph: int | None
+    documents: int
+
+
+class ParagraphIndex(ABC):
+    """The storage interface the near-duplicate filter uses. Paragraph ids grow in insertion
+    order, so a smaller id is an earlier paragraph."""
+
+    settings: IndexSettings
+
+    @abstractmethod
+    def transaction(self) -> contextlib.AbstractContextManager[None]:
+        """Hold the write lock for one check-then-insert (a no-op in memory)."""
+
+    @abstractmethod
+    def has_document(self, name: str) -> bool:
+        """Whether a document with this id was added before."""
+
+    @abstractmethod
+    def forms(self, keys: Sequence[int]) -> dict[int, FormEntry]:
+        """The known exact forms among `keys`."""
+
+    @abstractmethod
+    def band_candidates(self, band_hashes: np.ndarray) -> list[list[int]]:
+        """For each row of band hashes (paragraphs x bands), the ids sharing any band, sorted."""
+
+    @abstractmethod
+    def signatures(self, paragraph_ids: Sequence[int]) -> np.ndarray:
+        """The stored signatures (len x num_perm) of long paragraphs, in the given order."""
+
+    @abstractmethod
+    def location(self, paragraph_id: int) -> tuple[str, int]:
+        """The document id and line of a stored paragraph."""
+
+    @abstractmethod
+    def add_document(self, name: str, form_keys: Sequence[int], paragraphs: Sequence[NewParagraph]) -> None:
+        """Remember a document: count each of its distinct exact forms once (unless the document
+        was added before), and store its kept paragraphs."""
+
+    def close(self) -> None:
+        """Release the storage (the SQLite connection)."""
+
+    def __enter__(self) -> ParagraphIndex:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class _SortedRuns:
+    """A multimap from 64-bit keys to paragraph ids in sorted numpy runs (a small LSM tree).
+
+    A Python dict would cost ~100 bytes per band entry (3.7 GB for a million paragraphs at 37
+    bands); sorted uint64/int64 runs cost 16 bytes. Runs are merged while the newer one is at
+    least half the size of the older, so there are O(log n) runs and each lookup is a
+    vectorised binary search per run.
+    """
+
+    def __init__(self) -> None:
+        self._runs: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def add(self, keys: np.ndarray, ids: np.ndarray) -> None:
+        order = np.argsort(keys, kind="stable")
+        self._runs.append((keys[order], ids[order]))
+        while len(self._runs) > 1 and 2 * len(self._runs[-1][0]) >= len(self._runs[-2][0]):
+            newer_keys, newer_ids = self._runs.pop()
+            older_keys, older_ids = self._runs.pop()
+            keys_all = np.concatenate([older_keys, newer_keys])
+            ids_all = np.concatenate([older_ids, newer_ids])
+            order = np.argsort(keys_all, kind="stable")
+            self._runs.append((keys_all[order], ids_all[order]))
+
+    def lookup(self, keys: np.ndarray) -> list[list[int]]:
+        """For each key, the ids stored under it (any order)."""
+        found: list[list[int]] = [[] for _ in range(len(keys))]
+        for run_keys, run_ids in self._runs:
+            left = np.searchsorted(run_keys, keys, side="left")
+            right = np.searchsorted(run_keys, keys, side="right")
+            for position in np.flatnonzero(right > left):
+                found[position].extend(run_ids[left[position] : right[position]].tolist())
+        return found
+
+    def __len__(self) -> int:
+        return sum(len(keys) for keys, _ in self._runs)
+
+
+class MemoryIndex(ParagraphIndex):
+    """An index that lives as long as the process: fast, nothing written anywhere."""
+
+    def __init__(self, settings: IndexSettings | None = None) -> None:
+        self.settings = settings or IndexSettings()
+        self._documents: dict[str, int] = {}
+        self._document_names: list[str] = []
+        self._paragraph_documents: list[int] = []
+        self._paragraph_lines: list[int] = []
+        self._signature_rows: list[int] = []  # row in _signatures, -1 for short paragraphs
+        self._signatures = np.zeros((1024, self.settings.num_perm), dtype=np.uint32)
+        self._signature_count = 0
+        self._forms: dict[int, list] = {}  # key -> [paragraph id | None, documents]
+        self._bands = _SortedRuns()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        yield
+
+    def has_document(self, name: str) -> bool:
+        return name in self._documents
+
+    def forms(self, keys: Sequence[int]) -> dict[int, FormEntry]:
+        return {key: FormEntry(*self._forms[key]) for key in keys if key in self._forms}
+
+    def band_candidates(self, band_hashes: np.ndarray) -> list[list[int]]:
+        count, bands = band_hashes.shape
+        per_key = self._bands.lookup(band_hashes.reshape(-1))
+        return [
+            sorted(set().union(*per_key[row * bands : (row + 1) * bands]))
+            for row in range(count)
+        ]
+
+    def signatures(self, paragraph_ids: Sequence[int]) -> np.ndarray:
+        rows = [self._signature_rows[paragraph] for paragraph in paragraph_ids]
+        return self._signatures[rows]
+
+    def location(self, paragraph_id: int) -> tuple[str, int]:
+        return self._document_names[self._paragraph_documents[paragraph_id]], self._paragraph_lines[paragraph_id]
+
+    def add_document(self, name: str, form_keys: Sequence[int], paragraphs: Sequence[NewParagraph]) -> None:
+        known = name in self._documents
+        if not known:
+            self._documents[name] = len(self._document_names)
+            self._document_names.append(name)
+        document = self._documents[name]
+        band_keys: list[np.ndarray] = []
+        band_ids: list[np.ndarray] = []
+        for paragraph in paragraphs:
+            paragraph_id = len(self._paragraph_lines)
+            self._paragraph_documents.append(document)
+            self._paragraph_lines.append(paragraph.line)
+            entry = self._forms.setdefault(paragraph.form_key, [None, 0])
+            if entry[0] is None:
+                entry[0] = paragraph_id
+            if paragraph.signature is None:
+                self._signature_rows.append(-1)
+                continue
+            self._signature_rows.append(self._append_signature(paragraph.signature))
+            band_keys.append(paragraph.band_hashes)
+            band_ids.append(np.full(len(paragraph.band_hashes), paragraph_id, dtype=np.int64))
+        if not known:
+            for key in dict.fromkeys(form_keys):
+                self._forms.setdefault(key, [None, 0])[1] += 1
+        if band_keys:
+            self._bands.add(np.concatenate(band_keys), np.concatenate(band_ids))
+
+    def _append_signature(self, signature: np.ndarray) -> int:
+        if self._signature_count == len(self._signatures):
+            grown = np.zeros((2 * len(self._signatures), self.settings.num_perm), dtype=np.uint32)
+            grown[: self._signature_count] = self._signatures
+            self._signatures = grown
+        self._signatures[self._signature_count] = signature
+        self._signature_count += 1
+        return self._signature_count - 1
+
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE documents (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE paragraphs (
+    id INTEGER PRIMARY KEY,
+    document INTEGER NOT NULL REFERENCES documents(id),
+    line INTEGER NOT NULL,
+    signature BLOB
+);
+CREATE TABLE forms (key INTEGER PRIMARY KEY, paragraph INTEGER, documents INTEGER NOT NULL);
+CREATE TABLE bands (
+    band INTEGER NOT NULL,
+    band_hash INTEGER NOT NULL,
+    paragraph INTEGER NOT NULL,
+    PRIMARY KEY (band, band_hash, paragraph)
+) WITHOUT ROWID;
+"""
+
+
+class SQLiteIndex(ParagraphIndex):
+    """An index in one SQLite file (standard library, no server) that later runs reopen.
+
+    Each document is checked and inserted inside one `BEGIN IMMEDIATE` transaction, so two
+    runs sharing a file stay correct: the first writer wins, the second waits for the lock up
+    to `timeout` seconds and then fails with IndexBusyError.
+    """
+
+    def __init__(self, path: str | os.PathLike, settings: IndexSettings | None = None, timeout: float = 30.0) -> None:
+        self.settings = settings or IndexSettings()
+        self.path = Path(path)
+        self.timeout = timeout
+        exists = self.path.exists() and self.path.stat().st_size > 0
+        if exists:
+            _check_sqlite_file(self.path)
+        elif self.path.is_dir():
+            raise IndexFileError(f"index path {self.path} is a directory; pass a file path for --index")
+        try:
+            self._connection = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+        except sqlite3.Error as error:
+            raise IndexFileError(f"cannot open index {self.path}: {error}") from error
+        try:
+            if exists:
+                self._check_meta()
+            else:
+                self._create()
+            self._connection.execute("PRAGMA synchronous=NORMAL")
+            self._connection.execute("CREATE TEMP TABLE probe (row INTEGER NOT NULL, band INTEGER NOT NULL, band_hash INTEGER NOT NULL)")
+        except BaseException:
+            self._connection.close()
+            raise
+
+    def _create(self) -> None:
+        with self._guard("create"):
+            self._connection.execute("PRAGMA journal_mode=WAL")
+            self._connection.execute("BEGIN IMMEDIATE")
+            try:
+                if self._connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+                    raise IndexFileError(f"{self.path} is not a newsclean index (it has other tables); pass a new --index path")
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        self._connection.execute(statement)
+                self._connection.executemany("INSERT INTO meta VALUES (?, ?)", sorted(self.settings.parameters().items()))
+                self._connection.execute("COMMIT")
+            except BaseException:
+                self._connection.execute("ROLLBACK")
+                raise
+
+    def _check_meta(self) -> None:
+        with self._guard("read"):
+            tables = {row[0] for row in self._connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if "meta" not in tables:
+                raise IndexFileError(f"{self.path} is an SQLite file but not a newsclean index; pass a new --index path")
+            stored = dict(self._connection.execute("SELECT key, value FROM meta"))
+        version = stored.get("format_version")
+        if version != str(FORMAT_VERSION):
+            raise IndexFileError(
+                f"index {self.path} has format version {version}, this newsclean reads version {FORMAT_VERSION}: "
+                "use the newsclean version that wrote it, or pass a new --index path"
+            )
+        wanted = self.settings.parameters()
+        differences = [f"{key}={stored.get(key)} (now {value})" for key, value in wanted.items() if stored.get(key) != value]
+        if differences:
+            raise IndexFileError(
+                f"index {self.path} was built with other parameters: {', '.join(differences)}; "
+                "run with the parameters it was built with, or pass a new --index path"
+            )
+
+    @contextlib.contextmanager
+    def _guard(self, doing: str) -> Iterator[None]:
+        """Turn SQLite errors into IndexFileError / IndexBusyError messages that say what to do."""
+        try:
+            yield
+        except sqlite3.OperationalError as error:
+            if "locked" in str(error) or "busy" in str(error):
+                raise IndexBusyError(
+                    f"index {self.path} is locked by another run (waited {self.timeout:g} s); "
+                    "wait for it to finish, or use another --index path"
+                ) from error
+            raise IndexFileError(f"cannot {doing} index {self.path}: {error}") from error
+        except sqlite3.DatabaseError as error:
+            raise IndexFileError(
+                f"index {self.path} is corrupt ({error}); restore it from a backup or pass a new --index path"
+            ) from error
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self._guard("write"):
+            self._connection.execute("BEGIN IMMEDIATE")
+        try:
+            with self._guard("write"):
+                yield
+                self._connection.execute("COMMIT")
+        except BaseException:
+            if self._connection.in_transaction:
+                self._connection.execute("ROLLBACK")
+            raise
+
+    def has_document(self, name: str) -> bool:
+        with self._guard("read"):
+            return self._connection.execute("SELECT 1 FROM documents WHERE name = ?", (name,)).fetchone() is not None
+
+    def forms(self, keys: Sequence[int]) -> dict[int, FormEntry]:
+        found: dict[int, FormEntry] = {}
+        unique = list(dict.fromkeys(keys))
+        with self._guard("read"):
+            for start in range(0, len(unique), 500):
+                chunk = unique[start : start + 500]
+                query = f"SELECT key, paragraph, documents FROM forms WHERE key IN ({','.join('?' * len(chunk))})"
+                for key, paragraph, documents in self._connection.execute(query, chunk):
+                    found[key] = FormEntry(paragraph, documents)
+        return found
+
+    def band_candidates(self, band_hashes: np.ndarray) -> list[list[int]]:
+        count, bands = band_hashes.shape
+        found: list[set[int]] = [set() for _ in range(count)]
+        rows = [(row, band, int(band_hashes[row, band])) for row in range(count) for band in range(bands)]
+        with self._guard("read"):
+            self._connection.execute("DELETE FROM temp.probe")
+            self._connection.executemany("INSERT INTO temp.probe VALUES (?, ?, ?)", rows)
+            query = (
+                "SELECT probe.row, bands.paragraph FROM temp.probe AS probe "
+                "JOIN bands ON bands.band = probe.band AND bands.band_hash = probe.band_hash"
+            )
+            for row, paragraph in self._connection.execute(query):
+                found[row].add(paragraph)
+        return [sorted(items) for items in found]
+
+    def signatures(self, paragraph_ids: Sequence[int]) -> np.ndarray:
+        blobs: dict[int, bytes] = {}
+        unique = list(dict.fromkeys(paragraph_ids))
+        with self._guard("read"):
+            for start in range(0, len(unique), 500):
+                chunk = unique[start : start + 500]
+                query = f"SELECT id, signature FROM paragraphs WHERE id IN ({','.join('?' * len(chunk))})"
+                blobs.update(self._connection.execute(query, chunk))
+        rows = [np.frombuffer(blobs[paragraph], dtype="<u4") for paragraph in paragraph_ids]
+        return np.array(rows, dtype=np.uint32).reshape(len(rows), self.settings.num_perm)
+
+    def location(self, paragraph_id: int) -> tuple[str, int]:
+        with self._guard("read"):
+            row = self._connection.execute(
+                "SELECT documents.name, paragraphs.line FROM paragraphs JOIN documents ON documents.id = paragraphs.document "
+                "WHERE paragraphs.id = ?",
+                (paragraph_id,),
+            ).fetchone()
+        if row is None:
+            raise IndexFileError(f"index {self.path} is inconsistent (paragraph {paragraph_id} is missing); pass a new --index path")
+        return row[0], row[1]
+
+    def add_document(self, name: str, form_keys: Sequence[int], paragraphs: Sequence[NewParagraph]) -> None:
+        with self._guard("write"):
+            connection = self._connection
+            row = connection.execute("SELECT id FROM documents WHERE name = ?", (name,)).fetchone()
+            known = row is not None
+            document = row[0] if known else connection.execute("INSERT INTO documents (name) VALUES (?)", (name,)).lastrowid
+            band_rows: list[tuple[int, int, int]] = []
+            for paragraph in paragraphs:
+                signature = None if paragraph.signature is None else paragraph.signature.astype("<u4").tobytes()
+                paragraph_id = connection.execute(
+                    "INSERT INTO paragraphs (document, line, signature) VALUES (?, ?, ?)", (document, paragraph.line, signature)
+                ).lastrowid
+                connection.execute(
+                    "INSERT INTO forms (key, paragraph, documents) VALUES (?, ?, 0) "
+                    "ON CONFLICT (key) DO UPDATE SET paragraph = coalesce(paragraph, excluded.paragraph)",
+                    (paragraph.form_key, paragraph_id),
+                )
+                if paragraph.band_hashes is not None:
+                    band_rows.extend((band, int(value), paragraph_id) for band, value in enumerate(paragraph.band_hashes))
+            if not known:
+                connection.executemany(
+                    "INSERT INTO forms (key, paragraph, documents) VALUES (?, NULL, 1) "
+                    "ON CONFLICT (key) DO UPDATE SET documents = documents + 1",
+                    [(key,) for key in dict.fromkeys(form_keys)],
+                )
+            connection.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?, ?)", band_rows)
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+
+def _check_sqlite_file(path: Path) -> None:
+    """Refuse a file that is not SQLite, or shorter than its header says (truncated)."""
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(100)
+    except OSError as error:
+        raise IndexFileError(f"cannot read index {path}: {error.strerror or error}") from error
+    if not header.startswith(_SQLITE_HEADER):
+        raise IndexFileError(f"{path} is not a newsclean index (not an SQLite database); pass a new --index path")
+    if len(header) < 100:
+        raise IndexFileError(f"index {path} is truncated; restore it from a backup or pass a new --index path")
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    page_count = int.from_bytes(header[28:32], "big")
+    counter_valid = header[24:28] == header[92:96]
+    wal = path.with_name(path.name + "-wal")
+    if counter_valid and page_count and path.stat().st_size < page_size * page_count and not wal.exists():
+        raise IndexFileError(
+            f"index {path} is truncated ({path.stat().st_size} bytes, its header says {page_size * page_count}); "
+            "restore it from a backup or pass a new --index path"
+        )
+
+
+def open_index(path: str | os.PathLike | None, settings: IndexSettings | None = None, timeout: float = 30.0) -> ParagraphIndex:
+    """An in-memory index for None, else the SQLite index at `path` (created if missing)."""
+    if path is None:
+        return MemoryIndex(settings)
+    return SQLiteIndex(path, settings, timeout=timeout)
