@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 from . import __version__
+from .dedup import NearDuplicateFilter
 from .document import Document, Result
 from .errors import InputError, NewscleanError, UsageError
 from .io import JsonlWriter, atomic_write_text, check_output_safe, decode_bytes, find_inputs, read_document
@@ -35,6 +36,7 @@ examples:
   cat page.txt | newsclean clean -               clean stdin to stdout
   newsclean clean --jsonl docs.jsonl.gz -o clean.jsonl.gz --removals   JSON-lines documents
   newsclean clean seeds/ --format jsonl -o seeds.jsonl --stats        files into one JSONL
+  newsclean clean new/ -o out/ --index seen.db   also drop paragraphs seen in earlier runs
 
 exit codes: 0 all inputs cleaned, 1 some inputs failed (the rest were cleaned),
 2 usage error (nothing was done), 130 interrupted.
@@ -86,6 +88,14 @@ def build_parser() -> argparse.ArgumentParser:
     clean.add_argument("--glob", default="*.txt", help="file-name pattern inside directories (default: %(default)s)")
     clean.add_argument("--report", metavar="FILE", help="write one JSON line per removal (file, line, filter, reason, text)")
     clean.add_argument("--no-dedup", action="store_true", help="do not drop near-duplicate paragraphs across inputs")
+    clean.add_argument(
+        "--index", metavar="PATH",
+        help="near-duplicate index file (SQLite, created if missing): later runs also drop paragraphs seen in earlier runs",
+    )
+    clean.add_argument(
+        "--template-documents", type=int, default=3, metavar="N",
+        help="a line occurring in N or more documents is a site template line, dropped in all of them (default: %(default)s)",
+    )
     clean.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary on stderr")
     clean.add_argument(
         "--jsonl", action="store_true",
@@ -111,6 +121,10 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("file", metavar="FILE", help="a text file, or - for stdin")
     explain.add_argument("--json", action="store_true", help="one JSON object per line instead of text")
     explain.add_argument("--width", type=int, default=100, help="truncate shown text to this many characters (0: never)")
+    explain.add_argument(
+        "--index", metavar="PATH",
+        help="also show near-duplicates of paragraphs in this index (from 'clean --index'); the index is not changed",
+    )
     explain.set_defaults(handler=run_explain)
 
     stats = commands.add_parser(
@@ -128,7 +142,32 @@ def build_parser() -> argparse.ArgumentParser:
 
 def build_pipeline(args: argparse.Namespace) -> Pipeline:
     """The pipeline for a CLI run: the defaults, with what the options change."""
-    return default_pipeline()
+    index = getattr(args, "index", None)
+    if args.command == "explain":
+        return default_pipeline(dedup=True, index=index, record=False) if index else default_pipeline()
+    if args.no_dedup:
+        if index:
+            raise UsageError("--index needs near-duplicate removal; drop --no-dedup or --index")
+        return default_pipeline()
+    if args.template_documents < 2:
+        raise UsageError("--template-documents must be at least 2")
+    return default_pipeline(dedup=True, index=index, template_documents=args.template_documents)
+
+
+def _count_template_lines(pipeline: Pipeline, inputs: list) -> None:
+    """The first of the two passes over a corpus: how many documents each line occurs in,
+    so site template lines are dropped in every document, the first included."""
+    for item in pipeline.filters:
+        if isinstance(item, NearDuplicateFilter):
+            item.count_template_lines(_readable_documents(inputs))
+
+
+def _readable_documents(inputs: list) -> Iterator[Document]:
+    for item in inputs:
+        try:
+            yield read_document(item.path)[0]
+        except InputError:
+            continue  # reported by the main pass
 
 
 def _warn(message: str) -> None:
@@ -190,6 +229,7 @@ def run_clean(args: argparse.Namespace) -> int:
             failures += len(missing)
             if not inputs and not missing:
                 _warn(f"warning: no files matching {args.glob!r} in {' '.join(args.inputs)}")
+            _count_template_lines(pipeline, inputs)
             for item in _progress(inputs, args.quiet):
                 try:
                     document, warning = read_document(item.path)

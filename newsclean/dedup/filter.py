@@ -43,6 +43,7 @@ class NearDuplicateFilter(Filter):
       the corpus beforehand; otherwise from the Nth document on).
     - `batch_size`: paragraphs per signature batch (changes speed and memory, never results).
     - `timeout`: seconds to wait for another run's lock on an SQLite index.
+    - `record`: False checks documents against the index without adding them (`explain`).
     """
 
     name = "near-duplicate"
@@ -62,6 +63,7 @@ class NearDuplicateFilter(Filter):
         template_documents: int = 3,
         batch_size: int = 1024,
         timeout: float = 30.0,
+        record: bool = True,
     ) -> None:
         if not 0.0 < threshold <= 1.0:
             raise ValueError(f"threshold must be in (0, 1], not {threshold!r}")
@@ -73,6 +75,7 @@ class NearDuplicateFilter(Filter):
         self.min_words = min_words
         self.template_documents = template_documents
         self.batch_size = batch_size
+        self.record = record
         if isinstance(index, ParagraphIndex):
             self._index, self._owns_index = index, False
         else:
@@ -142,7 +145,8 @@ class NearDuplicateFilter(Filter):
                         None if row is None else bands[row],
                     )
                 )
-            self._index.add_document(page.document_id, keys, new_paragraphs)
+            if self.record:
+                self._index.add_document(page.document_id, keys, new_paragraphs)
         return removals
 
     def _best_matches(self, signatures: np.ndarray, candidates: list[list[int]]) -> list[tuple[int, float] | None]:

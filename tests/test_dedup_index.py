@@ -1,0 +1,179 @@
+"""The index storages: one shared suite runs against memory and SQLite, then the SQLite file's
+failure cases (corrupt, truncated, not an index, other version or parameters, a busy lock)."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from newsclean import Document, NearDuplicateFilter, Pipeline, default_pipeline
+from newsclean.dedup import IndexSettings, MemoryIndex, Shingling, SQLiteIndex, band_hashes, minhash_signatures, words
+from newsclean.dedup.index import NewParagraph
+from newsclean.errors import IndexBusyError, IndexFileError, NewscleanError
+
+from .conftest import SEEDS, seed_text
+
+STORAGES = ["memory", "sqlite"]
+
+
+def make_index(storage: str, tmp_path: Path, settings: IndexSettings | None = None):
+    return MemoryIndex(settings) if storage == "memory" else SQLiteIndex(tmp_path / "index.db", settings)
+
+
+def signed(paragraph: str) -> tuple[np.ndarray, np.ndarray]:
+    signature = minhash_signatures(*Shingling().hashes([words(paragraph)]))
+    return signature[0], band_hashes(signature, 37, 3)[0]
+
+
+PARAGRAPH = seed_text("002_1d7f724c3669c58c.txt").splitlines()[8]
+
+
+@pytest.mark.parametrize("storage", STORAGES)
+def test_stored_paragraph_is_found_by_its_bands_and_form(storage: str, tmp_path: Path) -> None:
+    with make_index(storage, tmp_path) as index:
+        signature, bands = signed(PARAGRAPH)
+        with index.transaction():
+            assert not index.has_document("a.txt")
+            index.add_document("a.txt", [11, 12, 11], [NewParagraph(9, 11, signature, bands), NewParagraph(10, 12, None, None)])
+        assert index.has_document("a.txt")
+        forms = index.forms([11, 12, 13])
+        assert sorted(forms) == [11, 12] and forms[11].documents == forms[12].documents == 1
+        assert index.location(forms[11].paragraph) == ("a.txt", 9) and index.location(forms[12].paragraph) == ("a.txt", 10)
+        (candidates,) = index.band_candidates(bands[None, :])
+        assert len(candidates) == 1
+        assert index.location(candidates[0]) == ("a.txt", 9)
+        assert np.array_equal(index.signatures(candidates)[0], signature)
+        other = signed(seed_text("004_16dd4417dd52c2cc.txt").splitlines()[4])[1]
+        assert index.band_candidates(other[None, :]) == [[]]
+
+
+@pytest.mark.parametrize("storage", STORAGES)
+def test_form_counts_each_document_once_and_a_known_document_not_again(storage: str, tmp_path: Path) -> None:
+    with make_index(storage, tmp_path) as index:
+        for name in ("a", "b", "a"):
+            with index.transaction():
+                index.add_document(name, [5, 5], [])
+        (entry,) = index.forms([5]).values()
+        assert entry.documents == 2 and entry.paragraph is None
+
+
+@pytest.mark.parametrize("storage", STORAGES)
+def test_both_storages_drop_the_same_lines(storage: str, tmp_path: Path) -> None:
+    index = None if storage == "memory" else tmp_path / "index.db"
+    with default_pipeline(dedup=True, index=index) as pipeline:
+        dropped = [
+            (result.id, removal.line, removal.reason)
+            for path in sorted(SEEDS.glob("*.txt"))
+            for result in [pipeline.run(Document.from_text(path.read_text(encoding="utf-8"), path.name))]
+            for removal in result.removals
+            if removal.filter == "near-duplicate"
+        ]
+    assert dropped == [
+        ("004_16dd4417dd52c2cc.txt", 31, "duplicate of line 9 of 002_1d7f724c3669c58c.txt (same text after normalisation)")
+    ]
+
+
+def test_sqlite_index_persists_across_runs(tmp_path: Path) -> None:
+    path = tmp_path / "seen.db"
+    first, second = (Document.from_text(seed_text(name), name) for name in ("002_1d7f724c3669c58c.txt", "004_16dd4417dd52c2cc.txt"))
+    with default_pipeline(dedup=True, index=path) as pipeline:
+        pipeline.run(first)
+    with default_pipeline(dedup=True, index=path) as pipeline:
+        removal = next(r for r in pipeline.run(second).removals if r.filter == "near-duplicate")
+    assert removal.line == 31
+    assert dict(removal.details) == {"original_document": first.id, "original_line": 9, "similarity": 1.0}
+
+
+def write_index(path: Path) -> None:
+    with default_pipeline(dedup=True, index=path) as pipeline:
+        pipeline.run(Document.from_text(seed_text("002_1d7f724c3669c58c.txt"), "002"))
+
+
+def assert_refused(path: Path, match: str, **options) -> None:
+    before = path.read_bytes()
+    with pytest.raises(IndexFileError, match=match) as raised:
+        NearDuplicateFilter(index=path, **options)
+    assert isinstance(raised.value, NewscleanError) and "--index" in str(raised.value)
+    assert path.read_bytes() == before, "a refused index must never be changed"
+
+
+def test_file_that_is_not_an_index_is_refused(tmp_path: Path) -> None:
+    text = tmp_path / "notes.txt"
+    text.write_text("my notes, not an index\n")
+    assert_refused(text, "not an SQLite database")
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as connection:
+        connection.execute("CREATE TABLE people (name TEXT)")
+    connection.close()
+    assert_refused(other, "not a newsclean index")
+
+
+def test_other_parameters_and_format_version_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "seen.db"
+    write_index(path)
+    assert_refused(path, r"num_perm=128 \(now 64\)", num_perm=64, candidate_threshold=0.3)
+    assert_refused(path, r"shingling=word-2 \(now char-5\)", shingle="char", shingle_size=5)
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE meta SET value = '99' WHERE key = 'format_version'")
+    connection.close()
+    assert_refused(path, "format version 99")
+
+
+def test_truncated_and_corrupt_files_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "seen.db"
+    write_index(path)
+    with sqlite3.connect(path) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.close()
+    data = path.read_bytes()
+    truncated = tmp_path / "truncated.db"
+    truncated.write_bytes(data[: len(data) // 2])
+    assert_refused(truncated, "truncated")
+    corrupt = tmp_path / "corrupt.db"
+    corrupt.write_bytes(data[:100] + b"\xff" * (len(data) - 100))
+    assert_refused(corrupt, "corrupt|not a newsclean index")
+
+
+def test_second_writer_waits_then_fails_clearly(tmp_path: Path) -> None:
+    path = tmp_path / "seen.db"
+    write_index(path)
+    holder = SQLiteIndex(path, NearDuplicateFilter().settings)
+    waiter = NearDuplicateFilter(index=path, timeout=0.2)
+    page = Document.from_text(seed_text("004_16dd4417dd52c2cc.txt"), "004")
+    try:
+        with holder.transaction():
+            with pytest.raises(IndexBusyError, match="locked by another run"):
+                Pipeline([waiter]).run(page)
+        assert [r.line for r in Pipeline([waiter]).run(page).removals] == [31]
+    finally:
+        holder.close()
+        waiter.close()
+
+
+def test_concurrent_writers_keep_one_original(tmp_path: Path) -> None:
+    """Two runs insert the same document at once: exactly one keeps it, the other drops it all."""
+    path = tmp_path / "seen.db"
+    write_index(path)
+    text = seed_text("004_16dd4417dd52c2cc.txt")
+    kept_counts: list[int] = []
+    errors: list[BaseException] = []
+
+    def worker(name: str) -> None:
+        try:
+            with default_pipeline(dedup=True, index=path) as pipeline:
+                result = pipeline.run(Document.from_text(text, name))
+            kept_counts.append(len(result.kept()))
+        except BaseException as error:  # reported by the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=worker, args=(f"copy-{n}",)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert sorted(kept_counts)[0] == 0 and sorted(kept_counts)[1] > 0

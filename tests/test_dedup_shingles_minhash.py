@@ -1,0 +1,74 @@
+"""Shingling and signatures: normalisation makes cosmetic copies equal, and our vectorised
+signatures equal datasketch's MinHash for the same hash values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from datasketch import MinHash
+
+from newsclean.dedup import Shingling, band_hashes, exact_key, minhash_signatures, normalised_form, words
+
+from .conftest import SEEDS
+
+SEED_PARAGRAPHS = [
+    line for path in sorted(SEEDS.glob("*.txt")) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+]
+KERRY = "Secretary of State John Kerry announced Friday that the US and Russian Federation have reached a plan."
+
+
+def test_cosmetic_differences_give_the_same_normalised_form() -> None:
+    curly = "The minister’s “plan” — approved on Monday —  was  withdrawn."
+    straight = 'the MINISTER\'S "plan" - approved on monday - was withdrawn'
+    assert normalised_form(curly) == normalised_form(straight) == "the minister s plan approved on monday was withdrawn"
+    assert exact_key(normalised_form(curly)) == exact_key(normalised_form(straight))
+    assert normalised_form("Ｆｕｌｌ－width ＮＥＷＳ") == "full width news"  # NFKC folds width
+
+
+def test_a_line_without_words_is_only_equal_to_itself() -> None:
+    assert normalised_form("* * *") == "* * *"
+    assert normalised_form("* * *") != normalised_form("— —")
+
+
+def test_ascii_fast_path_matches_the_unicode_path() -> None:
+    for paragraph in SEED_PARAGRAPHS:
+        assert words(paragraph) == words(paragraph + " é")[:-1]
+
+
+@pytest.mark.parametrize("shingling", [Shingling("word", 1), Shingling("word", 2), Shingling("word", 5), Shingling("char", 5)])
+def test_signatures_equal_datasketch_minhash(shingling: Shingling) -> None:
+    paragraph_words = [words(text) for text in SEED_PARAGRAPHS] + [[]]
+    hashes, offsets = shingling.hashes(paragraph_words)
+    signatures = minhash_signatures(hashes, offsets, num_perm=64, seed=7)
+    for row in range(len(paragraph_words)):
+        reference = MinHash(num_perm=64, seed=7, hashfunc=int)
+        reference.update_batch([int(value) for value in hashes[offsets[row] : offsets[row + 1]]])
+        assert np.array_equal(signatures[row], reference.hashvalues), (shingling, SEED_PARAGRAPHS[row : row + 1])
+
+
+def test_short_paragraph_is_one_shingle_and_distinct_word_orders_differ() -> None:
+    hashes, offsets = Shingling("word", 5).hashes([["breaking", "news"], ["news", "breaking"]])
+    assert list(offsets) == [0, 1, 2] and hashes[0] != hashes[1]
+
+
+def test_signatures_do_not_depend_on_batching() -> None:
+    paragraph_words = [words(text) for text in SEED_PARAGRAPHS]
+    whole = minhash_signatures(*Shingling().hashes(paragraph_words))
+    parts = np.concatenate([minhash_signatures(*Shingling().hashes(paragraph_words[i : i + 7])) for i in range(0, len(paragraph_words), 7)])
+    assert np.array_equal(whole, parts)
+
+
+def test_band_hashes_agree_exactly_when_the_band_agrees() -> None:
+    signatures = minhash_signatures(*Shingling().hashes([words(KERRY), words(KERRY), words(SEED_PARAGRAPHS[5])]))
+    bands = band_hashes(signatures, bands=37, rows=3)
+    assert bands.shape == (3, 37) and bands.dtype == np.int64
+    assert np.array_equal(bands[0], bands[1])
+    agree = (signatures[0, :111].reshape(37, 3) == signatures[2, :111].reshape(37, 3)).all(axis=1)
+    assert np.array_equal(bands[0] == bands[2], agree)
+    same_values = np.zeros((1, 6), dtype=np.uint32)
+    assert band_hashes(same_values, bands=2, rows=3)[0, 0] != band_hashes(same_values, bands=2, rows=3)[0, 1]
+
+
+def test_unknown_shingle_kind_is_refused() -> None:
+    with pytest.raises(ValueError, match="shingle kind"):
+        Shingling("sentence", 2)  # type: ignore[arg-type]
