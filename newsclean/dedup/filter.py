@@ -43,7 +43,8 @@ class NearDuplicateFilter(Filter):
       the corpus beforehand; otherwise from the Nth document on).
     - `batch_size`: paragraphs per signature batch (changes speed and memory, never results).
     - `timeout`: seconds to wait for another run's lock on an SQLite index.
-    - `record`: False checks documents against the index without adding them (`explain`).
+    - `record`: False checks documents against the index without adding them (`explain`);
+      a document already in the index is then checked against the others only.
     """
 
     name = "near-duplicate"
@@ -127,6 +128,8 @@ class NearDuplicateFilter(Filter):
             counted_before = self._index.has_document(page.document_id)
             forms = self._index.forms(keys)
             candidates = self._index.band_candidates(bands) if long_positions else []
+            if not self.record and counted_before:
+                forms, candidates = self._without_document(page.document_id, forms, candidates)
             best = self._best_matches(signatures, candidates)
             match_of = dict(zip(long_positions, best))
             new_paragraphs: list[NewParagraph] = []
@@ -148,6 +151,16 @@ class NearDuplicateFilter(Filter):
             if self.record:
                 self._index.add_document(page.document_id, keys, new_paragraphs)
         return removals
+
+    def _without_document(self, name: str, forms: dict, candidates: list[list[int]]) -> tuple[dict, list[list[int]]]:
+        """Forget a document's own paragraphs, so that explaining a document that is already in
+        the index shows what its own run decided, not that it copies itself."""
+        own = {paragraph for paragraph in {p for items in candidates for p in items} if self._index.location(paragraph)[0] == name}
+        own.update(
+            entry.paragraph for entry in forms.values() if entry.paragraph is not None and self._index.location(entry.paragraph)[0] == name
+        )
+        forms = {key: entry._replace(paragraph=None) if entry.paragraph in own else entry for key, entry in forms.items()}
+        return forms, [[paragraph for paragraph in items if paragraph not in own] for items in candidates]
 
     def _best_matches(self, signatures: np.ndarray, candidates: list[list[int]]) -> list[tuple[int, float] | None]:
         """For each long paragraph, the most similar verified candidate (earliest on a tie)."""
