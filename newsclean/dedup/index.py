@@ -150,15 +150,24 @@ class _SortedRuns:
             order = np.argsort(keys_all, kind="stable")
             self._runs.append((keys_all[order], ids_all[order]))
 
-    def lookup(self, keys: np.ndarray) -> list[list[int]]:
-        """For each key, the ids stored under it (any order)."""
-        found: list[list[int]] = [[] for _ in range(len(keys))]
+    def lookup(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`(positions, ids)`: every stored id whose key equals `keys[position]`."""
+        order = np.argsort(keys, kind="stable")
+        needles = keys[order]  # sorted needles: each binary search starts where the last ended
+        positions: list[np.ndarray] = []
+        ids: list[np.ndarray] = []
         for run_keys, run_ids in self._runs:
-            left = np.searchsorted(run_keys, keys, side="left")
-            right = np.searchsorted(run_keys, keys, side="right")
-            for position in np.flatnonzero(right > left):
-                found[position].extend(run_ids[left[position] : right[position]].tolist())
-        return found
+            left = np.searchsorted(run_keys, needles, side="left")
+            hits = np.flatnonzero(run_keys[np.minimum(left, len(run_keys) - 1)] == needles)
+            if not len(hits):
+                continue
+            right = np.searchsorted(run_keys, needles[hits], side="right")
+            counts = right - left[hits]
+            positions.append(np.repeat(order[hits], counts))
+            ids.append(run_ids[np.concatenate([np.arange(start, stop) for start, stop in zip(left[hits], right)])])
+        if not positions:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return np.concatenate(positions), np.concatenate(ids)
 
     def __len__(self) -> int:
         return sum(len(keys) for keys, _ in self._runs)
@@ -191,11 +200,11 @@ class MemoryIndex(ParagraphIndex):
 
     def band_candidates(self, band_hashes: np.ndarray) -> list[list[int]]:
         count, bands = band_hashes.shape
-        per_key = self._bands.lookup(band_hashes.reshape(-1))
-        return [
-            sorted(set().union(*per_key[row * bands : (row + 1) * bands]))
-            for row in range(count)
-        ]
+        positions, ids = self._bands.lookup(band_hashes.reshape(-1))
+        found: list[list[int]] = [[] for _ in range(count)]
+        for row, paragraph in sorted(set(zip((positions // bands).tolist(), ids.tolist()))):
+            found[row].append(paragraph)
+        return found
 
     def signatures(self, paragraph_ids: Sequence[int]) -> np.ndarray:
         rows = [self._signature_rows[paragraph] for paragraph in paragraph_ids]

@@ -1,0 +1,219 @@
+"""Near-duplicate benchmark (run by hand): recall and precision on planted copies of real
+paragraphs, signature speed against datasketch, and time / peak memory / index size at scale.
+
+    python -m benchmarks.dedup --quick     # under a minute: 2 rounds, 100k scale only
+    python -m benchmarks.dedup             # 10 rounds, 100k and 1M paragraphs
+
+The corpus is the real paragraphs of seeds/ and ../shared/devset (scraped and truth), each
+article one document, followed by planted copies (exact, cosmetic, and with ~5%, ~15% and
+~30% of words substituted, inserted or deleted), each copy in a document of its own. Truth
+is the exact Jaccard similarity of word-bigram sets, the quantity MinHash estimates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from newsclean.dedup import NearDuplicateFilter, Shingling, minhash_signatures, words
+from newsclean.document import Paragraph
+from newsclean.filters.base import PageView
+
+ROOT = Path(__file__).resolve().parent.parent
+DEVSET = ROOT.parent / "shared" / "devset"
+BANDS = [(1.0, 1.01), (0.8, 1.0), (0.6, 0.8), (0.4, 0.6), (0.3, 0.4), (0.0, 0.3)]
+EDIT_WORDS = ["reportedly", "officials", "Tuesday", "analysts", "sharply", "also", "however", "local", "new", "the"]
+
+
+def articles() -> list[tuple[str, list[str]]]:
+    """(name, paragraphs) of every real article, in name order."""
+    paths = sorted((ROOT / "seeds").glob("*.txt")) + sorted((DEVSET / "scraped").glob("*.txt")) + sorted((DEVSET / "truth").glob("*.txt"))
+    found = []
+    for path in paths:
+        lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        found.append((f"{path.parent.name}/{path.name}", lines))
+    return found
+
+
+def bigrams(text: str) -> set[tuple[str, str]]:
+    found = words(text)
+    return set(zip(found, found[1:])) if len(found) > 1 else {tuple(found)}
+
+
+def jaccard(first: set, second: set) -> float:
+    return len(first & second) / len(first | second) if first | second else 1.0
+
+
+def cosmetic(text: str, rng: random.Random) -> str:
+    """Case, quote, punctuation and spacing changes only."""
+    text = text.replace("'", "’").replace('"', "“") if rng.random() < 0.5 else text.replace("’", "'").replace("“", '"').replace("”", '"')
+    text = text.upper() if rng.random() < 0.2 else text.lower() if rng.random() < 0.5 else text
+    return text.replace(", ", " , ").replace(". ", ".  ").rstrip(".") + rng.choice(["", " ", "!"])
+
+
+def edited(text: str, fraction: float, rng: random.Random) -> str:
+    items = text.split()
+    for _ in range(max(1, round(len(items) * fraction))):
+        position = rng.randrange(len(items))
+        operation = rng.randrange(3)
+        if operation == 0:
+            items[position] = rng.choice(EDIT_WORDS)
+        elif operation == 1:
+            items.insert(position, rng.choice(EDIT_WORDS))
+        elif len(items) > 2:
+            del items[position]
+    return " ".join(items)
+
+
+def page(name: str, texts: list[str]) -> PageView:
+    lines = tuple(texts)
+    return PageView(name, lines, [Paragraph(number, text) for number, text in enumerate(lines, start=1) if text])
+
+
+def quality(rounds: int) -> None:
+    """Recall per kind and per exact-similarity band, and false drops of distinct paragraphs."""
+    corpus = articles()
+    long_paragraphs = [(name, line, text) for name, lines in corpus for line, text in enumerate(lines, start=1) if len(words(text)) >= 20]
+    kinds = {"exact": None, "cosmetic": None, "5% edited": 0.05, "15% edited": 0.15, "30% edited": 0.30}
+    found_by_kind: dict[str, list[bool]] = defaultdict(list)
+    found_by_band: dict[tuple, list[bool]] = defaultdict(list)
+    distinct_total = distinct_dropped = 0
+    dropped_pairs: list[float] = []
+    for round_number in range(rounds):
+        rng = random.Random(round_number)
+        dedup = NearDuplicateFilter()
+        texts_by_location = {}
+        for name, lines in corpus:
+            texts_by_location.update({(name, number): text for number, text in enumerate(lines, start=1)})
+        seen_sets: list[set] = []
+        for name, lines in corpus:
+            removals = {removal.line: removal for removal in dedup.find_removals(page(name, lines))}
+            for number, text in enumerate(lines, start=1):
+                if len(words(text)) < 8:
+                    continue
+                shingles = bigrams(text)
+                nearest = max((jaccard(shingles, other) for other in seen_sets), default=0.0)
+                if nearest < 0.3:
+                    distinct_total += 1
+                    distinct_dropped += number in removals
+                if number in removals:
+                    details = removals[number].details
+                    if "original_document" in details:
+                        original = texts_by_location[(details["original_document"], details["original_line"])]
+                        dropped_pairs.append(jaccard(shingles, bigrams(original)))
+                seen_sets.append(shingles)
+        for index, (name, line, text) in enumerate(long_paragraphs):
+            for kind, fraction in kinds.items():
+                copy = text if kind == "exact" else cosmetic(text, rng) if fraction is None else edited(text, fraction, rng)
+                removals = dedup.find_removals(page(f"copy-{round_number}-{index}-{kind}", [copy]))
+                found = bool(removals)
+                found_by_kind[kind].append(found)
+                similarity = jaccard(bigrams(text), bigrams(copy))
+                band = next(band for band in BANDS if band[0] <= similarity < band[1])
+                found_by_band[band].append(found)
+                if found and "original_document" in removals[0].details:
+                    details = removals[0].details
+                    original = texts_by_location.get((details["original_document"], details["original_line"]), text)
+                    dropped_pairs.append(jaccard(bigrams(copy), bigrams(original)))
+        dedup.close()
+    print(f"\n## Recall on planted copies ({rounds} rounds, {len(long_paragraphs)} real paragraphs of >= 20 words, so ~5% is at most one word in twenty)\n")
+    print("| copy | planted | found | recall |\n|---|---:|---:|---:|")
+    for kind, found in found_by_kind.items():
+        print(f"| {kind} | {len(found)} | {sum(found)} | {100 * sum(found) / len(found):.2f}% |")
+    print("\n| exact bigram Jaccard | planted | found | recall |\n|---|---:|---:|---:|")
+    for band in BANDS:
+        found = found_by_band.get(band, [])
+        if found:
+            label = "1.0" if band[0] == 1.0 else f"[{band[0]:.1f}, {band[1]:.1f})"
+            print(f"| {label} | {len(found)} | {sum(found)} | {100 * sum(found) / len(found):.2f}% |")
+    precise = sum(similarity >= 0.3 for similarity in dropped_pairs)
+    print(f"\nprecision: {precise} of {len(dropped_pairs)} drops have exact Jaccard >= 0.3 with the named original "
+          f"({100 * precise / max(1, len(dropped_pairs)):.2f}%)")
+    print(f"distinct real paragraphs (Jaccard < 0.3 with every earlier one) dropped: {distinct_dropped} of {distinct_total} "
+          f"({100 * distinct_dropped / max(1, distinct_total):.3f}%)")
+
+
+def signature_speed(count: int) -> None:
+    """Paragraphs per second: our batched signatures vs datasketch MinHash.update per shingle."""
+    from datasketch import MinHash
+
+    texts = [text for _, lines in articles() for text in lines if len(words(text)) >= 8]
+    texts = (texts * (count // len(texts) + 1))[:count]
+    start = time.perf_counter()
+    paragraph_words = [words(text) for text in texts]
+    cache: dict[str, int] = {}
+    for offset in range(0, count, 1024):
+        minhash_signatures(*Shingling().hashes(paragraph_words[offset : offset + 1024], cache))
+    ours = count / (time.perf_counter() - start)
+    sample = texts[: max(1, count // 20)]
+    start = time.perf_counter()
+    for text in sample:
+        found = words(text)
+        signature = MinHash(num_perm=128)
+        for shingle in zip(found, found[1:]):
+            signature.update(" ".join(shingle).encode("utf-8"))
+    theirs = len(sample) / (time.perf_counter() - start)
+    print(f"\n## Signatures (128 permutations, word bigrams, one core)\n\nours: {ours:,.0f} paragraphs/s; "
+          f"datasketch MinHash.update per shingle: {theirs:,.0f} paragraphs/s ({ours / theirs:.0f}x)")
+
+
+def scale(count: int, index: str | None) -> None:
+    """Time and peak RSS for `count` paragraphs through one filter (run in a fresh process)."""
+    start = time.perf_counter()
+    dedup = NearDuplicateFilter(index=index)
+    dropped = 0
+    pool: list[str] = []
+    rng = random.Random(1)
+    texts = [text for _, lines in articles() for text in lines if len(words(text)) >= 8]
+    for number in range(0, count, 20):
+        batch = []
+        for offset in range(min(20, count - number)):
+            if (number + offset) % 10 == 9 and pool:
+                batch.append(edited(pool[rng.randrange(len(pool))], 0.05, rng))
+            else:
+                items = texts[(number + offset) % len(texts)].split()
+                rng.shuffle(items)
+                batch.append(" ".join(items))
+        if len(pool) < 10000:
+            pool.extend(batch[:2])
+        dropped += len(dedup.find_removals(page(f"doc-{number}", batch)))
+    dedup.close()
+    elapsed = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    size = f", index {Path(index).stat().st_size / count:,.0f} bytes/paragraph" if index else ""
+    print(f"| {count:,} | {'SQLite' if index else 'memory'} | {elapsed:.1f} s | {count / elapsed:,.0f} | {peak:,.0f} MiB | {dropped:,}{size} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="under a minute: fewer rounds, 100k paragraphs only")
+    parser.add_argument("--scale", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--index", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.scale:
+        scale(args.scale, args.index)
+        return
+    quality(2 if args.quick else 10)
+    signature_speed(20000 if args.quick else 100000)
+    print("\n## Scale (streaming, 20 paragraphs per document, 10% planted 5%-edited copies)\n")
+    print("| paragraphs | index | time | paragraphs/s | peak RSS | dropped |\n|---:|---|---:|---:|---:|---:|")
+    runs = [(100_000, False)] if args.quick else [(100_000, False), (100_000, True), (1_000_000, False)]
+    for count, on_disk in runs:
+        with tempfile.TemporaryDirectory() as directory:
+            command = [sys.executable, "-m", "benchmarks.dedup", "--scale", str(count)]
+            if on_disk:
+                command += ["--index", str(Path(directory) / "index.db")]
+            subprocess.run(command, check=True, cwd=ROOT)
+
+
+if __name__ == "__main__":
+    main()
