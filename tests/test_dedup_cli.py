@@ -13,7 +13,7 @@ from .test_cli import run
 
 def near_duplicates(report: Path) -> list[dict]:
     records = [json.loads(line) for line in report.read_text(encoding="utf-8").splitlines()]
-    return [record for record in records if record["filter"] == "near-duplicate"]
+    return [record for record in records if record.get("filter") == "near-duplicate"]
 
 
 def test_clean_drops_the_seed_duplicate_and_nothing_else(tmp_path: Path) -> None:
