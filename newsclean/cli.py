@@ -14,7 +14,8 @@ from . import __version__
 from .dedup import NearDuplicateFilter
 from .document import Document, Result
 from .errors import InputError, NewscleanError, UsageError
-from .io import JsonlWriter, atomic_write_text, check_output_safe, decode_bytes, find_inputs, read_document
+from .batch import clean_files, plan_outputs
+from .io import JsonlWriter, atomic_write_text, check_extra_output_safe, check_output_safe, decode_bytes, find_inputs, read_document
 from .jsonl import JsonlLineError, JsonlRecord, cleaned_record, read_json_objects, read_jsonl
 from .pipeline import Pipeline, default_pipeline
 from .stats import CleaningStatistics, document_summary
@@ -40,6 +41,7 @@ examples:
 
 exit codes: 0 all inputs cleaned, 1 some inputs failed (the rest were cleaned),
 2 usage error (nothing was done), 130 interrupted.
+After a crash, a full disk or Ctrl-C, the same command with --resume finishes the job.
 """
 
 EXPLAIN_EPILOG = """\
@@ -109,6 +111,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     clean.add_argument("--removals", action="store_true", help="JSON-lines output: add each document's removals under metadata.removals")
     clean.add_argument("--stats", action="store_true", help="print removals per filter and reason, lines and characters in and out, on stderr")
+    clean.add_argument(
+        "--strict-encoding", action="store_true",
+        help="skip (as an error) inputs that are not valid UTF-8/UTF-16 instead of decoding them with the cp1252 or U+FFFD fallback",
+    )
+    clean.add_argument(
+        "--resume", action="store_true",
+        help="skip inputs whose output in OUTDIR is complete and up to date (after a crash, a kill or Ctrl-C); "
+        "the result is the same as one uninterrupted run",
+    )
     clean.set_defaults(handler=run_clean)
 
     explain = commands.add_parser(
@@ -174,8 +185,8 @@ def _warn(message: str) -> None:
     print(f"newsclean: {message}", file=sys.stderr)
 
 
-def _read_stdin(name: str = "<stdin>") -> Document:
-    decoded = decode_bytes(sys.stdin.buffer.read(), name)
+def _read_stdin(name: str = "<stdin>", strict: bool = False) -> Document:
+    decoded = decode_bytes(sys.stdin.buffer.read(), name, strict)
     if decoded.warning:
         _warn(f"warning: {decoded.warning}")
     return Document.from_text(decoded.text, name)
@@ -200,6 +211,8 @@ def _progress(items: list, quiet: bool):
 
 def run_clean(args: argparse.Namespace) -> int:
     if args.jsonl or args.format == "jsonl":
+        if args.resume:
+            raise UsageError("--resume needs text outputs in -o OUTDIR (it records finished outputs there)")
         return run_clean_to_jsonl(args)
     if args.removals:
         raise UsageError("--removals needs JSON-lines output (--jsonl or --format jsonl)")
@@ -209,38 +222,63 @@ def run_clean(args: argparse.Namespace) -> int:
     if args.output is None and not use_stdin:
         raise UsageError("pass -o OUTDIR for the cleaned files (or -o - to write them to stdout)")
     to_stdout = args.output in (None, "-")
+    if args.resume and (to_stdout or use_stdin):
+        raise UsageError("--resume needs files as inputs and -o OUTDIR (it records finished outputs there)")
     if not to_stdout:
         check_output_safe(args.inputs, Path(args.output))
         if use_stdin and Path(args.output).is_dir():
             raise UsageError(f"{args.output} is a directory; with stdin input, -o names the output file")
+    if args.report and args.report != "-":
+        check_extra_output_safe(args.inputs, Path(args.report), "report")
+    if use_stdin:
+        return _clean_stdin(args, to_stdout)
+    inputs, missing = find_inputs(args.inputs, args.glob)
+    outdir = None if to_stdout else Path(args.output)
+    plan = plan_outputs(inputs, outdir) if outdir is not None else [(item, None) for item in inputs]
+    if not inputs and not missing:
+        _warn(f"warning: no files matching {args.glob!r} in {' '.join(args.inputs)}")
     pipeline = build_pipeline(args)
     report = JsonlWriter(args.report) if args.report else None
     statistics = CleaningStatistics() if args.stats else None
-    failures = 0
+    wants_every_result = report is not None or statistics is not None
+    try:
+        _count_template_lines(pipeline, inputs)
+        summary = clean_files(
+            plan, pipeline, outdir=outdir, resume=args.resume, input_errors=missing,
+            strict_encoding=args.strict_encoding, write_stdout=sys.stdout.write, warn=_warn,
+            on_result=(lambda result: _account(result, report, statistics)) if wants_every_result else None,
+            progress=lambda items: _progress(items, args.quiet),
+        )
+    except BaseException:
+        if report is not None:
+            report.abort()
+        raise
+    finally:
+        pipeline.close()
+    if report is not None:
+        if summary.interrupted or summary.output_error:
+            report.abort()
+        else:
+            report.close()
+    if not args.quiet or summary.interrupted or summary.output_error:
+        for line in summary.lines():
+            _warn(line)
+    if statistics is not None:
+        sys.stderr.write(statistics.format_table())
+    if summary.interrupted:
+        return EXIT_INTERRUPTED
+    return EXIT_SOME_FAILED if summary.skipped or summary.output_error else EXIT_OK
+
+
+def _clean_stdin(args: argparse.Namespace, to_stdout: bool) -> int:
+    """Clean stdin as one document into stdout or the -o file."""
+    pipeline = build_pipeline(args)
+    report = JsonlWriter(args.report) if args.report else None
+    statistics = CleaningStatistics() if args.stats else None
     stats: Counter[str] = Counter()
     try:
-        if use_stdin:
-            results = [(pipeline.run(_read_stdin()), Path(args.output) if not to_stdout else None)]
-            failures += _write_results(results, report, stats, statistics)
-        else:
-            inputs, missing = find_inputs(args.inputs, args.glob)
-            for message in missing:
-                _warn(f"error: {message}")
-            failures += len(missing)
-            if not inputs and not missing:
-                _warn(f"warning: no files matching {args.glob!r} in {' '.join(args.inputs)}")
-            _count_template_lines(pipeline, inputs)
-            for item in _progress(inputs, args.quiet):
-                try:
-                    document, warning = read_document(item.path)
-                except InputError as error:
-                    _warn(f"error: {error}")
-                    failures += 1
-                    continue
-                if warning:
-                    _warn(f"warning: {warning}")
-                target = None if to_stdout else Path(args.output) / item.relative
-                failures += _write_results([(pipeline.run(document), target)], report, stats, statistics)
+        document = _read_stdin(strict=args.strict_encoding)
+        _write_results([(pipeline.run(document), None if to_stdout else Path(args.output))], report, stats, statistics)
     except BaseException:
         if report is not None:
             report.abort()
@@ -250,13 +288,10 @@ def run_clean(args: argparse.Namespace) -> int:
     if report is not None:
         report.close()
     if not args.quiet:
-        _warn(
-            f"cleaned {stats['documents']} document(s): kept {stats['kept']} of {stats['paragraphs']} paragraphs"
-            + (f"; {failures} input(s) failed" if failures else "")
-        )
+        _warn(f"cleaned {stats['documents']} document(s): kept {stats['kept']} of {stats['paragraphs']} paragraphs")
     if statistics is not None:
         sys.stderr.write(statistics.format_table())
-    return EXIT_SOME_FAILED if failures else EXIT_OK
+    return EXIT_OK
 
 
 def _write_results(
@@ -264,25 +299,18 @@ def _write_results(
     report: JsonlWriter | None,
     stats: Counter[str],
     statistics: CleaningStatistics | None = None,
-) -> int:
-    """Write each result to its target (stdout when None); return how many writes failed."""
-    failures = 0
+) -> None:
+    """Write each result to its target (stdout when None); OutputError stops the run."""
     for result, target in results:
         text = result.text
         if target is None:
             sys.stdout.write(text)
         else:
-            try:
-                atomic_write_text(target, text)
-            except OSError as error:
-                _warn(f"error: {target}: cannot write output ({error.strerror or error})")
-                failures += 1
-                continue
+            atomic_write_text(target, text)
         _account(result, report, statistics)
         stats["documents"] += 1
         stats["kept"] += len(result.kept())
         stats["paragraphs"] += sum(1 for line in result.lines if line)
-    return failures
 
 
 def _account(result: Result, report: JsonlWriter | None, statistics: CleaningStatistics | None) -> None:
@@ -306,7 +334,7 @@ def _jsonl_documents(args: argparse.Namespace) -> Iterator[JsonlRecord | JsonlLi
                 yield error
         return
     if args.inputs == ["-"]:
-        document = _read_stdin()
+        document = _read_stdin(strict=args.strict_encoding)
         yield JsonlRecord({"id": document.id}, document, "-", 1)
         return
     inputs, missing = find_inputs(args.inputs, args.glob)
@@ -314,7 +342,7 @@ def _jsonl_documents(args: argparse.Namespace) -> Iterator[JsonlRecord | JsonlLi
         yield InputError(message)
     for item in inputs:
         try:
-            document, warning = read_document(item.path)
+            document, warning = read_document(item.path, strict=args.strict_encoding)
         except InputError as error:
             yield error
             continue

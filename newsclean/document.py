@@ -126,8 +126,12 @@ class Result:
         Two kept paragraphs are separated by a blank line when the input had one or more blank
         lines between them, else by a single newline; removed lines leave no gap behind.
         """
+        return "".join(self.text_chunks())
+
+    def text_chunks(self) -> Iterator[str]:
+        """`text` piece by piece, so a huge result can be written without a second copy."""
         removed = self.removed_lines()
-        parts: list[str] = []
+        started = False
         saw_blank = False
         for number, text in enumerate(self.lines, start=1):
             if not text:
@@ -135,13 +139,13 @@ class Result:
                 continue
             if number in removed:
                 continue
-            if parts:
-                parts.append("\n\n" if saw_blank else "\n")
-            parts.append(text)
+            if started:
+                yield "\n\n" if saw_blank else "\n"
+            yield text
+            started = True
             saw_blank = False
-        if parts:
-            parts.append("\n")
-        return "".join(parts)
+        if started:
+            yield "\n"
 
     def decisions(self) -> Iterator[LineDecision]:
         """Every input line with its action and, for dropped lines, the removal."""

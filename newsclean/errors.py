@@ -21,3 +21,16 @@ class IndexFileError(NewscleanError):
 
 class IndexBusyError(IndexFileError):
     """Another run holds the near-duplicate index's write lock for longer than the timeout."""
+
+
+class BinaryInputError(InputError):
+    """An input is not text (NUL bytes, an image, an archive): it is skipped, not cleaned."""
+
+
+class EncodingError(InputError):
+    """An input is not valid in its encoding and --strict-encoding forbids the fallback."""
+
+
+class OutputError(NewscleanError):
+    """An output cannot be written (disk full, read-only directory): the run stops, and
+    nothing half-written is left behind."""

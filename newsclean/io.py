@@ -1,24 +1,66 @@
 """Reading inputs (finding files, decoding bytes, refusing binaries) and writing outputs
 atomically (temporary file in the same directory, fsync, rename), so a killed run never leaves
-a half-written output and inputs are never modified."""
+a half-written output and inputs are never modified.
+
+Decoding, in order: a UTF-8 or UTF-16 byte-order mark decides the encoding; otherwise the bytes
+must be UTF-8. Invalid UTF-8 falls back to cp1252 when the whole input decodes cleanly as
+cp1252 (the usual case for Windows-1252 pages), else to UTF-8 with U+FFFD for the bad bytes;
+either way a warning names the input and the byte offset of the first bad byte. Under
+`strict=True` an invalid input is an EncodingError instead. Files are read in chunks, twice
+at most (a check pass, then a decoding pass), so the raw bytes and the decoded text of a huge
+file are never both in memory.
+"""
 
 from __future__ import annotations
 
 import codecs
+import errno
+import fnmatch
 import gzip
 import io
 import json
 import os
+import re
 import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import IO, Any, Callable, Iterable, Iterator
 
 from .document import Document
-from .errors import InputError, UsageError
+from .errors import BinaryInputError, EncodingError, InputError, OutputError, UsageError
 
-_BINARY_SAMPLE = 8192
+CHUNK_BYTES = 1 << 20
+#: Suffix of the temporary files atomic writes use; leftovers of a killed run are swept.
+TEMPORARY_SUFFIX = ".newsclean-tmp"
+
+#: File signatures of common non-text inputs, so the warning can say what the file is.
+BINARY_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"%PDF-", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive (or a docx/xlsx/epub)"),
+    (b"PK\x05\x06", "an empty ZIP archive"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"\xfd7zXZ\x00", "an xz archive"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"\x28\xb5\x2f\xfd", "a Zstandard archive"),
+    (b"\x7fELF", "an executable"),
+)
+_TAR_MAGIC_OFFSET = 257
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+#: Outputs get the permissions a plain open() would give them (mkstemp makes them 0600).
+_OUTPUT_MODE = 0o666 & ~_current_umask()
+_BZIP2_SIGNATURE = re.compile(rb"BZh[1-9]1AY&SY")
 
 
 @dataclass(frozen=True)
@@ -30,46 +72,132 @@ class Decoded:
     warning: str | None = None
 
 
-def decode_bytes(data: bytes, name: str = "<bytes>") -> Decoded:
-    """Decode file contents: BOMs first (UTF-8, UTF-16), then strict UTF-8; invalid UTF-8
-    falls back to cp1252 when that decodes cleanly, else UTF-8 with U+FFFD replacements.
+@dataclass(frozen=True)
+class EncodingChoice:
+    """How to decode an input: the codec, the error handler, and a warning if it fell back."""
 
-    Raises InputError for binary data (NUL bytes in UTF-8/8-bit text).
-    """
-    if data.startswith(codecs.BOM_UTF8):
-        return Decoded(data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace"), "utf-8-sig")
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return Decoded(data.decode("utf-16", errors="replace"), "utf-16")
-    if b"\x00" in data[:_BINARY_SAMPLE] or b"\x00" in data:
-        raise InputError(f"{name}: looks binary (contains NUL bytes), skipped; pass text files only")
+    encoding: str
+    errors: str = "strict"
+    warning: str | None = None
+
+
+def _describe_binary(head: bytes) -> str | None:
+    """What a non-text input looks like from its first bytes, or None if it may be text."""
+    for signature, description in BINARY_SIGNATURES:
+        if head.startswith(signature):
+            return description
+    if _BZIP2_SIGNATURE.match(head):
+        return "a bzip2 archive"
+    if head[_TAR_MAGIC_OFFSET : _TAR_MAGIC_OFFSET + 5] == b"ustar":
+        return "a tar archive"
+    if b"\x00" in head:
+        return "binary data (contains NUL bytes)"
+    return None
+
+
+def _first_invalid_offset(chunks: Iterable[bytes], encoding: str) -> int | None:
+    """The byte offset of the first byte that does not decode, or None if all of it does."""
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    consumed = 0
+    for chunk in chunks:
+        pending = len(decoder.getstate()[0])
+        try:
+            decoder.decode(chunk)
+        except UnicodeDecodeError as error:
+            return consumed - pending + error.start
+        consumed += len(chunk)
+    pending = len(decoder.getstate()[0])
     try:
-        return Decoded(data.decode("utf-8"), "utf-8")
+        decoder.decode(b"", final=True)
     except UnicodeDecodeError as error:
-        offset = error.start
-    try:
-        text = data.decode("cp1252")
-        return Decoded(text, "cp1252", f"{name}: not valid UTF-8 (first bad byte at offset {offset}); decoded as cp1252")
-    except UnicodeDecodeError:
-        text = data.decode("utf-8", errors="replace")
-        return Decoded(
-            text, "utf-8", f"{name}: not valid UTF-8 (first bad byte at offset {offset}); undecodable bytes replaced with U+FFFD"
-        )
+        return consumed - pending + error.start
+    return None
 
 
-def read_document(path: Path, document_id: str | None = None) -> tuple[Document, str | None]:
-    """Read and decode one file; return the Document and a decoding warning, if any."""
+def choose_encoding(read_chunks: Callable[[], Iterator[bytes]], name: str, strict: bool = False) -> EncodingChoice:
+    """Decide how to decode an input, given a function that yields its bytes in chunks (it is
+    called once or twice, each time from the start).
+
+    Raises BinaryInputError for non-text data and, with `strict`, EncodingError for text that
+    is not valid in its encoding.
+    """
+    chunks = read_chunks()
+    head = next(chunks, b"")
+    if head.startswith(codecs.BOM_UTF8):
+        encoding, label = "utf-8-sig", "UTF-8"
+    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding, label = "utf-16", "UTF-16"
+    else:
+        encoding, label = "utf-8", "UTF-8"
+        description = _describe_binary(head)
+        if description is not None:
+            raise BinaryInputError(f"{name}: skipped, it looks like {description}, not text")
+
+    def checked() -> Iterator[bytes]:
+        yield head
+        for chunk in chunks:
+            if encoding == "utf-8" and b"\x00" in chunk:
+                raise BinaryInputError(f"{name}: skipped, it looks like binary data (contains NUL bytes), not text")
+            yield chunk
+
+    offset = _first_invalid_offset(checked(), encoding)
+    if offset is None:
+        return EncodingChoice(encoding)
+    problem = f"{name}: not valid {label} (first bad byte at offset {offset})"
+    if strict:
+        raise EncodingError(f"{problem}; skipped because of --strict-encoding (convert it to UTF-8, or drop the option to use the fallback)")
+    if encoding == "utf-8" and _first_invalid_offset(read_chunks(), "cp1252") is None:
+        return EncodingChoice("cp1252", warning=f"{problem}; decoded as cp1252 (Windows-1252)")
+    return EncodingChoice(encoding, "replace", f"{problem}; undecodable bytes replaced with U+FFFD")
+
+
+def decode_bytes(data: bytes, name: str = "<bytes>", strict: bool = False) -> Decoded:
+    """Decode in-memory contents (stdin, a record) with the same rules as files."""
+    choice = choose_encoding(lambda: iter((data,)), name, strict)
+    return Decoded(data.decode(choice.encoding, errors=choice.errors), choice.encoding, choice.warning)
+
+
+def _file_chunks(path: Path) -> Iterator[bytes]:
+    with open(path, "rb") as stream:
+        while chunk := stream.read(CHUNK_BYTES):
+            yield chunk
+
+
+def input_error(path: Path, error: OSError) -> InputError:
+    """A one-line message for an input that cannot be opened, saying what to check."""
+    if isinstance(error, IsADirectoryError):
+        return InputError(f"{path}: is a directory; give it as an input to clean it recursively")
+    if isinstance(error, FileNotFoundError):
+        if path.is_symlink():
+            return InputError(f"{path}: is a broken symbolic link (its target does not exist)")
+        return InputError(f"{path}: no such file")
+    if isinstance(error, PermissionError):
+        return InputError(f"{path}: permission denied; check the file's permissions")
+    if error.errno == errno.ELOOP:
+        return InputError(f"{path}: is a symbolic link loop; fix or remove the link")
+    return InputError(f"{path}: cannot be read ({error.strerror or error})")
+
+
+def read_lines(stream: IO[str]) -> tuple[str, ...]:
+    """Read a text stream opened with universal newlines into input lines (as split_lines)."""
+    return tuple(line[:-1] if line.endswith("\n") else line for line in stream)
+
+
+def read_document(path: Path, document_id: str | None = None, strict: bool = False) -> tuple[Document, str | None]:
+    """Read and decode one file; return the Document and a decoding warning, if any.
+
+    Raises InputError (or its subclasses BinaryInputError, EncodingError) for an input that
+    cannot be cleaned; the message names the file and says what to do.
+    """
     try:
-        data = path.read_bytes()
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory; give it as an input to clean it recursively") from None
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except PermissionError:
-        raise InputError(f"{path}: permission denied; check the file's permissions") from None
+        if path.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "is a directory")
+        choice = choose_encoding(lambda: _file_chunks(path), str(path), strict)
+        with open(path, encoding=choice.encoding, errors=choice.errors, newline=None) as stream:
+            lines = read_lines(stream)
     except OSError as error:
-        raise InputError(f"{path}: cannot be read ({error.strerror or error})") from None
-    decoded = decode_bytes(data, str(path))
-    return Document.from_text(decoded.text, document_id or str(path)), decoded.warning
+        raise input_error(path, error) from None
+    return Document(id=document_id or str(path), lines=lines), choice.warning
 
 
 @dataclass(frozen=True)
@@ -81,24 +209,61 @@ class InputFile:
 
 
 def find_inputs(inputs: Iterable[str], pattern: str = "*.txt") -> tuple[list[InputFile], list[str]]:
-    """Expand files and directories (recursively, matching `pattern`) into a sorted list of
-    inputs; return it with one error message per input that does not exist."""
+    """Expand files and directories (recursively, matching `pattern`) into a list of inputs in
+    sorted order; return it with one error message per input that cannot be used.
+
+    Symbolic links to files are followed; symbolic links to directories are not (so a link
+    loop cannot make the walk endless). A link inside a directory that matches `pattern` but
+    leads nowhere (broken, or a loop) is reported, not silently dropped.
+    """
     found: list[InputFile] = []
     errors: list[str] = []
     for raw in inputs:
         path = Path(raw)
         if path.is_dir():
-            matches = sorted(p for p in path.rglob(pattern) if p.is_file())
-            found.extend(InputFile(p, p.relative_to(path)) for p in matches)
-        elif path.exists() or path.is_symlink():
+            def report(error: OSError) -> None:
+                errors.append(str(input_error(Path(error.filename), error)))
+
+            for directory, subdirectories, names in os.walk(path, onerror=report):
+                subdirectories.sort()
+                for name in sorted(names):
+                    if not fnmatch.fnmatchcase(name, pattern):
+                        continue
+                    candidate = Path(directory) / name
+                    if candidate.is_file():
+                        found.append(InputFile(candidate, candidate.relative_to(path)))
+                    elif candidate.is_symlink():
+                        errors.append(str(_symlink_problem(candidate)))
+        elif path.exists():
             found.append(InputFile(path, Path(path.name)))
+        elif path.is_symlink():
+            errors.append(str(_symlink_problem(path)))
         else:
             errors.append(f"{path}: no such file or directory")
     return found, errors
 
 
+def _symlink_problem(path: Path) -> InputError:
+    try:
+        path.stat()
+    except OSError as error:
+        return input_error(path, error)
+    return InputError(f"{path}: is not a regular file")
+
+
+def _same_file(first: Path, second: Path) -> bool:
+    """True when two paths name the same file (after symlinks; hard links included)."""
+    if first.resolve() == second.resolve():
+        return True
+    try:
+        return os.path.samefile(first, second)
+    except OSError:
+        return False
+
+
 def check_output_safe(inputs: Iterable[str], outdir: Path) -> None:
-    """Refuse an output directory that is an input directory, or inside one, or an input file."""
+    """Refuse an output directory that is an input directory, or inside one, or an input file
+    (symbolic links are resolved, so a link to an input directory is refused too)."""
     target = outdir.resolve()
     for raw in inputs:
         if raw == "-":
@@ -106,31 +271,106 @@ def check_output_safe(inputs: Iterable[str], outdir: Path) -> None:
         source = Path(raw).resolve()
         if source.is_dir() and (target == source or source in target.parents):
             raise UsageError(f"output directory {outdir} is inside input directory {raw}; choose an output outside it")
-        if source.is_file() and target == source:
+        if source.is_file() and _same_file(Path(raw), outdir):
             raise UsageError(f"output {outdir} is the input file {raw}; choose another output")
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write text to path via a temporary file in the same directory, fsync and rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+def check_targets_safe(pairs: Iterable[tuple[Path, Path]]) -> None:
+    """Refuse any (input, output) pair where writing the output would replace an input."""
+    for source, target in pairs:
+        if (target.exists() or target.is_symlink()) and _same_file(source, target):
+            raise UsageError(f"output {target} would overwrite the input {source}; choose an output directory outside the inputs")
+
+
+def check_extra_output_safe(inputs: Iterable[str], output: Path, what: str) -> None:
+    """Refuse a single output file (e.g. the report) that is an input or inside an input dir."""
+    target = output.resolve()
+    for raw in inputs:
+        if raw == "-":
+            continue
+        source = Path(raw).resolve()
+        if (source.is_dir() and source in target.parents) or (source.is_file() and _same_file(Path(raw), output)):
+            raise UsageError(f"{what} {output} would be written inside or over the input {raw}; choose a path outside the inputs")
+
+
+def sweep_temporaries(outdir: Path) -> list[Path]:
+    """Delete temporary files a killed run left in an output directory; return them.
+
+    Only files named like ours (`.NAME.XXXX.newsclean-tmp`) are touched.
+    """
+    removed: list[Path] = []
+    if not outdir.is_dir():
+        return removed
+    for directory, subdirectories, names in os.walk(outdir):
+        subdirectories.sort()
+        for name in sorted(names):
+            if name.startswith(".") and name.endswith(TEMPORARY_SUFFIX):
+                leftover = Path(directory) / name
+                leftover.unlink(missing_ok=True)
+                removed.append(leftover)
+    return removed
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make a rename durable; some filesystems cannot fsync directories, which is harmless."""
     try:
+        handle = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass
+    finally:
+        os.close(handle)
+
+
+def _output_error(path: Path, error: OSError) -> OutputError:
+    reason = error.strerror or str(error)
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        advice = "free some space, then re-run with --resume"
+    elif error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        advice = "choose a writable output directory, then re-run with --resume"
+    else:
+        advice = "fix the cause, then re-run with --resume"
+    return OutputError(f"cannot write {path}: {reason}; nothing partial was left behind; {advice}")
+
+
+def atomic_write_chunks(path: Path, chunks: Iterable[str]) -> None:
+    """Write text to path via a temporary file in the same directory, fsync and rename, so
+    the path holds either its old content or the complete new one, never a part.
+
+    Raises OutputError (with the temporary file removed) when the write fails.
+    """
+    temporary: str | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMPORARY_SUFFIX, dir=path.parent)
+        os.fchmod(handle, _OUTPUT_MODE)
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
+            for chunk in chunks:
+                stream.write(chunk)
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except FileNotFoundError:
-            pass
-        raise
+        temporary = None
+        _fsync_directory(path.parent)
+    except OSError as error:
+        raise _output_error(path, error) from None
+    finally:
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write text to path atomically (see atomic_write_chunks)."""
+    atomic_write_chunks(path, (text,))
 
 
 class JsonlWriter:
     """Streams one JSON object per line to stdout ("-") or to a file that appears atomically
-    when the writer is closed (a temporary file in the same directory until then)."""
+    when the writer is closed (a temporary file in the same directory until then). A write
+    that fails (disk full) drops the temporary file and raises OutputError."""
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -139,35 +379,49 @@ class JsonlWriter:
             self._stream = sys.stdout
         else:
             target = Path(path)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            handle, self._temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                handle, self._temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMPORARY_SUFFIX, dir=target.parent)
+            except OSError as error:
+                raise _output_error(target, error) from None
             self._file = os.fdopen(handle, "wb")
             # A ".gz" name is written gzip-compressed (mtime 0, so equal input gives equal bytes).
             binary = gzip.GzipFile(fileobj=self._file, mode="wb", mtime=0) if target.name.endswith(".gz") else self._file
             self._stream = io.TextIOWrapper(binary, encoding="utf-8", newline="\n")
 
     def write(self, record: dict[str, Any]) -> None:
-        self._stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+        try:
+            self._stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+        except OSError as error:
+            self.abort()
+            raise _output_error(Path(self.path), error) from None
 
     def close(self) -> None:
         """Finish the file: flush, fsync and rename it into place."""
         if self._temporary is None:
             self._stream.flush()
             return
-        self._stream.flush()
-        binary = self._stream.detach()
-        if binary is not self._file:
-            binary.close()  # ends the gzip stream; a GzipFile leaves the file it wraps open
-        self._file.flush()
-        os.fsync(self._file.fileno())
-        self._file.close()
-        os.replace(self._temporary, self.path)
+        try:
+            self._stream.flush()
+            binary = self._stream.detach()
+            if binary is not self._file:
+                binary.close()  # ends the gzip stream; a GzipFile leaves the file it wraps open
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            self._file.close()
+            os.replace(self._temporary, self.path)
+        except OSError as error:
+            self.abort()
+            raise _output_error(Path(self.path), error) from None
         self._temporary = None
 
     def abort(self) -> None:
         """Drop a half-written file, leaving any previous one untouched."""
         if self._temporary is not None:
-            self._stream.close()
-            self._file.close()
+            for stream in (self._stream, self._file):
+                try:
+                    stream.close()
+                except (OSError, ValueError):  # already detached or closed, or the disk is full
+                    pass
             Path(self._temporary).unlink(missing_ok=True)
             self._temporary = None
