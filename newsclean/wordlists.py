@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from importlib import resources
+from itertools import islice
 
 import regex
 
@@ -25,6 +26,12 @@ OTHER_LANGUAGES = {
 def words(text: str) -> list[str]:
     """The words of a text, case-folded, with curly apostrophes made straight."""
     return [word.casefold().replace("’", "'") for word in WORD.findall(text)]
+
+
+def count_words(text: str, limit: int) -> int:
+    """How many words `text` has, counting no further than `limit`: "is this line short?" stays
+    cheap on a line of megabytes."""
+    return sum(1 for _ in islice(WORD.finditer(text), limit))
 
 
 @lru_cache(maxsize=None)

@@ -30,6 +30,9 @@ SCRIPTS = (
 _SCRIPT_PATTERNS = tuple((name, regex.compile(rf"\p{{Script={name}}}")) for name in SCRIPTS)
 
 LANGDETECT_SEED = 0
+#: A line is judged on its first this-many characters: plenty of evidence for its language,
+#: and the work per line stays bounded however long the line is.
+JUDGE_CHARACTERS = 10_000
 
 
 class Verdict(Enum):
@@ -102,7 +105,8 @@ class LanguageFilter(Filter):
         ]
 
     def judge(self, text: str) -> tuple[Verdict, str]:
-        """Judge one line on cheap evidence alone."""
+        """Judge one line on cheap evidence alone (its first JUDGE_CHARACTERS characters)."""
+        text = text[:JUDGE_CHARACTERS]
         letters = len(_LETTER.findall(text))
         if letters == 0:
             return Verdict.UNDECIDED, ""

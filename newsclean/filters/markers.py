@@ -12,7 +12,7 @@ from typing import Iterable
 import regex
 
 from ..document import Removal
-from ..wordlists import load_phrase_list, words
+from ..wordlists import count_words, load_phrase_list, words
 from .base import Filter, PageView
 
 _NOT_WORD = regex.compile(r"[^\p{L}\p{N}]+")
@@ -84,6 +84,9 @@ class ShareButtonFilter(Filter):
         return removals
 
     def drop_reason(self, text: str) -> str | None:
+        longest = max(self.max_words, _MAX_FOLLOW_WORDS)
+        if count_words(text, longest + 1) > longest:
+            return None
         tokens = words(text)
         if not tokens:
             return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import regex
 
 from ..document import Removal
-from ..wordlists import words
+from ..wordlists import count_words
 from .base import Filter, PageView
 
 _I = regex.IGNORECASE
@@ -55,7 +55,7 @@ class PromptFilter(Filter):
 
     def prompt_kind(self, text: str) -> str | None:
         """The kind of prompt the line is ("cookie notice", ...) or None."""
-        if len(words(text)) > self.max_words:
+        if count_words(text, self.max_words + 1) > self.max_words:
             return None
         for kind, pattern in _COMPILED:
             if pattern.search(text):

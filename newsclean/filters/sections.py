@@ -12,7 +12,7 @@ from typing import Sequence
 import regex
 
 from ..document import Paragraph, Removal
-from ..wordlists import words
+from ..wordlists import count_words
 from .base import Filter, PageView
 from .prose import is_title_like, line_shape
 
@@ -55,7 +55,7 @@ _ARTICLE_WORDS_BEFORE = 25
 
 def is_comment_metadata(text: str) -> bool:
     """A short line ending in a date or time, as under a user's comment."""
-    return len(words(text)) <= _MAX_METADATA_WORDS and bool(COMMENT_METADATA.search(text))
+    return count_words(text, _MAX_METADATA_WORDS + 1) <= _MAX_METADATA_WORDS and bool(COMMENT_METADATA.search(text))
 
 
 class CommentSectionFilter(Filter):
@@ -99,7 +99,7 @@ class CommentSectionFilter(Filter):
 
     @staticmethod
     def _is_heading(text: str) -> bool:
-        return len(words(text)) <= _MAX_HEADING_WORDS and bool(COMMENT_HEADING.match(text))
+        return count_words(text, _MAX_HEADING_WORDS + 1) <= _MAX_HEADING_WORDS and bool(COMMENT_HEADING.match(text))
 
     def _region_start(self, paragraphs: Sequence[Paragraph]) -> int | None:
         prose_before = 0
@@ -110,7 +110,7 @@ class CommentSectionFilter(Filter):
                 following = paragraphs[index + 1 : index + 1 + self.metadata_window]
                 if in_second_half or any(is_comment_metadata(p.text) for p in following):
                     return index
-            count = len(words(paragraph.text))
+            count = count_words(paragraph.text, _ARTICLE_WORDS_BEFORE)
             if count >= _ARTICLE_WORDS_BEFORE:
                 prose_before += count
         return None
@@ -167,7 +167,7 @@ class NavigationFilter(Filter):
             paragraph = paragraphs[index]
             if SKIP_LINK.match(paragraph.text):
                 dropped[index] = self.removal(paragraph, f"accessibility skip link {paragraph.text!r}")
-            elif len(words(paragraph.text)) <= self.max_related_words and RELATED_INLINE.match(paragraph.text):
+            elif count_words(paragraph.text, self.max_related_words + 1) <= self.max_related_words and RELATED_INLINE.match(paragraph.text):
                 dropped[index] = self.removal(paragraph, f"related-article link {paragraph.text[:60]!r}")
             elif RELATED_HEADING.match(paragraph.text):
                 dropped[index] = self.removal(paragraph, f"related-articles heading {paragraph.text!r}")

@@ -1,0 +1,185 @@
+"""Unit tests for newsclean.io: decoding with fallback, binary detection, finding inputs,
+output safety checks and atomic writes."""
+
+from __future__ import annotations
+
+import codecs
+import errno
+import gzip
+import io
+import os
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from newsclean import io as newsclean_io
+from newsclean.errors import BinaryInputError, EncodingError, OutputError, UsageError
+from newsclean.io import (
+    atomic_write_text,
+    check_output_safe,
+    check_targets_safe,
+    decode_bytes,
+    find_inputs,
+    read_document,
+    sweep_temporaries,
+)
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+ARTICLE = (SEEDS / "000_8f364771f0068d94.txt").read_text(encoding="utf-8")
+
+
+def test_valid_utf8_is_read_as_is_without_warning():
+    decoded = decode_bytes(ARTICLE.encode("utf-8"), "a.txt")
+    assert decoded.text == ARTICLE and decoded.encoding == "utf-8" and decoded.warning is None
+
+
+def test_invalid_utf8_that_is_clean_cp1252_falls_back_to_cp1252_with_offset():
+    data = ARTICLE.encode("utf-8")[:200] + "Café “quoted”".encode("cp1252")
+    decoded = decode_bytes(data, "page.txt")
+    assert decoded.encoding == "cp1252"
+    assert decoded.text.endswith("Café “quoted”")
+    assert decoded.warning == "page.txt: not valid UTF-8 (first bad byte at offset 203); decoded as cp1252 (Windows-1252)"
+
+
+def test_invalid_utf8_that_is_not_cp1252_gets_replacement_characters():
+    # 0x81 is undefined in cp1252, so only the U+FFFD fallback is left.
+    decoded = decode_bytes(b"Caf\xe9 and \x81 more", "page.txt")
+    assert decoded.text == "Caf\ufffd and \ufffd more"
+    assert "first bad byte at offset 3" in decoded.warning and "U+FFFD" in decoded.warning
+
+
+def test_strict_encoding_makes_invalid_utf8_an_error_that_names_file_and_offset():
+    with pytest.raises(EncodingError, match=r"page\.txt: not valid UTF-8 \(first bad byte at offset 3\).*--strict-encoding"):
+        decode_bytes(b"Caf\xe9", "page.txt", strict=True)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-le", "utf-16-be"])
+def test_byte_order_marks_are_honoured_and_removed(encoding):
+    data = ARTICLE.encode(encoding)
+    if encoding in ("utf-16-le", "utf-16-be"):
+        bom = codecs.BOM_UTF16_LE if encoding.endswith("le") else codecs.BOM_UTF16_BE
+        data = bom + data
+    decoded = decode_bytes(data, "bom.txt")
+    assert decoded.text == ARTICLE and decoded.warning is None
+
+
+def test_bad_byte_offset_is_exact_across_read_chunks(tmp_path, monkeypatch):
+    monkeypatch.setattr(newsclean_io, "CHUNK_BYTES", 64)
+    text = ARTICLE[:1000]
+    good = text.encode("utf-8")
+    # Cut a multi-byte character in half at a chunk boundary region, then add a bad byte.
+    data = good + b"\xff" + good
+    path = tmp_path / "chunked.txt"
+    path.write_bytes(data)
+    document, warning = read_document(path)
+    assert f"offset {len(good)}" in warning
+    assert "\n".join(document.lines).startswith(text.rstrip("\n"))
+
+
+def _zip_bytes() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("article.txt", ARTICLE)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("data", "description"),
+    [
+        (b"\x89PNG\r\n\x1a\n" + bytes(range(256)), "a PNG image"),
+        (b"\xff\xd8\xff\xe0" + bytes(64), "a JPEG image"),
+        (_zip_bytes(), "a ZIP archive (or a docx/xlsx/epub)"),
+        (gzip.compress(ARTICLE.encode("utf-8")), "a gzip archive"),
+        (ARTICLE.encode("utf-8") + b"\x00\x01\x02", "binary data (contains NUL bytes)"),
+    ],
+)
+def test_binary_data_is_refused_and_named(data, description):
+    with pytest.raises(BinaryInputError, match=rf"x\.bin: skipped, it looks like {re.escape(description)}, not text"):
+        decode_bytes(data, "x.bin")
+
+
+def test_nul_bytes_after_the_first_chunk_are_found(tmp_path, monkeypatch):
+    monkeypatch.setattr(newsclean_io, "CHUNK_BYTES", 256)
+    path = tmp_path / "late.txt"
+    path.write_bytes(ARTICLE.encode("utf-8") + b"\x00" * 8)
+    with pytest.raises(BinaryInputError, match="NUL bytes"):
+        read_document(path)
+
+
+def test_read_document_splits_lines_like_document_from_text(tmp_path):
+    path = tmp_path / "newlines.txt"
+    path.write_bytes(b"one\r\ntwo\rthree\n\nfour")
+    document, warning = read_document(path)
+    assert document.lines == ("one", "two", "three", "", "four") and warning is None
+
+
+def test_find_inputs_is_sorted_recursive_and_reports_broken_links(tmp_path):
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "2.txt").write_text("two")
+    (tmp_path / "a.txt").write_text("one")
+    (tmp_path / "skip.md").write_text("not matched")
+    (tmp_path / "loop.txt").symlink_to(tmp_path / "loop.txt")
+    (tmp_path / "dirlink").symlink_to(tmp_path, target_is_directory=True)
+    found, errors = find_inputs([str(tmp_path), str(tmp_path / "missing.txt")])
+    assert [item.relative.as_posix() for item in found] == ["a.txt", "b/2.txt"]
+    assert errors == [
+        f"{tmp_path / 'loop.txt'}: is a symbolic link loop; fix or remove the link",
+        f"{tmp_path / 'missing.txt'}: no such file or directory",
+    ]
+
+
+def test_output_directory_inside_or_equal_to_an_input_directory_is_refused(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "in", target_is_directory=True)
+    for outdir in (tmp_path / "in", tmp_path / "in" / "out", tmp_path / "link" / "out"):
+        with pytest.raises(UsageError, match="inside input directory"):
+            check_output_safe([str(tmp_path / "in")], outdir)
+    check_output_safe([str(tmp_path / "in")], tmp_path / "out")
+
+
+def test_an_output_that_is_an_input_file_is_refused_even_through_a_hard_link(tmp_path):
+    source = tmp_path / "a.txt"
+    source.write_text(ARTICLE)
+    os.link(source, tmp_path / "hard.txt")
+    with pytest.raises(UsageError, match="would overwrite the input"):
+        check_targets_safe([(source, tmp_path / "hard.txt")])
+
+
+def test_atomic_write_replaces_whole_file_and_keeps_umask_permissions(tmp_path):
+    target = tmp_path / "sub" / "out.txt"
+    atomic_write_text(target, "old\n")
+    atomic_write_text(target, ARTICLE)
+    assert target.read_text(encoding="utf-8") == ARTICLE
+    assert os.listdir(target.parent) == ["out.txt"]
+    assert target.stat().st_mode & 0o777 == 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def test_failed_atomic_write_leaves_old_content_and_no_temporary(tmp_path, monkeypatch):
+    target = tmp_path / "out.txt"
+    atomic_write_text(target, "old\n")
+
+    def disk_full(handle):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(newsclean_io.os, "fsync", disk_full)
+    with pytest.raises(OutputError, match="No space left on device; nothing partial was left behind; free some space"):
+        atomic_write_text(target, ARTICLE)
+    assert target.read_text() == "old\n"
+    assert os.listdir(tmp_path) == ["out.txt"]
+
+
+def test_sweep_removes_only_our_temporaries(tmp_path):
+    (tmp_path / "keep.txt").write_text("x")
+    (tmp_path / ".keep.txt.tmp").write_text("not ours")
+    (tmp_path / ".out.txt.abc123.newsclean-tmp").write_text("partial")
+    removed = sweep_temporaries(tmp_path)
+    assert [path.name for path in removed] == [".out.txt.abc123.newsclean-tmp"]
+    assert sorted(os.listdir(tmp_path)) == [".keep.txt.tmp", "keep.txt"]
