@@ -69,8 +69,43 @@ def _normalise_once(line: str, steps: list[str]) -> str:
     return text
 
 
+#: Lines longer than this are normalised in pieces split at spaces, so ftfy and the regexes
+#: work on bounded pieces and a line of megabytes costs a few copies of itself, not dozens.
+SEGMENT_CHARACTERS = 65_536
+
+
+def _segments(line: str) -> list[str]:
+    """Cut a long line at ASCII spaces into pieces of about SEGMENT_CHARACTERS (a piece
+    without a space in reach runs on to the next one, so no word is ever cut)."""
+    pieces: list[str] = []
+    start = 0
+    while len(line) - start > SEGMENT_CHARACTERS:
+        cut = line.find(" ", start + SEGMENT_CHARACTERS)
+        if cut < 0:
+            break
+        pieces.append(line[start:cut])
+        start = cut + 1
+    pieces.append(line[start:])
+    return pieces
+
+
 def normalise_line(line: str) -> tuple[str, tuple[str, ...]]:
     """Return the normalised line and the names of the steps that changed it (empty if none)."""
+    if len(line) <= SEGMENT_CHARACTERS:
+        return _normalise_piece(line)
+    # Pieces are cut at spaces, which the whitespace rule collapses anyway, so normalising
+    # piece by piece and rejoining with one space is the same as normalising the whole line.
+    steps: list[str] = []
+    pieces: list[str] = []
+    for segment in _segments(line):
+        text, segment_steps = _normalise_piece(segment)
+        steps.extend(segment_steps)
+        if text:
+            pieces.append(text)
+    return " ".join(pieces), tuple(dict.fromkeys(steps))
+
+
+def _normalise_piece(line: str) -> tuple[str, tuple[str, ...]]:
     steps: list[str] = []
     text = line
     for _ in range(_MAX_PASSES):

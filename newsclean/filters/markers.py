@@ -23,6 +23,11 @@ def line_key(text: str) -> str:
     return _NOT_WORD.sub(" ", text.casefold()).strip()
 
 
+#: A line longer than this is prose, never only an ad marker; the bound also spares huge
+#: lines the case-folded copy that `line_key` makes.
+_MAX_MARKER_LINE_CHARACTERS = 200
+
+
 class AdMarkerFilter(Filter):
     """Drops lines that are only an ad marker ("Advertisement", "Sponsored content", ...)."""
 
@@ -35,6 +40,8 @@ class AdMarkerFilter(Filter):
     def find_removals(self, page: PageView) -> list[Removal]:
         removals = []
         for paragraph in page.paragraphs:
+            if len(paragraph.text) > _MAX_MARKER_LINE_CHARACTERS:
+                continue
             key = line_key(paragraph.text)
             if key in self.markers:
                 removals.append(self.removal(paragraph, f"ad marker {paragraph.text!r}", marker=key))
