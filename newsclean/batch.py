@@ -99,13 +99,19 @@ def needs_replay(pipeline: Pipeline, wants_every_result: bool) -> bool:
     return wants_every_result or any(item.stateful for item in pipeline.filters)
 
 
+_WRITE_PIECE = 1 << 20
+
+
 def _hashing(chunks: Iterable[str], digest: Any, size: list[int]) -> Iterator[str]:
-    """Pass chunks through while adding their UTF-8 bytes to `digest` and `size`."""
+    """Pass chunks through, in pieces of at most _WRITE_PIECE characters (so a huge line is
+    never encoded whole), while adding their UTF-8 bytes to `digest` and `size`."""
     for chunk in chunks:
-        data = chunk.encode("utf-8")
-        digest.update(data)
-        size[0] += len(data)
-        yield chunk
+        for start in range(0, len(chunk), _WRITE_PIECE):
+            piece = chunk[start : start + _WRITE_PIECE]
+            data = piece.encode("utf-8")
+            digest.update(data)
+            size[0] += len(data)
+            yield piece
 
 
 def clean_files(

@@ -9,6 +9,7 @@ idempotent: a line is re-normalised until it stops changing (e.g. "&amp;amp;").
 from __future__ import annotations
 
 import unicodedata
+from typing import Iterator
 
 import ftfy
 import regex
@@ -74,19 +75,17 @@ def _normalise_once(line: str, steps: list[str]) -> str:
 SEGMENT_CHARACTERS = 65_536
 
 
-def _segments(line: str) -> list[str]:
+def _segments(line: str) -> Iterator[str]:
     """Cut a long line at ASCII spaces into pieces of about SEGMENT_CHARACTERS (a piece
     without a space in reach runs on to the next one, so no word is ever cut)."""
-    pieces: list[str] = []
     start = 0
     while len(line) - start > SEGMENT_CHARACTERS:
         cut = line.find(" ", start + SEGMENT_CHARACTERS)
         if cut < 0:
             break
-        pieces.append(line[start:cut])
+        yield line[start:cut]
         start = cut + 1
-    pieces.append(line[start:])
-    return pieces
+    yield line[start:]
 
 
 def normalise_line(line: str) -> tuple[str, tuple[str, ...]]:

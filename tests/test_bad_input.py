@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import errno
+import functools
 import os
 import random
 import shutil
@@ -58,6 +59,7 @@ def copy_pages(directory: Path, pages: list[Path] = SEEDS) -> list[Path]:
     return copies
 
 
+@functools.cache
 def expected_output(page: Path) -> str:
     """What the stateless default pipeline makes of a page (newsclean.clean on its text)."""
     return newsclean.clean(page.read_bytes().decode("utf-8"))
@@ -225,8 +227,8 @@ def make_corpus(directory: Path, copies: int) -> dict[str, Path]:
 def test_sigkill_at_a_random_point_leaves_only_complete_outputs_and_resume_finishes(tmp_path):
     inputs, outdir = tmp_path / "in", tmp_path / "out"
     inputs.mkdir()
-    sources = make_corpus(inputs, 4)
-    delay = random.Random(6).uniform(0.3, 1.5)
+    sources = make_corpus(inputs, 3)
+    delay = random.Random(6).uniform(0.2, 1.0)
     process = subprocess.Popen([sys.executable, "-m", "newsclean", "clean", str(inputs), "-o", str(outdir), "-q"], cwd=ROOT)
     deadline = time.monotonic() + 60
     while not outdir.exists() and time.monotonic() < deadline:
@@ -241,7 +243,7 @@ def test_sigkill_at_a_random_point_leaves_only_complete_outputs_and_resume_finis
 
     resumed = run_cli("clean", str(inputs), "-o", str(outdir), "--resume")
     assert resumed.returncode == EXIT_OK, resumed.stderr
-    assert f"{len(written) - 1}" in resumed.stderr or "already up to date" in resumed.stderr
+    assert f"{len(written)} already up to date (--resume)" in resumed.stderr
     assert files_under(outdir) == sorted([MANIFEST_NAME, *sources])
     assert_outputs_complete(outdir, sources)
 
@@ -249,7 +251,7 @@ def test_sigkill_at_a_random_point_leaves_only_complete_outputs_and_resume_finis
 def test_sigint_stops_cleanly_reports_progress_and_exits_130(tmp_path):
     inputs, outdir = tmp_path / "in", tmp_path / "out"
     inputs.mkdir()
-    sources = make_corpus(inputs, 4)
+    sources = make_corpus(inputs, 2)
     report = tmp_path / "removals.jsonl"
     process = subprocess.Popen(
         [sys.executable, "-m", "newsclean", "clean", str(inputs), "-o", str(outdir), "--report", str(report)],
@@ -294,26 +296,11 @@ class RepeatedParagraphFilter(Filter):
         return removals
 
 
-class InterruptAfter(Filter):
-    """Simulates Ctrl-C after `documents` documents."""
-
-    name = "interrupt"
-
-    def __init__(self, documents: int) -> None:
-        self.remaining = documents
-
-    def find_removals(self, page: PageView) -> list[Removal]:
-        if self.remaining == 0:
-            raise KeyboardInterrupt
-        self.remaining -= 1
-        return []
-
-
 def _outputs(outdir: Path) -> dict[str, bytes]:
     return {name: (outdir / name).read_bytes() for name in files_under(outdir) if name != MANIFEST_NAME}
 
 
-def test_resume_with_a_stateful_filter_replays_done_inputs_and_matches_an_uninterrupted_run(tmp_path):
+def test_resume_with_a_stateful_filter_replays_done_inputs_and_matches_an_uninterrupted_run(tmp_path, monkeypatch):
     inputs = tmp_path / "in"
     inputs.mkdir()
     make_corpus(inputs, 2)  # the second round repeats the first: the stateful filter drops it
@@ -322,14 +309,24 @@ def test_resume_with_a_stateful_filter_replays_done_inputs_and_matches_an_uninte
     full = clean_files(plan_outputs(found, tmp_path / "full"), Pipeline([*boilerplate_filters(), RepeatedParagraphFilter()]), outdir=tmp_path / "full")
     assert full.written == len(found)
     reference = _outputs(tmp_path / "full")
-    assert all(len(reference[f"r01_{p.name}"]) < len(reference[f"r00_{p.name}"]) for p in REAL_PAGES)
+    assert all(len(reference[f"r01_{p.name}"]) <= len(reference[f"r00_{p.name}"]) for p in REAL_PAGES)
+    assert any(len(reference[f"r01_{p.name}"]) < len(reference[f"r00_{p.name}"]) for p in REAL_PAGES)
 
     outdir = tmp_path / "out"
     done = len(REAL_PAGES) + 3
-    interrupted = clean_files(
-        plan_outputs(found, outdir), Pipeline([*boilerplate_filters(), RepeatedParagraphFilter(), InterruptAfter(done)]), outdir=outdir
-    )
+    real_read_document = batch.read_document
+    reads = []
+
+    def ctrl_c_after_done(path, *args, **kwargs):
+        reads.append(path)
+        if len(reads) > done:
+            raise KeyboardInterrupt
+        return real_read_document(path, *args, **kwargs)
+
+    monkeypatch.setattr(batch, "read_document", ctrl_c_after_done)
+    interrupted = clean_files(plan_outputs(found, outdir), Pipeline([*boilerplate_filters(), RepeatedParagraphFilter()]), outdir=outdir)
     assert interrupted.interrupted and interrupted.written == done
+    monkeypatch.setattr(batch, "read_document", real_read_document)
     stateful = RepeatedParagraphFilter()
     resumed = clean_files(plan_outputs(found, outdir), Pipeline([*boilerplate_filters(), stateful]), outdir=outdir, resume=True)
     assert (resumed.up_to_date, resumed.written) == (done, len(found) - done)
@@ -357,7 +354,7 @@ def test_resume_without_stateful_filters_skips_done_inputs_entirely_and_redoes_c
     assert read == [pages[0].name, pages[1].name]
     assert (resumed.up_to_date, resumed.written) == (len(pages) - 2, 2)
     assert (outdir / pages[0].name).read_text(encoding="utf-8") == expected_output(DEVSET[0])
-    assert_outputs_complete(outdir, {p.name: p for p in SEEDS[1:]})
+    assert_outputs_complete(outdir, {p.name: p for p in SEEDS[1:]} | {pages[0].name: DEVSET[0]})
 
 
 def test_resume_with_other_options_is_refused(tmp_path):
@@ -434,9 +431,9 @@ def test_pathological_strings_come_back_as_valid_text(name):
     assert_is_kept_normalised_subsequence(text, cleaned)
 
 
-def test_a_few_megabyte_single_line_is_cleaned_whole(tmp_path):
+def test_a_megabyte_single_line_is_cleaned_whole(tmp_path):
     paragraph = max(SEEDS[0].read_text(encoding="utf-8").splitlines(), key=len)
-    line = " ".join([paragraph] * (3_000_000 // len(paragraph)))
+    line = " ".join([paragraph] * (1_000_000 // len(paragraph)))
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "long.txt").write_text(line, encoding="utf-8")
     result = run_cli("clean", str(tmp_path / "in"), "-o", str(tmp_path / "out"))
