@@ -25,7 +25,8 @@ def test_clean_seeds_directory(tmp_path: Path) -> None:
     report = tmp_path / "report.jsonl"
     done = run("clean", str(SEEDS), "-o", str(out), "--report", str(report), "--no-dedup")
     assert done.returncode == 0, done.stderr
-    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in SEEDS.glob("*.txt"))
+    outputs = sorted(p.name for p in out.iterdir() if p.name != ".newsclean-manifest.jsonl")
+    assert outputs == sorted(p.name for p in SEEDS.glob("*.txt"))
     cleaned = (out / "002_1d7f724c3669c58c.txt").read_text(encoding="utf-8")
     assert "Advertisement" not in cleaned and cleaned.startswith("United States and Russia Plan Joint Air Command")
     records = [json.loads(line) for line in report.read_text(encoding="utf-8").splitlines()]

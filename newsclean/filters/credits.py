@@ -12,7 +12,7 @@ from __future__ import annotations
 import regex
 
 from ..document import Removal
-from ..wordlists import load_phrase_list, words
+from ..wordlists import count_words, load_phrase_list
 from .base import Filter, PageView
 from .prose import SENTENCE_END, is_title_like
 
@@ -54,9 +54,9 @@ CAPTION_LINE = regex.compile(
 
 def credit_kind(text: str) -> str | None:
     """'photo credit', 'photo caption' or None for one line on its own."""
-    if CAPTION_LINE.search(text) and len(words(text)) <= _MAX_CAPTION_WORDS:
+    if count_words(text, _MAX_CAPTION_WORDS + 1) <= _MAX_CAPTION_WORDS and CAPTION_LINE.search(text):
         return "photo caption"
-    count = len(words(text))
+    count = count_words(text, _MAX_CREDIT_WORDS + 1)
     if count <= _MAX_CREDIT_WORDS and (CREDIT_LINE.match(text) or _AGENCY_ALONE.match(text)):
         # "Image copyright Getty Images" is a credit; a sentence about copyright law is not.
         if count <= 3 or not SENTENCE_END.search(text.rstrip(").]")):
@@ -108,6 +108,6 @@ class PhotoCreditFilter(Filter):
         if number < 1 or kinds.get(number) is not None:
             return None
         text = page.lines[number - 1]
-        if len(words(text)) > self.max_caption_words or is_title_like(text, _MAX_CREDIT_WORDS):
+        if count_words(text, self.max_caption_words + 1) > self.max_caption_words or is_title_like(text, _MAX_CREDIT_WORDS):
             return None
         return number

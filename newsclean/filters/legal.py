@@ -8,7 +8,7 @@ from __future__ import annotations
 import regex
 
 from ..document import Removal
-from ..wordlists import words
+from ..wordlists import count_words
 from .base import Filter, PageView
 
 _I = regex.IGNORECASE
@@ -51,7 +51,7 @@ class LegalNoticeFilter(Filter):
 
     def notice_kind(self, text: str) -> str | None:
         """'copyright notice', 'legal links' or None."""
-        if len(words(text)) > self.max_words:
+        if count_words(text, self.max_words + 1) > self.max_words:
             return None
         if COPYRIGHT.search(text):
             return "copyright notice"

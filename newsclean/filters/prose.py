@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import regex
 
-from ..wordlists import english_stopwords, words
+from ..wordlists import WORD, count_words, english_stopwords
 
 #: A line ends like a sentence: final punctuation, possibly inside a closing quote or bracket.
 SENTENCE_END = regex.compile(r"[.!?;:…][\"”’')\]]*\s*$|[\"”’]\s*$")
@@ -44,12 +44,14 @@ class LineShape(NamedTuple):
 
 def line_shape(text: str) -> LineShape:
     """Measure a line: words, function-word share, sentence-final punctuation."""
-    tokens = words(text)
     stopwords = english_stopwords()
-    share = sum(token in stopwords for token in tokens) / len(tokens) if tokens else 0.0
-    return LineShape(len(tokens), share, bool(SENTENCE_END.search(text)))
+    count = hits = 0
+    for match in WORD.finditer(text):  # no list of every word: lines can be megabytes long
+        count += 1
+        hits += match.group().casefold().replace("’", "'") in stopwords
+    return LineShape(count, hits / count if count else 0.0, bool(SENTENCE_END.search(text)))
 
 
 def is_title_like(text: str, max_words: int) -> bool:
     """A short line that does not end like a sentence: a menu item, a link, a label."""
-    return len(words(text)) <= max_words and not SENTENCE_END.search(text)
+    return count_words(text, max_words + 1) <= max_words and not SENTENCE_END.search(text)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..document import Removal
-from ..wordlists import words
+from ..wordlists import count_words
 from .base import Filter, PageView
 from .markers import line_key
 
@@ -31,11 +31,15 @@ class RepeatedLineFilter(Filter):
     def find_removals(self, page: PageView) -> list[Removal]:
         occurrences: dict[str, list[int]] = defaultdict(list)
         for number, text in enumerate(page.lines, start=1):
+            if count_words(text, self.max_words + 1) > self.max_words:
+                continue
             key = line_key(text)
-            if key and len(words(text)) <= self.max_words:
+            if key:
                 occurrences[key].append(number)
         removals = []
         for paragraph in page.paragraphs:
+            if count_words(paragraph.text, self.max_words + 1) > self.max_words:
+                continue
             where = occurrences.get(line_key(paragraph.text), ())
             if len(where) >= 2:
                 shown = ", ".join(map(str, where[:5])) + (", ..." if len(where) > 5 else "")
