@@ -209,8 +209,9 @@ class InputFile:
 
 
 def find_inputs(inputs: Iterable[str], pattern: str = "*.txt") -> tuple[list[InputFile], list[str]]:
-    """Expand files and directories (recursively, matching `pattern`) into a list of inputs in
-    sorted order; return it with one error message per input that cannot be used.
+    """Expand files and directories (recursively, matching `pattern`) into a list of inputs,
+    each directory's files in sorted path order; return it with one error message per input
+    that cannot be used.
 
     Symbolic links to files are followed; symbolic links to directories are not (so a link
     loop cannot make the walk endless). A link inside a directory that matches `pattern` but
@@ -221,19 +222,7 @@ def find_inputs(inputs: Iterable[str], pattern: str = "*.txt") -> tuple[list[Inp
     for raw in inputs:
         path = Path(raw)
         if path.is_dir():
-            def report(error: OSError) -> None:
-                errors.append(str(input_error(Path(error.filename), error)))
-
-            for directory, subdirectories, names in os.walk(path, onerror=report):
-                subdirectories.sort()
-                for name in sorted(names):
-                    if not fnmatch.fnmatchcase(name, pattern):
-                        continue
-                    candidate = Path(directory) / name
-                    if candidate.is_file():
-                        found.append(InputFile(candidate, candidate.relative_to(path)))
-                    elif candidate.is_symlink():
-                        errors.append(str(_symlink_problem(candidate)))
+            found.extend(_walk_directory(path, pattern, errors))
         elif path.exists():
             found.append(InputFile(path, Path(path.name)))
         elif path.is_symlink():
@@ -241,6 +230,27 @@ def find_inputs(inputs: Iterable[str], pattern: str = "*.txt") -> tuple[list[Inp
         else:
             errors.append(f"{path}: no such file or directory")
     return found, errors
+
+
+def _walk_directory(root: Path, pattern: str, errors: list[str]) -> list[InputFile]:
+    """The files under `root` whose names match `pattern`, sorted by path; problems go to `errors`."""
+    found: list[InputFile] = []
+    problems: list[tuple[tuple[str, ...], str]] = []
+
+    def unreadable_directory(error: OSError) -> None:
+        problems.append((Path(error.filename).parts, str(input_error(Path(error.filename), error))))
+
+    for directory, _, names in os.walk(root, onerror=unreadable_directory):
+        for name in names:
+            if not fnmatch.fnmatchcase(name, pattern):
+                continue
+            candidate = Path(directory) / name
+            if candidate.is_file():
+                found.append(InputFile(candidate, candidate.relative_to(root)))
+            elif candidate.is_symlink():
+                problems.append((candidate.parts, str(_symlink_problem(candidate))))
+    errors.extend(message for _, message in sorted(problems))
+    return sorted(found, key=lambda item: item.path.parts)
 
 
 def _symlink_problem(path: Path) -> InputError:
