@@ -394,6 +394,7 @@ class JsonlWriter:
                 handle, self._temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMPORARY_SUFFIX, dir=target.parent)
             except OSError as error:
                 raise _output_error(target, error) from None
+            os.fchmod(handle, _OUTPUT_MODE)
             self._file = os.fdopen(handle, "wb")
             # A ".gz" name is written gzip-compressed (mtime 0, so equal input gives equal bytes).
             binary = gzip.GzipFile(fileobj=self._file, mode="wb", mtime=0) if target.name.endswith(".gz") else self._file
