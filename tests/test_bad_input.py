@@ -25,7 +25,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import newsclean
-from newsclean import batch, cli
+from newsclean import batch, cli, strategies
 from newsclean import io as newsclean_io
 from newsclean.batch import clean_files, plan_outputs
 from newsclean.document import Removal, split_lines
@@ -456,12 +456,20 @@ ODD_CHARACTERS = st.sampled_from(
     ["\u0301", "\u0308", "\ud800", "\udfff", "\u202e", "\u200f", "\u05d0", "\u0627", "\x00", "\x1b", "\x85", "\r", "\n",
      "\u2028", "\ufeff", "\u200b", "&amp;", "Ã©", "â€™", "\ufffd", " ", "\t", "Advertisement", "Share", "Comments"]
 )
-FUZZ_TEXT = st.lists(st.one_of(st.text(max_size=40), ODD_CHARACTERS, st.sampled_from(
-    [line for page in SEEDS[:2] for line in page.read_text(encoding="utf-8").splitlines()[:15]]
-)), max_size=30).map("".join)
+#: Arbitrary text, odd characters, real seed lines and whole scraped pages from our exported
+#: strategies, glued together in any order (so odd characters land inside real lines too).
+FUZZ_TEXT = st.lists(
+    st.one_of(
+        st.text(max_size=40),
+        ODD_CHARACTERS,
+        st.sampled_from([line for page in SEEDS[:2] for line in page.read_text(encoding="utf-8").splitlines()[:15]]),
+        strategies.scraped_documents().map(lambda page: page.separator.join(page.lines)),
+    ),
+    max_size=20,
+).map("".join)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(FUZZ_TEXT)
 def test_clean_never_raises_and_keeps_its_invariants(text):
     cleaned = newsclean.clean(text)
