@@ -4,6 +4,7 @@ documents through it and writes the results. Anything it does, the Python API ca
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections import Counter
@@ -241,7 +242,7 @@ def run_clean(args: argparse.Namespace) -> int:
     report = JsonlWriter(args.report) if args.report else None
     statistics = CleaningStatistics() if args.stats else None
     wants_every_result = report is not None or statistics is not None
-    try:
+    with _closing_run(pipeline, report):
         _count_template_lines(pipeline, inputs)
         summary = clean_files(
             plan, pipeline, outdir=outdir, resume=args.resume, input_errors=missing,
@@ -249,12 +250,6 @@ def run_clean(args: argparse.Namespace) -> int:
             on_result=(lambda result: _account(result, report, statistics)) if wants_every_result else None,
             progress=lambda items: _progress(items, args.quiet),
         )
-    except BaseException:
-        if report is not None:
-            report.abort()
-        raise
-    finally:
-        pipeline.close()
     if report is not None:
         if summary.interrupted or summary.output_error:
             report.abort()
@@ -270,21 +265,29 @@ def run_clean(args: argparse.Namespace) -> int:
     return EXIT_SOME_FAILED if summary.skipped or summary.output_error else EXIT_OK
 
 
-def _clean_stdin(args: argparse.Namespace, to_stdout: bool) -> int:
-    """Clean stdin as one document into stdout or the -o file."""
-    pipeline = build_pipeline(args)
-    report = JsonlWriter(args.report) if args.report else None
-    statistics = CleaningStatistics() if args.stats else None
-    stats: Counter[str] = Counter()
+@contextlib.contextmanager
+def _closing_run(pipeline: Pipeline, report: JsonlWriter | None) -> Iterator[None]:
+    """Close the pipeline (a stateful filter saves its state) however the run ends, and drop
+    a partial report when it ends with an exception."""
     try:
-        document = _read_stdin(strict=args.strict_encoding)
-        _write_results([(pipeline.run(document), None if to_stdout else Path(args.output))], report, stats, statistics)
+        yield
     except BaseException:
         if report is not None:
             report.abort()
         raise
     finally:
         pipeline.close()
+
+
+def _clean_stdin(args: argparse.Namespace, to_stdout: bool) -> int:
+    """Clean stdin as one document into stdout or the -o file."""
+    pipeline = build_pipeline(args)
+    report = JsonlWriter(args.report) if args.report else None
+    statistics = CleaningStatistics() if args.stats else None
+    stats: Counter[str] = Counter()
+    with _closing_run(pipeline, report):
+        document = _read_stdin(strict=args.strict_encoding)
+        _write_results([(pipeline.run(document), None if to_stdout else Path(args.output))], report, stats, statistics)
     if report is not None:
         report.close()
     if not args.quiet:
