@@ -18,6 +18,7 @@ import errno
 import fnmatch
 import gzip
 import io
+import itertools
 import json
 import os
 import re
@@ -133,21 +134,30 @@ def choose_encoding(read_chunks: Callable[[], Iterator[bytes]], name: str, stric
         if description is not None:
             raise BinaryInputError(f"{name}: skipped, it looks like {description}, not text")
 
-    def checked() -> Iterator[bytes]:
-        yield head
+    def checked(chunks: Iterable[bytes]) -> Iterator[bytes]:
         for chunk in chunks:
             if encoding == "utf-8" and b"\x00" in chunk:
                 raise BinaryInputError(f"{name}: skipped, it looks like binary data (contains NUL bytes), not text")
             yield chunk
 
-    offset = _first_invalid_offset(checked(), encoding)
+    offset = _first_invalid_offset(checked(itertools.chain((head,), chunks)), encoding)
     if offset is None:
         return EncodingChoice(encoding)
     problem = f"{name}: not valid {label} (first bad byte at offset {offset})"
     if strict:
         raise EncodingError(f"{problem}; skipped because of --strict-encoding (convert it to UTF-8, or drop the option to use the fallback)")
-    if encoding == "utf-8" and _first_invalid_offset(read_chunks(), "cp1252") is None:
-        return EncodingChoice("cp1252", warning=f"{problem}; decoded as cp1252 (Windows-1252)")
+    if encoding == "utf-8":
+        # A second, full pass: NUL bytes after the first bad byte still mean binary, and cp1252
+        # (one byte per character) can be checked chunk by chunk.
+        cp1252_clean = True
+        for chunk in checked(read_chunks()):
+            if cp1252_clean:
+                try:
+                    chunk.decode("cp1252")
+                except UnicodeDecodeError:
+                    cp1252_clean = False
+        if cp1252_clean:
+            return EncodingChoice("cp1252", warning=f"{problem}; decoded as cp1252 (Windows-1252)")
     return EncodingChoice(encoding, "replace", f"{problem}; undecodable bytes replaced with U+FFFD")
 
 

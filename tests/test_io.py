@@ -108,6 +108,14 @@ def test_nul_bytes_after_the_first_chunk_are_found(tmp_path, monkeypatch):
         read_document(path)
 
 
+def test_nul_bytes_after_an_invalid_utf8_byte_are_found(tmp_path, monkeypatch):
+    monkeypatch.setattr(newsclean_io, "CHUNK_BYTES", 256)
+    path = tmp_path / "late.txt"
+    path.write_bytes(b"caf\xe9 " + ARTICLE.encode("utf-8") + b"\x00")
+    with pytest.raises(BinaryInputError, match="NUL bytes"):
+        read_document(path)
+
+
 def test_read_document_splits_lines_like_document_from_text(tmp_path):
     path = tmp_path / "newlines.txt"
     path.write_bytes(b"one\r\ntwo\rthree\n\nfour")
