@@ -69,12 +69,22 @@ def files_under(directory: Path) -> list[str]:
     return sorted(p.relative_to(directory).as_posix() for p in directory.rglob("*") if p.is_file())
 
 
+def outputs(outdir: Path) -> list[str]:
+    """The output files in OUTDIR: not the manifest, not a killed run's temporary files."""
+    return [name for name in files_under(outdir) if name != MANIFEST_NAME and not name.endswith(newsclean_io.TEMPORARY_SUFFIX)]
+
+
 def assert_outputs_complete(outdir: Path, sources: dict[str, Path]) -> None:
-    """Every output present is byte-for-byte what a full run writes for its input."""
-    for name in files_under(outdir):
-        if name == MANIFEST_NAME or name.endswith(newsclean_io.TEMPORARY_SUFFIX):
-            continue
+    """Every output present is byte-for-byte what the (stateless) default pipeline makes of
+    its input, i.e. a run with --no-dedup."""
+    for name in outputs(outdir):
         assert (outdir / name).read_text(encoding="utf-8") == expected_output(sources[name]), name
+
+
+def assert_outputs_match(outdir: Path, reference: Path) -> None:
+    """Every output present is byte-for-byte the one an uninterrupted run wrote."""
+    for name in outputs(outdir):
+        assert (outdir / name).read_bytes() == (reference / name).read_bytes(), name
 
 
 # Encodings ---------------------------------------------------------------------------------
@@ -87,7 +97,7 @@ def test_invalid_utf8_falls_back_with_a_warning_and_strict_encoding_makes_it_an_
     (inputs / "cp1252.txt").write_bytes(prose.encode("cp1252"))
     (inputs / "broken.txt").write_bytes(prose.encode("utf-8").replace("é".encode(), b"\xe9\x81"))
 
-    lenient = run_cli("clean", str(inputs), "-o", str(tmp_path / "out"))
+    lenient = run_cli("clean", str(inputs), "-o", str(tmp_path / "out"), "--no-dedup")
     assert lenient.returncode == EXIT_OK, lenient.stderr
     offset = prose.encode("utf-8").index("é".encode())
     assert f"cp1252.txt: not valid UTF-8 (first bad byte at offset {offset}); decoded as cp1252" in lenient.stderr
@@ -95,7 +105,7 @@ def test_invalid_utf8_falls_back_with_a_warning_and_strict_encoding_makes_it_an_
     assert (tmp_path / "out" / "cp1252.txt").read_text(encoding="utf-8") == prose
     assert (tmp_path / "out" / "broken.txt").read_text(encoding="utf-8") == prose.replace("é", "\ufffd")
 
-    strict = run_cli("clean", str(inputs), "-o", str(tmp_path / "strict"), "--strict-encoding")
+    strict = run_cli("clean", str(inputs), "-o", str(tmp_path / "strict"), "--strict-encoding", "--no-dedup")
     assert strict.returncode == EXIT_SOME_FAILED
     assert "error: " + str(inputs / "broken.txt") + ": not valid UTF-8 (first bad byte at offset" in strict.stderr
     assert "skipped 2 input(s): 2 invalid encoding" in strict.stderr
@@ -108,7 +118,7 @@ def test_files_with_a_byte_order_mark_are_cleaned_like_plain_utf8(tmp_path, enco
     inputs = tmp_path / "in"
     inputs.mkdir()
     (inputs / page.name).write_bytes(page.read_text(encoding="utf-8").encode(encoding))
-    result = run_cli("clean", str(inputs), "-o", str(tmp_path / "out"))
+    result = run_cli("clean", str(inputs), "-o", str(tmp_path / "out"), "--no-dedup")
     assert result.returncode == EXIT_OK and "warning" not in result.stderr
     assert (tmp_path / "out" / page.name).read_text(encoding="utf-8") == expected_output(page)
 
@@ -122,7 +132,7 @@ def test_binary_files_are_skipped_and_listed_at_the_end_and_the_run_goes_on(tmp_
     (inputs / "photo.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
     (inputs / "bundle.txt").write_bytes(b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + bytes(200))
     (inputs / "nul.txt").write_bytes(SEEDS[3].read_bytes() + b"\x00\x00")
-    result = run_cli("clean", str(inputs), "-o", str(tmp_path / "out"))
+    result = run_cli("clean", str(inputs), "-o", str(tmp_path / "out"), "--no-dedup")
     assert result.returncode == EXIT_SOME_FAILED
     summary = result.stderr[result.stderr.index("skipped 3 input(s): 3 not text") :]
     for name, what in [("bundle.txt", "a ZIP archive"), ("nul.txt", "binary data (contains NUL bytes)"), ("photo.txt", "a PNG image")]:
@@ -227,7 +237,9 @@ def make_corpus(directory: Path, copies: int) -> dict[str, Path]:
 def test_sigkill_at_a_random_point_leaves_only_complete_outputs_and_resume_finishes(tmp_path):
     inputs, outdir = tmp_path / "in", tmp_path / "out"
     inputs.mkdir()
-    sources = make_corpus(inputs, 2)
+    sources = make_corpus(inputs, 2)  # round two repeats round one: near-duplicate decisions matter
+    reference = tmp_path / "reference"
+    assert run_cli("clean", str(inputs), "-o", str(reference), "-q").returncode == EXIT_OK
     delay = random.Random(6).uniform(0.1, 0.8)
     process = subprocess.Popen([sys.executable, "-m", "newsclean", "clean", str(inputs), "-o", str(outdir), "-q"], cwd=ROOT)
     deadline = time.monotonic() + 60
@@ -239,13 +251,13 @@ def test_sigkill_at_a_random_point_leaves_only_complete_outputs_and_resume_finis
     assert process.returncode == -signal.SIGKILL
     written = [name for name in files_under(outdir) if name in sources]
     assert len(written) < len(sources), "the run finished before the kill; raise the corpus size"
-    assert_outputs_complete(outdir, sources)
+    assert_outputs_match(outdir, reference)
 
     resumed = run_cli("clean", str(inputs), "-o", str(outdir), "--resume")
     assert resumed.returncode == EXIT_OK, resumed.stderr
     assert f"{len(written)} already up to date (--resume)" in resumed.stderr
     assert files_under(outdir) == sorted([MANIFEST_NAME, *sources])
-    assert_outputs_complete(outdir, sources)
+    assert_outputs_match(outdir, reference)
 
 
 def test_sigint_stops_cleanly_reports_progress_and_exits_130(tmp_path):
@@ -266,12 +278,14 @@ def test_sigint_stops_cleanly_reports_progress_and_exits_130(tmp_path):
     assert "every output written is complete; re-run with --resume to finish" in stderr
     assert f"of {len(sources)} input(s)" in stderr and "Traceback" not in stderr
     assert not report.exists(), "an interrupted run must not leave a partial report"
-    assert_outputs_complete(outdir, sources)
+    interrupted_outputs = outputs(outdir)
+    assert 0 < len(interrupted_outputs) < len(sources)
 
     resumed = run_cli("clean", str(inputs), "-o", str(outdir), "--resume", "--report", str(report))
     assert resumed.returncode == EXIT_OK, resumed.stderr
-    assert_outputs_complete(outdir, sources)
     full = run_cli("clean", str(inputs), "-o", str(tmp_path / "full"), "--report", str(tmp_path / "full.jsonl"))
+    assert outputs(outdir) == outputs(tmp_path / "full") == sorted(sources)
+    assert_outputs_match(outdir, tmp_path / "full")
     assert report.read_text(encoding="utf-8") == (tmp_path / "full.jsonl").read_text(encoding="utf-8")
 
 
@@ -382,7 +396,7 @@ def test_disk_full_stops_with_a_clear_error_and_leaves_no_partial_file(tmp_path,
         real_fsync(handle)
 
     monkeypatch.setattr(newsclean_io.os, "fsync", fsync_until_full)
-    code = cli.main(["clean", str(inputs), "-o", str(tmp_path / "out")])
+    code = cli.main(["clean", str(inputs), "-o", str(tmp_path / "out"), "--no-dedup"])
     stderr = capsys.readouterr().err
     assert code == EXIT_SOME_FAILED
     assert "No space left on device; nothing partial was left behind; free some space, then re-run with --resume" in stderr
