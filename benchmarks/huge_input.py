@@ -52,12 +52,12 @@ def write_many_lines(path: Path, megabytes: int, rng: random.Random) -> None:
             written += len(block.encode("utf-8"))
 
 
-def measure(path: Path, outdir: Path) -> tuple[float, float]:
+def measure(path: Path, outdir: Path, options: list[str]) -> tuple[float, float]:
     """Run `newsclean clean` on one file; return (seconds, peak RSS in MB of that child)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "newsclean", "clean", str(path), "-o", str(outdir), "--quiet"],
+        [sys.executable, "-m", "newsclean", "clean", str(path), "-o", str(outdir), "--quiet", *options],
         check=True,
     )
     seconds = time.perf_counter() - start
@@ -72,6 +72,7 @@ def main() -> None:
     parser.add_argument("--line-mb", type=int, default=50)
     parser.add_argument("--file-mb", type=int, default=500)
     parser.add_argument("--only", choices=("line", "file"))
+    parser.add_argument("--no-dedup", action="store_true", help="pass --no-dedup to newsclean (near-duplicate removal off)")
     args = parser.parse_args()
     rng = random.Random(0)
     with tempfile.TemporaryDirectory() as scratch:
@@ -84,9 +85,9 @@ def main() -> None:
         for label, megabytes, writer in cases:
             source = root / f"{label.replace(' ', '_')}.txt"
             writer(source, megabytes, rng)
-            seconds, peak = measure(source, root / "out")
+            seconds, peak = measure(source, root / "out", ["--no-dedup"] if args.no_dedup else [])
             size = source.stat().st_size / 1_000_000
-            print(f"{label}: {size:.0f} MB in {seconds:.1f} s ({size / seconds:.2f} MB/s), peak RSS {peak:.0f} MB")
+            print(f"{label}{' (--no-dedup)' if args.no_dedup else ''}: {size:.0f} MB in {seconds:.1f} s ({size / seconds:.2f} MB/s), peak RSS {peak:.0f} MB")
 
 
 if __name__ == "__main__":
