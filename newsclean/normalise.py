@@ -8,6 +8,7 @@ idempotent: a line is re-normalised until it stops changing (e.g. "&amp;amp;").
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import ftfy
@@ -36,6 +37,10 @@ _WHITESPACE = regex.compile(r"\s+")
 _SURROGATE = regex.compile(r"[\ud800-\udfff]")
 # Lines that need ftfy: anything non-ASCII, an HTML entity, or a terminal escape.
 _NEEDS_FTFY = regex.compile(r"[^\x00-\x7f]|&|\x1b")
+
+# A line without any of these characters (printable ASCII other than "&", and ASCII
+# whitespace) can only change by whitespace clean-up: see `_normalise_plain_ascii`.
+_NOT_PLAIN_ASCII = re.compile(r"[^\t\n\x0b\x0c\r\x20-\x25\x27-\x7e]")
 
 _MAX_PASSES = 4
 
@@ -71,6 +76,27 @@ def _normalise_once(line: str, steps: list[str]) -> str:
 
 def normalise_line(line: str) -> tuple[str, tuple[str, ...]]:
     """Return the normalised line and the names of the steps that changed it (empty if none)."""
+    if _NOT_PLAIN_ASCII.search(line) is None:
+        return _normalise_plain_ascii(line)
+    return normalise_line_general(line)
+
+
+def _normalise_plain_ascii(line: str) -> tuple[str, tuple[str, ...]]:
+    """The fast path, for lines of printable ASCII (no "&") and ASCII whitespace: most lines.
+
+    For them ftfy, the surrogate, invisible and control-character rules and NFC are all
+    no-ops, and `str.split()` splits on exactly the characters `\\s` matches, so only the
+    whitespace rule can change the line, once. Same output as `normalise_line_general`
+    (tests/test_normalise.py checks it on real text and generated lines).
+    """
+    collapsed = " ".join(line.split())
+    if collapsed == line:
+        return line, ()
+    return collapsed, ("whitespace collapsed",)
+
+
+def normalise_line_general(line: str) -> tuple[str, tuple[str, ...]]:
+    """Normalise any line: every step, repeated until the line stops changing."""
     steps: list[str] = []
     text = line
     for _ in range(_MAX_PASSES):
@@ -85,7 +111,7 @@ def normalise_lines(lines: tuple[str, ...] | list[str]) -> tuple[tuple[str, ...]
     """Normalise every line of a document; return the lines and a record of each change.
 
     Pure-ASCII lines without entities or controls only need whitespace clean-up, so they skip
-    ftfy entirely (the common case, and by far the cheapest).
+    ftfy and the other rules entirely (the common case, and by far the cheapest).
     """
     normalised: list[str] = []
     changes: list[Normalisation] = []
