@@ -7,8 +7,9 @@ import argparse
 import json
 import sys
 from collections import Counter
+from contextlib import closing
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from . import __version__
 from .dedup import NearDuplicateFilter
@@ -16,6 +17,7 @@ from .document import Document, Result
 from .errors import InputError, NewscleanError, UsageError
 from .io import JsonlWriter, atomic_write_text, check_output_safe, decode_bytes, find_inputs, read_document
 from .jsonl import JsonlLineError, JsonlRecord, cleaned_record, read_json_objects, read_jsonl
+from .parallel import available_cores, clean_files
 from .pipeline import Pipeline, default_pipeline
 from .stats import CleaningStatistics, document_summary
 
@@ -109,6 +111,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     clean.add_argument("--removals", action="store_true", help="JSON-lines output: add each document's removals under metadata.removals")
     clean.add_argument("--stats", action="store_true", help="print removals per filter and reason, lines and characters in and out, on stderr")
+    clean.add_argument(
+        "-j", "--jobs", type=_positive_int, default=None, metavar="N",
+        help="processes that read, normalise and filter files (default: all cores, here "
+        f"{available_cores()}); the output is the same for any N",
+    )
     clean.set_defaults(handler=run_clean)
 
     explain = commands.add_parser(
@@ -138,6 +145,16 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--json", action="store_true", help="print the statistics as one JSON object")
     stats.set_defaults(handler=run_stats)
     return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
 
 
 def build_pipeline(args: argparse.Namespace) -> Pipeline:
@@ -189,13 +206,13 @@ def _report_records(result: Result) -> list[dict]:
     return records
 
 
-def _progress(items: list, quiet: bool):
-    """A progress bar on stderr when it is a terminal; the plain list otherwise."""
-    if quiet or not sys.stderr.isatty() or len(items) < 2:
+def _progress(items: Iterable, quiet: bool, total: int):
+    """A progress bar on stderr when it is a terminal; the plain iterable otherwise."""
+    if quiet or not sys.stderr.isatty() or total < 2:
         return items
     from tqdm import tqdm
 
-    return tqdm(items, file=sys.stderr, unit="file", leave=False)
+    return tqdm(items, file=sys.stderr, unit="file", leave=False, total=total)
 
 
 def run_clean(args: argparse.Namespace) -> int:
@@ -230,17 +247,17 @@ def run_clean(args: argparse.Namespace) -> int:
             if not inputs and not missing:
                 _warn(f"warning: no files matching {args.glob!r} in {' '.join(args.inputs)}")
             _count_template_lines(pipeline, inputs)
-            for item in _progress(inputs, args.quiet):
-                try:
-                    document, warning = read_document(item.path)
-                except InputError as error:
-                    _warn(f"error: {error}")
-                    failures += 1
-                    continue
-                if warning:
-                    _warn(f"warning: {warning}")
-                target = None if to_stdout else Path(args.output) / item.relative
-                failures += _write_results([(pipeline.run(document), target)], report, stats, statistics)
+            jobs = args.jobs or available_cores()
+            with closing(clean_files(pipeline, inputs, jobs)) as outcomes:
+                for outcome in _progress(outcomes, args.quiet, len(inputs)):
+                    if outcome.error is not None:
+                        _warn(f"error: {outcome.error}")
+                        failures += 1
+                        continue
+                    if outcome.warning:
+                        _warn(f"warning: {outcome.warning}")
+                    target = None if to_stdout else Path(args.output) / outcome.input.relative
+                    failures += _write_results([(outcome.result, target)], report, stats, statistics)
     except BaseException:
         if report is not None:
             report.abort()
