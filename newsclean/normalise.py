@@ -38,9 +38,11 @@ _SURROGATE = regex.compile(r"[\ud800-\udfff]")
 # Lines that need ftfy: anything non-ASCII, an HTML entity, or a terminal escape.
 _NEEDS_FTFY = regex.compile(r"[^\x00-\x7f]|&|\x1b")
 
-# A line without any of these characters (printable ASCII other than "&", and ASCII
-# whitespace) can only change by whitespace clean-up: see `_normalise_plain_ascii`.
-_NOT_PLAIN_ASCII = re.compile(r"[^\t\n\x0b\x0c\r\x20-\x25\x27-\x7e]")
+# Lines made only of printable ASCII other than "&", ASCII whitespace but the vertical tab
+# (which ftfy drops as a control character) and typographic quotes, dashes and the ellipsis (most lines of English news) can only change by whitespace
+# clean-up: see `_normalise_plain_line`. Any other character sends a line down the general path.
+_TYPOGRAPHIC = "\u2018\u2019\u201c\u201d\u2013\u2014\u2026"
+_NEEDS_GENERAL_PATH = re.compile(rf"[^\t\n\x0c\r\x20-\x25\x27-\x7e{_TYPOGRAPHIC}]")
 
 _MAX_PASSES = 4
 
@@ -76,18 +78,22 @@ def _normalise_once(line: str, steps: list[str]) -> str:
 
 def normalise_line(line: str) -> tuple[str, tuple[str, ...]]:
     """Return the normalised line and the names of the steps that changed it (empty if none)."""
-    if _NOT_PLAIN_ASCII.search(line) is None:
-        return _normalise_plain_ascii(line)
+    if _NEEDS_GENERAL_PATH.search(line) is None:
+        return _normalise_plain_line(line)
     return normalise_line_general(line)
 
 
-def _normalise_plain_ascii(line: str) -> tuple[str, tuple[str, ...]]:
-    """The fast path, for lines of printable ASCII (no "&") and ASCII whitespace: most lines.
+def _normalise_plain_line(line: str) -> tuple[str, tuple[str, ...]]:
+    """The fast path, for lines of printable ASCII (no "&"), ASCII whitespace (no vertical
+    tab) and ‘’“”–—…, i.e. most lines: the same output as `normalise_line_general`, which
+    tests check.
 
-    For them ftfy, the surrogate, invisible and control-character rules and NFC are all
-    no-ops, and `str.split()` splits on exactly the characters `\\s` matches, so only the
-    whitespace rule can change the line, once. Same output as `normalise_line_general`
-    (tests/test_normalise.py checks it on real text and generated lines).
+    For these lines every step but the whitespace rule is a no-op. No entity, escape, control,
+    surrogate, invisible or combining character can occur, and ftfy finds no mojibake: in
+    every encoding ftfy tries, the typographic characters are either not encodable, UTF-8
+    continuation bytes (windows-125x), or lead bytes that are never followed by a continuation
+    byte (MacRoman), so no re-decoding is valid UTF-8. `str.split()` splits on exactly the
+    ASCII whitespace `\\s` matches, so the whitespace rule is applied once, and for good.
     """
     collapsed = " ".join(line.split())
     if collapsed == line:
@@ -110,8 +116,8 @@ def normalise_line_general(line: str) -> tuple[str, tuple[str, ...]]:
 def normalise_lines(lines: tuple[str, ...] | list[str]) -> tuple[tuple[str, ...], tuple[Normalisation, ...]]:
     """Normalise every line of a document; return the lines and a record of each change.
 
-    Pure-ASCII lines without entities or controls only need whitespace clean-up, so they skip
-    ftfy and the other rules entirely (the common case, and by far the cheapest).
+    Lines of plain ASCII and typographic punctuation only need whitespace clean-up, so they
+    skip ftfy and the other rules entirely (the common case, and by far the cheapest).
     """
     normalised: list[str] = []
     changes: list[Normalisation] = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsclean.document import split_lines
@@ -43,8 +43,14 @@ def test_lines_outside_the_fast_path_still_get_every_step(line: str) -> None:
     assert steps and (text, steps) == normalise_line_general(line)
 
 
-@given(st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=60))
-def test_fast_path_matches_general_path_on_any_ascii(line: str) -> None:
+@settings(max_examples=500)
+@given(st.text(alphabet=st.characters(max_codepoint=0x7F) | st.sampled_from("‘’“”–—…"), max_size=60))
+def test_fast_path_matches_general_path_on_ascii_and_typographic_punctuation(line: str) -> None:
+    assert normalise_line(line) == normalise_line_general(line)
+
+
+@pytest.mark.parametrize("line", ["It’s “fine” – or… not—‘quite’", "’’’", "“…”", "  don’t\t stop  "])
+def test_typographic_punctuation_takes_the_fast_path_with_the_same_result(line: str) -> None:
     assert normalise_line(line) == normalise_line_general(line)
 
 
