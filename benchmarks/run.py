@@ -10,8 +10,11 @@ so that no row warms a cache for the next and peak RSS is the row's own:
 - the baselines on the same text: jusText, ftfy's default fix_text on every line, and
   langdetect.detect on every line of a sample (too slow for the whole corpus).
 
-MB/s is the corpus's UTF-8 input bytes over the row's time (for the langdetect sample, the
-sample's bytes); paragraphs/s counts non-empty input lines the same way.
+MB/s is the corpus's UTF-8 input bytes over the row's wall-clock time (for the langdetect
+sample, the sample's bytes); paragraphs/s counts non-empty input lines the same way. MB/CPU-s
+divides by CPU time instead (all processes of the row): the throughput per core, which other
+load on the machine disturbs less than wall-clock time, so the ratios against the baselines
+use it. The --jobs N speed-up is wall-clock time, meaningful only on an otherwise idle machine.
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ class Row:
 
     name: str
     seconds: float
+    cpu_seconds: float
     bytes: int
     paragraphs: int
     peak_rss_kb: int
@@ -58,6 +62,10 @@ class Row:
     @property
     def mb_per_s(self) -> float:
         return self.bytes / MB / self.seconds
+
+    @property
+    def mb_per_cpu_s(self) -> float:
+        return self.bytes / MB / self.cpu_seconds
 
     @property
     def paragraphs_per_s(self) -> float:
@@ -107,12 +115,14 @@ class TimedFilter(Filter):
         self.name = inner.name  # type: ignore[misc]
         self.stateful = inner.stateful  # type: ignore[misc]
         self.seconds = 0.0
+        self.cpu_seconds = 0.0
         self.paragraphs_seen = 0
 
     def find_removals(self, page: PageView) -> list[Removal]:
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         removals = list(self.inner.find_removals(page))
         self.seconds += time.perf_counter() - start
+        self.cpu_seconds += time.process_time() - start_cpu
         self.paragraphs_seen += len(page.paragraphs)
         return removals
 
@@ -126,17 +136,18 @@ def measure_stages(documents: list[Document], total_bytes: int, paragraphs: int)
     pipeline, note = whole_pipeline()
     timed = [TimedFilter(item) for item in pipeline.filters]
     filters_only = Pipeline(timed, normalise=False)
-    normalise_seconds = 0.0
+    normalise_seconds = normalise_cpu_seconds = 0.0
     for document in documents:
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         lines, normalisations = normalise_lines(document.lines)
         normalise_seconds += time.perf_counter() - start
+        normalise_cpu_seconds += time.process_time() - start_cpu
         filters_only.resume(Result(document, lines, (), normalisations))
     filters_only.close()
     rss = peak_rss_kb()
-    rows = [Row("stage: normalise", normalise_seconds, total_bytes, paragraphs, rss, "in the pipeline run")]
+    rows = [Row("stage: normalise", normalise_seconds, normalise_cpu_seconds, total_bytes, paragraphs, rss, "in the pipeline run")]
     rows += [
-        Row(f"stage: {item.name}", item.seconds, total_bytes, paragraphs, rss, f"sees {item.paragraphs_seen} paragraphs")
+        Row(f"stage: {item.name}", item.seconds, item.cpu_seconds, total_bytes, paragraphs, rss, f"sees {item.paragraphs_seen} paragraphs")
         for item in timed
     ]
     return rows
@@ -144,15 +155,16 @@ def measure_stages(documents: list[Document], total_bytes: int, paragraphs: int)
 
 def measure_pipeline(documents: list[Document], total_bytes: int, paragraphs: int) -> list[Row]:
     pipeline, note = whole_pipeline()
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     with pipeline:
         kept = sum(len(pipeline.run(document).kept()) for document in documents)
-    seconds = time.perf_counter() - start
-    return [Row("whole pipeline, in-process", seconds, total_bytes, paragraphs, peak_rss_kb(), f"{note}; kept {kept / paragraphs:.0%}")]
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - start_cpu
+    return [Row("whole pipeline, in-process", seconds, cpu_seconds, total_bytes, paragraphs, peak_rss_kb(), f"{note}; kept {kept / paragraphs:.0%}")]
 
 
 def measure_cli(corpus_dir: Path, jobs: int, total_bytes: int, paragraphs: int) -> Row:
-    """`newsclean clean DIR -o OUT --jobs N` in a subprocess; peak RSS is its largest process."""
+    """`newsclean clean DIR -o OUT --jobs N` in a subprocess; peak RSS is its largest process,
+    CPU time that of all its processes (the workers included)."""
     with tempfile.TemporaryDirectory(prefix="newsclean-bench-out-") as out:
         command = [sys.executable, "-m", "newsclean", "clean", str(corpus_dir), "-o", out, "-q", "--jobs", str(jobs)]
         start = time.perf_counter()
@@ -164,7 +176,8 @@ def measure_cli(corpus_dir: Path, jobs: int, total_bytes: int, paragraphs: int) 
         if process.returncode != 0:
             raise SystemExit(f"benchmarks: {' '.join(command)} failed: {errors}")
     peak = usage.ru_maxrss // 1024 if sys.platform == "darwin" else usage.ru_maxrss
-    return Row(f"newsclean clean --jobs {jobs}", seconds, total_bytes, paragraphs, peak, "CLI on the corpus directory, reads and writes files")
+    cpu_seconds = usage.ru_utime + usage.ru_stime
+    return Row(f"newsclean clean --jobs {jobs}", seconds, cpu_seconds, total_bytes, paragraphs, peak, "CLI on the corpus directory, reads and writes files")
 
 
 def measure_justext(corpus: list[CorpusFile], total_bytes: int, paragraphs: int) -> list[Row]:
@@ -175,21 +188,21 @@ def measure_justext(corpus: list[CorpusFile], total_bytes: int, paragraphs: int)
         "<html><body>" + "".join(f"<p>{html.escape(line)}</p>" for line in page.text.splitlines() if line.strip()) + "</body></html>"
         for page in corpus
     ]
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     kept = sum(sum(1 for paragraph in justext.justext(page, stoplist) if not paragraph.is_boilerplate) for page in pages)
-    seconds = time.perf_counter() - start
-    return [Row("baseline: jusText", seconds, total_bytes, paragraphs, peak_rss_kb(), f"each line a <p>; kept {kept / paragraphs:.0%}")]
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - start_cpu
+    return [Row("baseline: jusText", seconds, cpu_seconds, total_bytes, paragraphs, peak_rss_kb(), f"each line a <p>; kept {kept / paragraphs:.0%}")]
 
 
 def measure_ftfy(corpus: list[CorpusFile], total_bytes: int, paragraphs: int) -> list[Row]:
     import ftfy
 
     lines = [line for page in corpus for line in page.text.splitlines()]
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     for line in lines:
         ftfy.fix_text(line)
-    seconds = time.perf_counter() - start
-    return [Row("baseline: ftfy.fix_text per line", seconds, total_bytes, paragraphs, peak_rss_kb(), "default config, every line")]
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - start_cpu
+    return [Row("baseline: ftfy.fix_text per line", seconds, cpu_seconds, total_bytes, paragraphs, peak_rss_kb(), "default config, every line")]
 
 
 def langdetect_sample(corpus: list[CorpusFile], size: int) -> list[str]:
@@ -204,19 +217,20 @@ def measure_langdetect(sample: list[str]) -> list[Row]:
     from langdetect.lang_detect_exception import LangDetectException
 
     DetectorFactory.seed = 0
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     for line in sample:
         try:
             detect(line)
         except LangDetectException:
             pass
-    seconds = time.perf_counter() - start
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - start_cpu
     sample_bytes = sum(len(line.encode("utf-8")) + 1 for line in sample)
-    return [Row("baseline: langdetect.detect per line", seconds, sample_bytes, len(sample), peak_rss_kb(), f"sample of {len(sample)} lines")]
+    return [Row("baseline: langdetect.detect per line", seconds, cpu_seconds, sample_bytes, len(sample), peak_rss_kb(), f"sample of {len(sample)} lines")]
 
 
 def format_table(rows: list[Row]) -> str:
-    """A Markdown table with the ratios against the baselines and, for --jobs N, against --jobs 1."""
+    """A Markdown table with the ratios (per CPU-second) against the baselines and, for
+    --jobs N, the wall-clock speed-up over --jobs 1."""
     by_name = {row.name: row for row in rows}
     baselines = [
         ("x jusText", by_name.get("baseline: jusText")),
@@ -224,15 +238,15 @@ def format_table(rows: list[Row]) -> str:
         ("x per-line langdetect", by_name.get("baseline: langdetect.detect per line")),
     ]
     one_job = by_name.get("newsclean clean --jobs 1")
-    header = ["row", "MB/s", "paragraphs/s", "peak RSS MB", *(label for label, base in baselines if base), "notes"]
+    header = ["row", "MB/s", "MB/CPU-s", "paragraphs/s", "peak RSS MB", *(label for label, base in baselines if base), "notes"]
     out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     for row in rows:
-        ratios = [f"{row.mb_per_s / base.mb_per_s:.2f}" for _, base in baselines if base]
+        ratios = [f"{row.mb_per_cpu_s / base.mb_per_cpu_s:.2f}" for _, base in baselines if base]
         note = row.note
         if one_job is not None and row.name.startswith("newsclean clean --jobs") and row is not one_job:
             note += f"; {one_job.seconds / row.seconds:.2f}x --jobs 1"
         out.append(
-            f"| {row.name} | {row.mb_per_s:.2f} | {row.paragraphs_per_s:,.0f} | {row.peak_rss_kb / 1024:.0f} | "
+            f"| {row.name} | {row.mb_per_s:.2f} | {row.mb_per_cpu_s:.2f} | {row.paragraphs_per_s:,.0f} | {row.peak_rss_kb / 1024:.0f} | "
             + "".join(f"{ratio} | " for ratio in ratios)
             + f"{note} |"
         )
@@ -278,6 +292,7 @@ def main(argv: list[str] | None = None) -> int:
         f"({copies} copies of seeds/ + devset, seed {args.seed}); {available_cores()} cores; Python {sys.version.split()[0]}",
         flush=True,
     )
+    print(f"load average before: {' '.join(f'{load:.2f}' for load in os.getloadavg())}", flush=True)
     rows: list[Row] = []
     rows += in_fork(lambda: measure_stages(documents, total_bytes, paragraphs))
     rows += in_fork(lambda: measure_pipeline(documents, total_bytes, paragraphs))
@@ -292,6 +307,7 @@ def main(argv: list[str] | None = None) -> int:
     rows += in_fork(lambda: measure_ftfy(corpus, total_bytes, paragraphs))
     sample = langdetect_sample(corpus, sample_size)
     rows += in_fork(lambda: measure_langdetect(sample))
+    print(f"load average after: {' '.join(f'{load:.2f}' for load in os.getloadavg())}\n")
     print(format_table(rows))
     if args.profile:
         in_fork(lambda: print_profile(documents, args.profile) or [])
