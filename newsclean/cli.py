@@ -113,8 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
     clean.add_argument("--stats", action="store_true", help="print removals per filter and reason, lines and characters in and out, on stderr")
     clean.add_argument(
         "-j", "--jobs", type=_positive_int, default=None, metavar="N",
-        help="processes that read, normalise and filter files (default: all cores, here "
-        f"{available_cores()}); the output is the same for any N",
+        help="processes that read, normalise and filter input files for text output (default: all cores, "
+        f"here {available_cores()}); the output is the same for any N",
     )
     clean.set_defaults(handler=run_clean)
 
