@@ -61,7 +61,7 @@ def clean_files(pipeline: Pipeline, inputs: Sequence[InputFile], jobs: int = 1) 
         return
     chunk_size = max(1, min(_MAX_CHUNK_SIZE, len(inputs) // (jobs * 8)))
     chunks = (list(inputs[start : start + chunk_size]) for start in range(0, len(inputs), chunk_size))
-    with multiprocessing.Pool(jobs, initializer=_start_worker, initargs=(head,)) as pool:
+    with multiprocessing.Pool(min(jobs, len(inputs)), initializer=_start_worker, initargs=(head,)) as pool:
         pending = deque(pool.apply_async(_run_head_chunk, (chunk,)) for chunk in islice(chunks, jobs * _CHUNKS_IN_FLIGHT_PER_WORKER))
         while pending:
             outcomes = pending.popleft().get()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 
 from newsclean.io import InputFile, find_inputs, read_document
 from newsclean.parallel import clean_files
+from newsclean.pipeline import default_pipeline
 
 from .test_pipeline_split import DEVSET, ROOT, snapshot, with_stateful_filter
 
@@ -68,3 +70,11 @@ def test_cli_rejects_jobs_below_one(tmp_path: Path) -> None:
     assert completed.returncode == 2
     assert "--jobs: must be at least 1, got 0" in completed.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_the_head_pipeline_survives_pickling_for_spawned_workers() -> None:
+    """macOS and Windows start workers by spawning, which pickles the head pipeline."""
+    head, _ = default_pipeline().split()
+    copy = pickle.loads(pickle.dumps(head))
+    document = read_document(ROOT / "seeds" / "003_f62884ef3a0fed5e.txt")[0]
+    assert snapshot(copy.run(document)) == snapshot(head.run(document))
