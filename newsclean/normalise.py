@@ -39,8 +39,9 @@ _SURROGATE = regex.compile(r"[\ud800-\udfff]")
 _NEEDS_FTFY = regex.compile(r"[^\x00-\x7f]|&|\x1b")
 
 # Lines made only of printable ASCII other than "&", ASCII whitespace but the vertical tab
-# (which ftfy drops as a control character) and typographic quotes, dashes and the ellipsis (most lines of English news) can only change by whitespace
-# clean-up: see `_normalise_plain_line`. Any other character sends a line down the general path.
+# (which ftfy drops as a control character), and typographic quotes, dashes and the ellipsis
+# (most lines of English news) can only change by whitespace clean-up: see
+# `_normalise_plain_line`. Any other character sends a line down the general path.
 _TYPOGRAPHIC = "\u2018\u2019\u201c\u201d\u2013\u2014\u2026"
 _NEEDS_GENERAL_PATH = re.compile(rf"[^\t\n\x0c\r\x20-\x25\x27-\x7e{_TYPOGRAPHIC}]")
 
