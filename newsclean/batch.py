@@ -8,6 +8,7 @@ wants the same guarantees.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -15,9 +16,10 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from .document import Result
-from .errors import BinaryInputError, EncodingError, InputError, OutputError, UsageError
-from .io import InputFile, atomic_write_chunks, check_targets_safe, input_error, read_document, sweep_temporaries
+from .errors import BinaryInputError, EncodingError, InputError, OutputError, UsageError, WorkerError
+from .io import InputFile, atomic_write_chunks, check_targets_safe, sweep_temporaries
 from .manifest import FileFingerprint, Manifest, run_settings
+from .parallel import FileTask, process_files
 from .pipeline import Pipeline
 
 
@@ -122,10 +124,11 @@ def clean_files(
     resume: bool = False,
     input_errors: Iterable[str] = (),
     strict_encoding: bool = False,
+    jobs: int = 1,
     on_result: Callable[[Result], None] | None = None,
     write_stdout: Callable[[str], object] | None = None,
     warn: Callable[[str], None] = lambda message: None,
-    progress: Callable[[list], Iterable] = lambda items: items,
+    progress: Callable[[Iterable, int], Iterable] = lambda items, total: items,
 ) -> BatchSummary:
     """Clean each input of `plan` into its target (or `write_stdout` when the target is None).
 
@@ -134,7 +137,8 @@ def clean_files(
     the run (summary.output_error); Ctrl-C stops it too (summary.interrupted). In both cases
     every output on disk is complete and recorded in OUTDIR's manifest, so a later run with
     `resume=True` finishes the job with the same final result as one uninterrupted run.
-    `on_result` sees every result in input order, including those of inputs already done
+    `jobs` worker processes read and run the stateless filters (the output is the same for any
+    number). `on_result` sees every result in input order, including those of inputs already done
     (they are then passed through the pipeline again, without rewriting their outputs).
     """
     summary = BatchSummary(total=len(plan))
@@ -153,39 +157,37 @@ def clean_files(
         for leftover in sweep_temporaries(outdir):
             warn(f"removed {leftover}, a partial output left by an earlier run that was killed")
     replay = needs_replay(pipeline, on_result is not None)
+    work: list[tuple[FileTask, Path | None, bool]] = []
+    for item, target in plan:
+        done_before = resume and manifest is not None and manifest.is_complete(item.path, item.relative)
+        if done_before and not replay:
+            summary.up_to_date += 1
+            continue
+        work.append((FileTask(item, fingerprint=manifest is not None and not done_before), target, done_before))
+    outcomes = process_files(pipeline, [task for task, _, _ in work], jobs, strict_encoding)
     try:
-        for item, target in progress(plan):
-            fingerprint = None
-            done_before = resume and manifest is not None and manifest.is_complete(item.path, item.relative)
-            if done_before and not replay:
-                summary.up_to_date += 1
-                continue
-            try:
-                if manifest is not None and not done_before:
-                    try:
-                        fingerprint = FileFingerprint.of(item.path)
-                    except OSError as error:
-                        raise input_error(item.path, error) from None
-                document, warning = read_document(item.path, strict=strict_encoding)
-            except InputError as error:
-                warn(f"error: {error}")
-                summary.skip(error)
-                continue
-            if warning:
-                warn(f"warning: {warning}")
-            result = pipeline.run(document)
-            if done_before:
-                summary.up_to_date += 1
-            else:
-                _write(result, target, manifest, item, fingerprint, write_stdout)
-                summary.written += 1
-                summary.kept += len(result.kept())
-                summary.paragraphs += sum(1 for line in result.lines if line)
-            if on_result is not None:
-                on_result(result)
+        with contextlib.closing(outcomes):
+            for (task, target, done_before), outcome in zip(work, progress(outcomes, len(work))):
+                if outcome.error is not None:
+                    warn(f"error: {outcome.error}")
+                    summary.skip(outcome.error)
+                    continue
+                if outcome.warning:
+                    warn(f"warning: {outcome.warning}")
+                result = outcome.result
+                assert result is not None
+                if done_before:
+                    summary.up_to_date += 1
+                else:
+                    _write(result, target, manifest, task.input, outcome.fingerprint, write_stdout)
+                    summary.written += 1
+                    summary.kept += len(result.kept())
+                    summary.paragraphs += sum(1 for line in result.lines if line)
+                if on_result is not None:
+                    on_result(result)
     except KeyboardInterrupt:
         summary.interrupted = True
-    except OutputError as error:
+    except (OutputError, WorkerError) as error:
         summary.output_error = str(error)
     finally:
         if manifest is not None:

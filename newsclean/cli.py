@@ -8,8 +8,9 @@ import contextlib
 import json
 import sys
 from collections import Counter
+from contextlib import closing
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from . import __version__
 from .dedup import NearDuplicateFilter
@@ -18,6 +19,7 @@ from .errors import InputError, NewscleanError, UsageError
 from .batch import clean_files, plan_outputs
 from .io import JsonlWriter, atomic_write_text, check_extra_output_safe, check_output_safe, decode_bytes, find_inputs, read_document
 from .jsonl import JsonlLineError, JsonlRecord, cleaned_record, read_json_objects, read_jsonl
+from .parallel import available_cores
 from .pipeline import Pipeline, default_pipeline
 from .stats import CleaningStatistics, document_summary
 
@@ -121,6 +123,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="skip inputs whose output in OUTDIR is complete and up to date (after a crash, a kill or Ctrl-C); "
         "the result is the same as one uninterrupted run",
     )
+    clean.add_argument(
+        "-j", "--jobs", type=_positive_int, default=None, metavar="N",
+        help="processes that read, normalise and filter input files for text output (default: all cores, "
+        f"here {available_cores()}); the output is the same for any N",
+    )
     clean.set_defaults(handler=run_clean)
 
     explain = commands.add_parser(
@@ -150,6 +157,16 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--json", action="store_true", help="print the statistics as one JSON object")
     stats.set_defaults(handler=run_stats)
     return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
 
 
 def build_pipeline(args: argparse.Namespace) -> Pipeline:
@@ -201,13 +218,13 @@ def _report_records(result: Result) -> list[dict]:
     return records
 
 
-def _progress(items: list, quiet: bool):
-    """A progress bar on stderr when it is a terminal; the plain list otherwise."""
-    if quiet or not sys.stderr.isatty() or len(items) < 2:
+def _progress(items: Iterable, quiet: bool, total: int):
+    """A progress bar on stderr when it is a terminal; the plain iterable otherwise."""
+    if quiet or not sys.stderr.isatty() or total < 2:
         return items
     from tqdm import tqdm
 
-    return tqdm(items, file=sys.stderr, unit="file", leave=False)
+    return tqdm(items, file=sys.stderr, unit="file", leave=False, total=total)
 
 
 def run_clean(args: argparse.Namespace) -> int:
@@ -246,9 +263,10 @@ def run_clean(args: argparse.Namespace) -> int:
         _count_template_lines(pipeline, inputs)
         summary = clean_files(
             plan, pipeline, outdir=outdir, resume=args.resume, input_errors=missing,
-            strict_encoding=args.strict_encoding, write_stdout=sys.stdout.write, warn=_warn,
+            strict_encoding=args.strict_encoding, jobs=args.jobs or available_cores(),
+            write_stdout=sys.stdout.write, warn=_warn,
             on_result=(lambda result: _account(result, report, statistics)) if wants_every_result else None,
-            progress=lambda items: _progress(items, args.quiet),
+            progress=lambda items, total: _progress(items, args.quiet, total),
         )
     if report is not None:
         if summary.interrupted or summary.output_error:

@@ -7,7 +7,7 @@ without knowing which filter made them. Line numbers are 1-based input lines thr
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Mapping, NamedTuple, Sequence
+from typing import AbstractSet, Any, Iterator, Mapping, NamedTuple, Sequence
 
 
 def split_lines(text: str) -> list[str]:
@@ -162,7 +162,7 @@ class Result:
             yield LineDecision(number, action, text, removal, normalised.get(number))
 
 
-def kept_paragraphs(lines: Sequence[str], removed: set[int]) -> list[Paragraph]:
+def kept_paragraphs(lines: Sequence[str], removed: AbstractSet[int]) -> list[Paragraph]:
     """Non-empty lines not in `removed`, as Paragraphs (shared by the pipeline and Result)."""
     return [
         Paragraph(number, text)

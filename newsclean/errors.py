@@ -34,3 +34,7 @@ class EncodingError(InputError):
 class OutputError(NewscleanError):
     """An output cannot be written (disk full, read-only directory): the run stops, and
     nothing half-written is left behind."""
+
+
+class WorkerError(NewscleanError):
+    """A worker process of a --jobs run died; the run stops with every written output complete."""

@@ -50,16 +50,56 @@ class Pipeline:
             lines, normalisations = normalise_lines(document.lines)
         else:
             lines, normalisations = tuple(document.lines), ()
-        removed: dict[int, Removal] = {}
+        return self._apply_filters(Result(document, lines, (), normalisations))
+
+    def resume(self, partial: Result) -> Result:
+        """Run this pipeline's filters over a Result another pipeline produced, keeping its
+        lines, normalisations and removals (this pipeline does not normalise again).
+
+        With `split()`, `tail.resume(head.run(document))` equals `pipeline.run(document)`.
+        """
+        if not isinstance(partial, Result):
+            raise TypeError(f"Pipeline.resume takes a Result (from another pipeline's run), not {type(partial).__name__}")
+        return self._apply_filters(partial)
+
+    def split(self) -> tuple[Pipeline, Pipeline]:
+        """Split at the first stateful filter into (head, tail).
+
+        The head normalises and runs the stateless filters before the first stateful one: it
+        depends on nothing but the document, so it may run in any process, in any order. The
+        tail holds the stateful filter and everything after it (the same filter objects, so the
+        index is shared with this pipeline); it must see head results one at a time, in input
+        order, through `tail.resume(result)`. Without a stateful filter the tail is empty.
+        """
+        first_stateful = next((i for i, item in enumerate(self.filters) if item.stateful), len(self.filters))
+        head = Pipeline(self.filters[:first_stateful], normalise=self.normalise)
+        tail = Pipeline(self.filters[first_stateful:], normalise=False)
+        return head, tail
+
+    def _apply_filters(self, partial: Result) -> Result:
+        """Let each filter drop paragraphs from what is still kept; return the merged Result.
+
+        The kept paragraphs are built once and shrunk after each filter that removed something,
+        rather than rebuilt from all lines for every filter.
+        """
+        if not self.filters:
+            return partial
+        document, lines = partial.document, partial.lines
+        removed: dict[int, Removal] = {removal.line: removal for removal in partial.removals}
+        paragraphs = kept_paragraphs(lines, removed.keys())
         for item in self.filters:
-            page = PageView(document.id, lines, kept_paragraphs(lines, set(removed)))
-            kept_lines = {paragraph.line for paragraph in page.paragraphs}
-            for removal in item.find_removals(page):
+            page = PageView(document.id, lines, paragraphs)
+            removals = list(item.find_removals(page))
+            if not removals:
+                continue
+            kept_lines = {paragraph.line for paragraph in paragraphs}
+            for removal in removals:
                 if removal.line not in kept_lines:
                     raise ValueError(f"filter {item.name!r} removed line {removal.line}, which was not a kept paragraph")
                 removed[removal.line] = removal
+            paragraphs = [paragraph for paragraph in paragraphs if paragraph.line not in removed]
         removals = tuple(removed[line] for line in sorted(removed))
-        return Result(document, lines, removals, normalisations)
+        return Result(document, lines, removals, partial.normalisations)
 
     def run_all(self, documents: Iterable[Document | str]) -> Iterator[Result]:
         """Clean documents one after another, in order (stateful filters see them in order)."""

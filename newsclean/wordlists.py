@@ -25,7 +25,15 @@ OTHER_LANGUAGES = {
 
 def words(text: str) -> list[str]:
     """The words of a text, case-folded, with curly apostrophes made straight."""
-    return [word.casefold().replace("’", "'") for word in WORD.findall(text)]
+    return list(_cached_words(text))
+
+
+@lru_cache(maxsize=16384)
+def _cached_words(text: str) -> tuple[str, ...]:
+    """Every filter tokenises every kept paragraph, so one document's lines are tokenised
+    several times in a row: remembering recent lines makes the repeats free. A tuple, so
+    callers cannot change a cached entry; `words` hands out a fresh list."""
+    return tuple(word.casefold().replace("’", "'") for word in WORD.findall(text))
 
 
 def count_words(text: str, limit: int) -> int:

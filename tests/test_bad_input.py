@@ -25,7 +25,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import newsclean
-from newsclean import batch, cli, strategies
+from newsclean import cli, parallel, strategies
 from newsclean import io as newsclean_io
 from newsclean.batch import clean_files, plan_outputs
 from newsclean.document import Removal, split_lines
@@ -186,7 +186,8 @@ def test_an_unreadable_file_is_an_error_for_that_file_only(tmp_path, monkeypatch
             return real_open(file, *args, **kwargs)
 
         monkeypatch.setattr("builtins.open", deny)
-    code = cli.main(["clean", str(inputs), "-o", str(tmp_path / "out"), "--quiet"])
+    # --jobs 1: the patched open() lives in this process only.
+    code = cli.main(["clean", str(inputs), "-o", str(tmp_path / "out"), "--quiet", "--jobs", "1"])
     stderr = capsys.readouterr().err
     assert code == EXIT_SOME_FAILED
     assert f"{locked}: permission denied; check the file's permissions" in stderr
@@ -328,7 +329,7 @@ def test_resume_with_a_stateful_filter_replays_done_inputs_and_matches_an_uninte
 
     outdir = tmp_path / "out"
     done = len(REAL_PAGES) + 3
-    real_read_document = batch.read_document
+    real_read_document = parallel.read_document
     reads = []
 
     def ctrl_c_after_done(path, *args, **kwargs):
@@ -337,10 +338,10 @@ def test_resume_with_a_stateful_filter_replays_done_inputs_and_matches_an_uninte
             raise KeyboardInterrupt
         return real_read_document(path, *args, **kwargs)
 
-    monkeypatch.setattr(batch, "read_document", ctrl_c_after_done)
+    monkeypatch.setattr(parallel, "read_document", ctrl_c_after_done)
     interrupted = clean_files(plan_outputs(found, outdir), Pipeline([*boilerplate_filters(), RepeatedParagraphFilter()]), outdir=outdir)
     assert interrupted.interrupted and interrupted.written == done
-    monkeypatch.setattr(batch, "read_document", real_read_document)
+    monkeypatch.setattr(parallel, "read_document", real_read_document)
     stateful = RepeatedParagraphFilter()
     resumed = clean_files(plan_outputs(found, outdir), Pipeline([*boilerplate_filters(), stateful]), outdir=outdir, resume=True)
     assert (resumed.up_to_date, resumed.written) == (done, len(found) - done)
@@ -357,13 +358,13 @@ def test_resume_without_stateful_filters_skips_done_inputs_entirely_and_redoes_c
     pages[0].write_bytes(DEVSET[0].read_bytes())  # the input changed since
     (outdir / pages[1].name).write_text("truncated")  # the output was damaged
     read = []
-    real_read_document = batch.read_document
+    real_read_document = parallel.read_document
 
     def recording_read(path, *args, **kwargs):
         read.append(Path(path).name)
         return real_read_document(path, *args, **kwargs)
 
-    monkeypatch.setattr(batch, "read_document", recording_read)
+    monkeypatch.setattr(parallel, "read_document", recording_read)
     resumed = clean_files(plan_outputs(found, outdir), Pipeline(boilerplate_filters()), outdir=outdir, resume=True)
     assert read == [pages[0].name, pages[1].name]
     assert (resumed.up_to_date, resumed.written) == (len(pages) - 2, 2)
@@ -396,7 +397,7 @@ def test_disk_full_stops_with_a_clear_error_and_leaves_no_partial_file(tmp_path,
         real_fsync(handle)
 
     monkeypatch.setattr(newsclean_io.os, "fsync", fsync_until_full)
-    code = cli.main(["clean", str(inputs), "-o", str(tmp_path / "out"), "--no-dedup"])
+    code = cli.main(["clean", str(inputs), "-o", str(tmp_path / "out"), "--no-dedup", "--jobs", "1"])
     stderr = capsys.readouterr().err
     assert code == EXIT_SOME_FAILED
     assert "No space left on device; nothing partial was left behind; free some space, then re-run with --resume" in stderr

@@ -1,0 +1,131 @@
+"""Cleaning many files on several cores, with output identical to one core.
+
+Worker processes read, decode, normalise and run the stateless filters: the head of
+`Pipeline.split()`, which depends on nothing but the document. The main process receives their
+results in input order and runs the stateful filters (the near-duplicate index) itself, so the
+index sees documents in the same order for any number of workers and every output byte is the
+same. At most a few chunks per worker are in flight, so memory stays flat on large inputs.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, replace
+from itertools import islice
+from typing import Iterator, Sequence
+
+from .document import Result
+from .errors import InputError, WorkerError
+from .io import InputFile, input_error, read_document
+from .manifest import FileFingerprint
+from .pipeline import Pipeline
+
+#: Chunks queued per worker: enough to keep every worker busy while the main process works.
+_CHUNKS_IN_FLIGHT_PER_WORKER = 4
+_MAX_CHUNK_SIZE = 16
+
+
+@dataclass(frozen=True)
+class FileTask:
+    """An input to clean; `fingerprint` asks for its size and SHA-256 too (for the manifest),
+    taken in the same process that reads it."""
+
+    input: InputFile
+    fingerprint: bool = False
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """One input's outcome: its Result, or the InputError that kept it from being read, with any
+    decoding warning and the fingerprint the task asked for."""
+
+    task: FileTask
+    result: Result | None
+    warning: str | None = None
+    error: InputError | None = None
+    fingerprint: FileFingerprint | None = None
+
+
+def available_cores() -> int:
+    """The cores this process may run on (the CPU affinity where the OS reports it)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def process_files(
+    pipeline: Pipeline, tasks: Sequence[FileTask], jobs: int = 1, strict_encoding: bool = False
+) -> Iterator[FileOutcome]:
+    """Read and clean files with `pipeline`, yielding one FileOutcome per task, in task order.
+
+    With `jobs` > 1, worker processes read the files and run the pipeline's stateless head;
+    this process runs its stateful tail. Results equal `pipeline.run` on each file in order, for
+    any `jobs`. Close the iterator (or exhaust it) to stop the workers.
+    """
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, got {jobs}")
+    head, tail = pipeline.split()
+    if jobs == 1 or len(tasks) < 2:
+        for task in tasks:
+            yield _finish(tail, _run_head(head, task, strict_encoding))
+        return
+    chunk_size = max(1, min(_MAX_CHUNK_SIZE, len(tasks) // (jobs * 8)))
+    chunks = (list(tasks[start : start + chunk_size]) for start in range(0, len(tasks), chunk_size))
+    # ProcessPoolExecutor rather than multiprocessing.Pool: a worker that dies (killed, out of
+    # memory) breaks the pool with an error instead of leaving the run waiting forever.
+    with ProcessPoolExecutor(min(jobs, len(tasks)), initializer=_start_worker, initargs=(head, strict_encoding)) as pool:
+        pending = deque(pool.submit(_run_head_chunk, chunk) for chunk in islice(chunks, jobs * _CHUNKS_IN_FLIGHT_PER_WORKER))
+        while pending:
+            try:
+                outcomes = pending.popleft().result()
+            except BrokenProcessPool:
+                raise WorkerError(
+                    "a worker process died (killed, or out of memory); outputs written so far are complete: "
+                    "re-run with --resume, and with --jobs 1 to clean in one process"
+                ) from None
+            following = next(chunks, None)
+            if following is not None:
+                pending.append(pool.submit(_run_head_chunk, following))
+            for outcome in outcomes:
+                yield _finish(tail, outcome)
+
+
+def _run_head(head: Pipeline, task: FileTask, strict_encoding: bool) -> FileOutcome:
+    path = task.input.path
+    try:
+        try:
+            fingerprint = FileFingerprint.of(path) if task.fingerprint else None
+        except OSError as error:
+            raise input_error(path, error) from None
+        document, warning = read_document(path, strict=strict_encoding)
+    except InputError as error:
+        return FileOutcome(task, None, error=error)
+    return FileOutcome(task, head.run(document), warning=warning, fingerprint=fingerprint)
+
+
+def _finish(tail: Pipeline, outcome: FileOutcome) -> FileOutcome:
+    if outcome.result is None:
+        return outcome
+    return replace(outcome, result=tail.resume(outcome.result))
+
+
+_worker_head: Pipeline | None = None
+_worker_strict_encoding = False
+
+
+def _start_worker(head: Pipeline, strict_encoding: bool) -> None:
+    """Keep the head pipeline for this worker's tasks. Ctrl-C is the main process's to handle:
+    it stops the pool, so workers ignore SIGINT rather than each printing a traceback."""
+    global _worker_head, _worker_strict_encoding
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _worker_head = head
+    _worker_strict_encoding = strict_encoding
+
+
+def _run_head_chunk(tasks: list[FileTask]) -> list[FileOutcome]:
+    assert _worker_head is not None, "worker started without _start_worker"
+    return [_run_head(_worker_head, task, _worker_strict_encoding) for task in tasks]
