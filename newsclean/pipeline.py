@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Any, Iterable, Iterator, Sequence
 
 from .dedup import NearDuplicateFilter
-from .document import Document, Removal, Result, kept_paragraphs
+from .document import Document, Paragraph, Removal, Result, kept_paragraphs
 from .filters import (
     AdMarkerFilter,
     ArticleBodyFilter,
@@ -77,27 +77,26 @@ class Pipeline:
         return head, tail
 
     def _apply_filters(self, partial: Result) -> Result:
-        """Let each filter drop paragraphs from what is still kept; return the merged Result.
+        """Let the filters drop paragraphs from what is still kept; return the merged Result.
 
-        The kept paragraphs are built once and shrunk after each filter that removed something,
-        rather than rebuilt from all lines for every filter.
+        Consecutive stateless filters run in rounds until a round removes nothing (at most
+        MAX_ROUNDS): a removal can change another filter's context (a line that broke a menu
+        run is gone), and repeating until nothing changes is what makes cleaning idempotent,
+        `clean(clean(text)) == clean(text)`. A stateful filter runs exactly once, in its place.
+        The kept paragraphs are built once and shrunk after each filter that removed something.
         """
         if not self.filters:
             return partial
         document, lines = partial.document, partial.lines
         removed: dict[int, Removal] = {removal.line: removal for removal in partial.removals}
         paragraphs = kept_paragraphs(lines, removed.keys())
-        for item in self.filters:
-            page = PageView(document.id, lines, paragraphs)
-            removals = list(item.find_removals(page))
-            if not removals:
-                continue
-            kept_lines = {paragraph.line for paragraph in paragraphs}
-            for removal in removals:
-                if removal.line not in kept_lines:
-                    raise ValueError(f"filter {item.name!r} removed line {removal.line}, which was not a kept paragraph")
-                removed[removal.line] = removal
-            paragraphs = [paragraph for paragraph in paragraphs if paragraph.line not in removed]
+        for group in _filter_groups(self.filters):
+            for _ in range(1 if group[0].stateful else MAX_ROUNDS):
+                before = len(removed)
+                for item in group:
+                    paragraphs = _apply_filter(item, PageView(document.id, lines, paragraphs), removed)
+                if len(removed) == before:
+                    break
         removals = tuple(removed[line] for line in sorted(removed))
         return Result(document, lines, removals, partial.normalisations)
 
@@ -125,6 +124,34 @@ class Pipeline:
 
     def __repr__(self) -> str:
         return f"Pipeline({list(self.filters)!r})"
+
+
+#: Rounds of the stateless filters at most; real pages settle in two or three.
+MAX_ROUNDS = 5
+
+
+def _filter_groups(filters: Sequence[Filter]) -> list[tuple[Filter, ...]]:
+    """Split filters into runs of consecutive stateless ones and single stateful ones, in order."""
+    groups: list[list[Filter]] = []
+    for item in filters:
+        if item.stateful or not groups or groups[-1][0].stateful:
+            groups.append([item])
+        else:
+            groups[-1].append(item)
+    return [tuple(group) for group in groups]
+
+
+def _apply_filter(item: Filter, page: PageView, removed: dict[int, Removal]) -> Sequence[Paragraph]:
+    """Run one filter, record its removals in `removed`, and return the paragraphs still kept."""
+    removals = list(item.find_removals(page))
+    if not removals:
+        return page.paragraphs
+    kept_lines = {paragraph.line for paragraph in page.paragraphs}
+    for removal in removals:
+        if removal.line not in kept_lines:
+            raise ValueError(f"filter {item.name!r} removed line {removal.line}, which was not a kept paragraph")
+        removed[removal.line] = removal
+    return [paragraph for paragraph in page.paragraphs if paragraph.line not in removed]
 
 
 def boilerplate_filters() -> list[Filter]:
