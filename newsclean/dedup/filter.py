@@ -1,27 +1,32 @@
 """The near-duplicate filter: drops paragraphs seen before in other documents, and site
 template lines, naming the original of each duplicate.
 
-It is a stateful Filter: documents go through it one at a time, in order, and its index (in
-memory or an SQLite file) remembers the kept paragraphs. Processing order defines the
-original: the first occurrence is kept, later copies are dropped. A document's paragraphs
-are compared only with documents that came before it, never with each other, and all of
-one document's checks and inserts happen in one index transaction.
+It is a stateful Filter: documents go through it in order, and its index (in memory or an
+SQLite file) remembers the kept paragraphs. Processing order defines the original: the first
+occurrence is kept, later copies are dropped. A document's paragraphs are compared only with
+documents that came before it, never with each other. `find_removals_batch` takes many
+documents at once for speed and decides exactly as one at a time; all of a batch's checks
+and inserts happen in one index transaction.
 """
 
 from __future__ import annotations
 
 import os
 from collections import Counter
-from typing import Iterable
+from itertools import accumulate, chain
+from typing import Iterable, Sequence
 
 import numpy as np
 
 from ..document import Document, Paragraph, Removal
 from ..filters.base import Filter, PageView
 from ..normalise import normalise_lines
-from .index import IndexSettings, NewParagraph, ParagraphIndex, open_index
-from .minhash import band_hashes, estimated_similarity, lsh_bands, minhash_signatures
-from .shingles import Shingling, ShingleKind, exact_key, normalised_form, words
+from .index import FormEntry, IndexSettings, NewDocument, NewParagraph, ParagraphIndex, open_index
+from .minhash import band_hashes, lsh_bands, minhash_signatures
+from .shingles import Shingling, ShingleKind, exact_key, normalised_form, paragraph_key, word_bytes
+
+#: Candidate pairs compared per numpy step (pairs x num_perm values: 8 MiB at 128 permutations).
+_PAIRS_PER_CHUNK = 1 << 14
 
 
 class NearDuplicateFilter(Filter):
@@ -102,8 +107,9 @@ class NearDuplicateFilter(Filter):
             lines, _ = normalise_lines(document.lines)
             self._corpus_forms.update({exact_key(normalised_form(line)) for line in lines if line})
 
-    def signatures(self, paragraph_words: list[list[str]]) -> np.ndarray:
-        """MinHash signatures of paragraphs given as word lists, computed batch by batch."""
+    def signatures(self, paragraph_words: Sequence[Sequence[str | bytes]]) -> np.ndarray:
+        """MinHash signatures of paragraphs given as word lists (`words` or `word_bytes`),
+        computed `batch_size` paragraphs at a time."""
         settings = self.settings
         parts = [np.zeros((0, settings.num_perm), dtype=np.uint32)]
         for start in range(0, len(paragraph_words), self.batch_size):
@@ -112,74 +118,116 @@ class NearDuplicateFilter(Filter):
         return np.concatenate(parts)
 
     def find_removals(self, page: PageView) -> list[Removal]:
-        paragraphs = list(page.paragraphs)
-        if not paragraphs:
-            return []
-        paragraph_words = [words(paragraph.text) for paragraph in paragraphs]
-        keys = [
-            exact_key(" ".join(items) if items else normalised_form(paragraph.text))
-            for paragraph, items in zip(paragraphs, paragraph_words)
-        ]
-        long_positions = [position for position, items in enumerate(paragraph_words) if len(items) >= self.min_words]
-        signatures = self.signatures([paragraph_words[position] for position in long_positions])
-        bands = band_hashes(signatures, self.settings.bands, self.settings.rows)
-        removals: list[Removal] = []
+        return self.find_removals_batch([page])[0]
+
+    def find_removals_batch(self, pages: Sequence[PageView]) -> list[list[Removal]]:
+        """The removals of several documents: exactly what `find_removals` on each in turn
+        would return, and leaving the index in the same state.
+
+        Each paragraph is still checked against every earlier document, including the earlier
+        documents of this batch. What batching changes is the cost: words, signatures and index
+        look-ups are computed once for the whole batch, and the batch is checked and recorded
+        in one index transaction with bulk writes (hundreds of documents per call is a good size).
+        """
+        pages = list(pages)
+        batch = _Batch(pages, self)
+        if not batch.pages:
+            return [[] for _ in pages]
+        removals: list[list[Removal]] = []
         with self._index.transaction():
-            counted_before = self._index.has_document(page.document_id)
-            forms = self._index.forms(keys)
-            candidates = self._index.band_candidates(bands) if long_positions else []
-            if not self.record and counted_before:
-                forms, candidates = self._without_document(page.document_id, forms, candidates)
-            best = self._best_matches(signatures, candidates)
-            match_of = dict(zip(long_positions, best))
-            new_paragraphs: list[NewParagraph] = []
-            long_row = {position: row for row, position in enumerate(long_positions)}
-            for position, (paragraph, key) in enumerate(zip(paragraphs, keys)):
-                removal = self._decide(paragraph, key, forms.get(key), counted_before, match_of.get(position))
-                if removal is not None:
-                    removals.append(removal)
-                    continue
-                row = long_row.get(position)
-                new_paragraphs.append(
-                    NewParagraph(
-                        paragraph.line,
-                        key,
-                        None if row is None else signatures[row],
-                        None if row is None else bands[row],
-                    )
-                )
+            known_before = {name: self._index.has_document(name) for name in dict.fromkeys(page.document_id for page in batch.pages)}
+            stored_forms = self._index.forms(batch.keys)
+            candidates = self._index.band_candidates(batch.bands) if len(batch.long_positions) else []
+            equal_counts = self._equal_counts(batch.signatures, candidates)
+            state = _BatchState(batch, stored_forms)
+            new_documents: list[NewDocument] = []
+            for number, page in enumerate(batch.pages):
+                counted_before = known_before[page.document_id] or page.document_id in state.recorded
+                own: set[int] = set()
+                if not self.record and counted_before:
+                    own = self._own_paragraphs(page.document_id, batch, number, stored_forms, candidates)
+                page_removals: list[Removal] = []
+                kept: list[int] = []
+                for position in batch.positions(number):
+                    key = batch.keys[position]
+                    form = state.form(key)
+                    if form is not None and form.paragraph in own:
+                        form = form._replace(paragraph=None)
+                    row = batch.long_row.get(position)
+                    match = None if row is None else self._best_match(batch, row, candidates[row], equal_counts[row], own, state)
+                    removal = self._decide(batch, batch.paragraphs[position], key, form, counted_before, match)
+                    if removal is None:
+                        kept.append(position)
+                    else:
+                        page_removals.append(removal)
+                removals.append(page_removals)
+                if self.record:
+                    state.record(batch, number, kept, counted_before)
+                    new_documents.append(NewDocument(page.document_id, batch.keys_of(number), [batch.new_paragraph(position) for position in kept]))
             if self.record:
-                self._index.add_document(page.document_id, keys, new_paragraphs)
-        return removals
+                self._index.add_documents(new_documents)
+        checked = iter(removals)
+        return [next(checked) if page.paragraphs else [] for page in pages]
 
-    def _without_document(self, name: str, forms: dict, candidates: list[list[int]]) -> tuple[dict, list[list[int]]]:
-        """Forget a document's own paragraphs, so that explaining a document that is already in
-        the index shows what its own run decided, not that it copies itself."""
-        own = {paragraph for paragraph in {p for items in candidates for p in items} if self._index.location(paragraph)[0] == name}
-        own.update(
-            entry.paragraph for entry in forms.values() if entry.paragraph is not None and self._index.location(entry.paragraph)[0] == name
-        )
-        forms = {key: entry._replace(paragraph=None) if entry.paragraph in own else entry for key, entry in forms.items()}
-        return forms, [[paragraph for paragraph in items if paragraph not in own] for items in candidates]
+    def _own_paragraphs(self, name: str, batch: _Batch, number: int, forms: dict[int, FormEntry], candidates: list[list[int]]) -> set[int]:
+        """The stored paragraphs of a document already in the index, so that explaining it
+        shows what its own run decided, not that it copies itself (record=False only)."""
+        stored = {forms[key].paragraph for key in batch.keys_of(number) if key in forms and forms[key].paragraph is not None}
+        for position in batch.positions(number):
+            row = batch.long_row.get(position)
+            stored.update(() if row is None else candidates[row])
+        return {paragraph for paragraph in stored if self._index.location(paragraph)[0] == name}
 
-    def _best_matches(self, signatures: np.ndarray, candidates: list[list[int]]) -> list[tuple[int, float] | None]:
-        """For each long paragraph, the most similar verified candidate (earliest on a tie)."""
-        unique = sorted({paragraph for items in candidates for paragraph in items})
-        if not unique:
-            return [None] * len(candidates)
-        stored = dict(zip(unique, self._index.signatures(unique)))
-        matches: list[tuple[int, float] | None] = []
-        for row, items in enumerate(candidates):
-            if not items:
-                matches.append(None)
-                continue
-            similarities = estimated_similarity(signatures[row], np.array([stored[item] for item in items]))
-            best = int(np.argmax(similarities))
-            similarity = float(similarities[best])
-            matches.append((items[best], similarity) if similarity >= self.threshold else None)
-        return matches
+    def _equal_counts(self, signatures: np.ndarray, candidates: list[list[int]]) -> list[np.ndarray]:
+        """For each long paragraph, how many signature values each stored candidate shares with
+        it: one vectorised comparison for the whole batch."""
+        lengths = np.array([len(items) for items in candidates], dtype=np.int64)
+        total = int(lengths.sum())
+        if total == 0:
+            return [np.zeros(0, dtype=np.int64)] * len(candidates)
+        flat = np.fromiter(chain.from_iterable(candidates), dtype=np.int64, count=total)
+        unique = np.unique(flat)
+        stored = self._index.signatures(unique.tolist())
+        rows = np.repeat(np.arange(len(candidates)), lengths)
+        columns = np.searchsorted(unique, flat)
+        counts = np.empty(total, dtype=np.int64)
+        for start in range(0, total, _PAIRS_PER_CHUNK):
+            chunk = slice(start, start + _PAIRS_PER_CHUNK)
+            counts[chunk] = np.count_nonzero(signatures[rows[chunk]] == stored[columns[chunk]], axis=1)
+        return np.split(counts, np.cumsum(lengths)[:-1])
 
-    def _decide(self, paragraph: Paragraph, key: int, form, counted_before: bool, match: tuple[int, float] | None) -> Removal | None:
+    def _best_match(
+        self, batch: _Batch, row: int, stored: list[int], stored_counts: np.ndarray, own: set[int], state: _BatchState
+    ) -> tuple[int, float] | None:
+        """The most similar verified candidate of a long paragraph (the earliest on a tie):
+        stored paragraphs first (smaller ids are earlier), then earlier documents of the batch.
+
+        Returns `(original, similarity)`, where original is a stored paragraph id, or
+        `-1 - position` for a paragraph of this batch.
+        """
+        best: int | None = None
+        best_count = -1
+        if len(stored_counts):
+            counts = stored_counts
+            if own:
+                counts = np.where([paragraph in own for paragraph in stored], -1, stored_counts)
+            index = int(np.argmax(counts))
+            if counts[index] >= 0:
+                best, best_count = stored[index], int(counts[index])
+        earlier_rows = state.candidate_rows(batch, row)
+        if earlier_rows:
+            counts = np.count_nonzero(batch.signatures[earlier_rows] == batch.signatures[row], axis=1)
+            index = int(np.argmax(counts))
+            if counts[index] > best_count:
+                best, best_count = -1 - int(batch.long_positions[earlier_rows[index]]), int(counts[index])
+        if best is None:
+            return None
+        similarity = best_count / self.settings.num_perm
+        return (best, similarity) if similarity >= self.threshold else None
+
+    def _decide(
+        self, batch: _Batch, paragraph: Paragraph, key: int, form: FormEntry | None, counted_before: bool, match: tuple[int, float] | None
+    ) -> Removal | None:
         documents = (form.documents if form else 0) + (0 if counted_before else 1)
         documents = max(documents, self._corpus_forms.get(key, 0))
         if documents >= self.template_documents:
@@ -189,13 +237,13 @@ class NearDuplicateFilter(Filter):
                 documents=documents,
             )
         if form is not None and form.paragraph is not None:
-            return self._duplicate(paragraph, form.paragraph, 1.0, exact=True)
+            return self._duplicate(batch, paragraph, form.paragraph, 1.0, exact=True)
         if match is not None:
-            return self._duplicate(paragraph, *match, exact=False)
+            return self._duplicate(batch, paragraph, *match, exact=False)
         return None
 
-    def _duplicate(self, paragraph: Paragraph, original: int, similarity: float, *, exact: bool) -> Removal:
-        document, line = self._index.location(original)
+    def _duplicate(self, batch: _Batch, paragraph: Paragraph, original: int, similarity: float, *, exact: bool) -> Removal:
+        document, line = self._index.location(original) if original >= 0 else batch.location(-1 - original)
         how = "same text after normalisation" if exact else f"estimated similarity {similarity:.2f}"
         return self.removal(
             paragraph,
@@ -209,3 +257,112 @@ class NearDuplicateFilter(Filter):
         """Close the index if this filter opened it."""
         if self._owns_index:
             self._index.close()
+
+
+class _Batch:
+    """Several documents' kept paragraphs prepared together: words, exact-form keys, MinHash
+    signatures and band hashes of all of them, each computed in one pass."""
+
+    def __init__(self, pages: Sequence[PageView], dedup: NearDuplicateFilter) -> None:
+        # A document without paragraphs is neither checked nor recorded (as one at a time).
+        self.pages = [page for page in pages if page.paragraphs]
+        self.paragraphs = [paragraph for page in self.pages for paragraph in page.paragraphs]
+        self.starts = [0, *accumulate(len(page.paragraphs) for page in self.pages)]
+        self.page_of = [number for number, page in enumerate(self.pages) for _ in page.paragraphs]
+        paragraph_words = [word_bytes(paragraph.text) for paragraph in self.paragraphs]
+        self.keys = [paragraph_key(paragraph.text, items) for paragraph, items in zip(self.paragraphs, paragraph_words)]
+        long_positions = [position for position, items in enumerate(paragraph_words) if len(items) >= dedup.min_words]
+        self.long_positions = np.array(long_positions, dtype=np.int64)
+        self.long_row = {position: row for row, position in enumerate(long_positions)}
+        self.signatures = dedup.signatures([paragraph_words[position] for position in long_positions])
+        self.bands = band_hashes(self.signatures, dedup.settings.bands, dedup.settings.rows)
+
+    def positions(self, number: int) -> range:
+        """Positions (in `paragraphs`) of page `number`'s paragraphs."""
+        return range(self.starts[number], self.starts[number + 1])
+
+    def keys_of(self, number: int) -> list[int]:
+        return self.keys[self.starts[number] : self.starts[number + 1]]
+
+    def location(self, position: int) -> tuple[str, int]:
+        return self.pages[self.page_of[position]].document_id, self.paragraphs[position].line
+
+    def new_paragraph(self, position: int) -> NewParagraph:
+        row = self.long_row.get(position)
+        if row is None:
+            return NewParagraph(self.paragraphs[position].line, self.keys[position], None, None)
+        return NewParagraph(self.paragraphs[position].line, self.keys[position], self.signatures[row], self.bands[row])
+
+    def shared_bands(self) -> tuple[np.ndarray, np.ndarray]:
+        """Which (long paragraph, band) hashes also occur in an earlier page of the batch (worth
+        looking up) and in a later one (worth remembering); all False for one page.
+
+        Only these few entries go through the Python dict of `_BatchState`, so a batch of
+        unrelated paragraphs costs nothing there.
+        """
+        count, bands = self.bands.shape
+        if count == 0 or len(self.pages) < 2:
+            empty = np.zeros((count, bands), dtype=bool)
+            return empty, empty
+        keys = self.bands.reshape(-1)
+        pages = np.repeat(np.array(self.page_of, dtype=np.int64)[self.long_positions], bands)
+        order = np.argsort(keys, kind="stable")
+        sorted_keys, sorted_pages = keys[order], pages[order]
+        first = np.concatenate([[True], sorted_keys[1:] != sorted_keys[:-1]])
+        starts = np.flatnonzero(first)
+        group = np.cumsum(first) - 1
+        lookup = np.empty(len(keys), dtype=bool)
+        remember = np.empty(len(keys), dtype=bool)
+        lookup[order] = np.minimum.reduceat(sorted_pages, starts)[group] < sorted_pages
+        remember[order] = np.maximum.reduceat(sorted_pages, starts)[group] > sorted_pages
+        return lookup.reshape(count, bands), remember.reshape(count, bands)
+
+
+class _BatchState:
+    """What the batch's earlier documents have recorded so far, seen on top of the index's
+    state before the batch: exact forms, document ids, and band hashes of kept paragraphs.
+    Paragraphs of the batch are named `-1 - position`."""
+
+    def __init__(self, batch: _Batch, stored_forms: dict[int, FormEntry]) -> None:
+        self._stored_forms = stored_forms
+        self._forms: dict[int, list] = {}  # key -> [original, documents], once changed by the batch
+        self.recorded: set[str] = set()
+        self._lookup, self._remember = batch.shared_bands()
+        self._rows_to_look_up = set(np.flatnonzero(self._lookup.any(axis=1)).tolist())
+        self._rows_to_remember = set(np.flatnonzero(self._remember.any(axis=1)).tolist())
+        self._rows_by_band: dict[int, list[int]] = {}
+
+    def form(self, key: int) -> FormEntry | None:
+        entry = self._forms.get(key)
+        return self._stored_forms.get(key) if entry is None else FormEntry(*entry)
+
+    def candidate_rows(self, batch: _Batch, row: int) -> list[int]:
+        """Long rows of earlier pages in the batch, kept, sharing a band with `row` (sorted)."""
+        if row not in self._rows_to_look_up:
+            return []
+        found: set[int] = set()
+        for band_hash in batch.bands[row][self._lookup[row]].tolist():
+            found.update(self._rows_by_band.get(band_hash, ()))
+        return sorted(found)
+
+    def record(self, batch: _Batch, number: int, kept: list[int], counted_before: bool) -> None:
+        """What `add_document` does to the index, for page `number` with `kept` paragraphs."""
+        self.recorded.add(batch.pages[number].document_id)
+        for position in kept:
+            entry = self._entry(batch.keys[position])
+            if entry[0] is None:
+                entry[0] = -1 - position
+            row = batch.long_row.get(position)
+            if row in self._rows_to_remember:
+                for band_hash in batch.bands[row][self._remember[row]].tolist():
+                    self._rows_by_band.setdefault(band_hash, []).append(row)
+        if not counted_before:
+            for key in dict.fromkeys(batch.keys_of(number)):
+                self._entry(key)[1] += 1
+
+    def _entry(self, key: int) -> list:
+        entry = self._forms.get(key)
+        if entry is None:
+            stored = self._stored_forms.get(key)
+            entry = self._forms[key] = [None, 0] if stored is None else [stored.paragraph, stored.documents]
+        return entry

@@ -7,7 +7,7 @@ tomorrow's paragraphs are checked against today's. Both store the same things:
 - kept paragraphs: document, line and MinHash signature (None for short paragraphs);
 - exact normalised forms: the kept paragraph with that form, and in how many documents it
   occurred (for site template lines);
-- LSH band hashes, one entry per (band, band hash, paragraph).
+- LSH band hashes, one entry per (band hash, paragraph); a band hash identifies its band too.
 
 An index records the parameters that change signatures; opening it with other parameters,
 another format version, or a file that is not an index raises IndexFileError and never
@@ -17,6 +17,7 @@ touches the file.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sqlite3
 from abc import ABC, abstractmethod
@@ -31,9 +32,12 @@ from ..normalise import NORMALISATION_VERSION
 from .minhash import SCHEME
 from .shingles import Shingling
 
-#: Bump when the SQLite layout or the meaning of a stored value changes.
-FORMAT_VERSION = 1
+#: Bump when the SQLite layout or the meaning of a stored value changes. Version 2 dropped the
+#: band number column (band hashes already differ between bands), shrinking the file.
+FORMAT_VERSION = 2
 _SQLITE_HEADER = b"SQLite format 3\x00"
+#: Band hashes per SQLite probe statement.
+_PROBE_CHUNK = 50_000
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,15 @@ class NewParagraph(NamedTuple):
     form_key: int
     signature: np.ndarray | None
     band_hashes: np.ndarray | None
+
+
+class NewDocument(NamedTuple):
+    """A checked document to remember: its id, the exact-form keys of all its paragraphs (kept
+    or not, for template counts), and its kept paragraphs in line order."""
+
+    name: str
+    form_keys: Sequence[int]
+    paragraphs: Sequence[NewParagraph]
 
 
 class FormEntry(NamedTuple):
@@ -113,9 +126,14 @@ class ParagraphIndex(ABC):
         """The document id and line of a stored paragraph."""
 
     @abstractmethod
+    def add_documents(self, documents: Sequence[NewDocument]) -> None:
+        """Remember documents in order, exactly as `add_document` on each in turn would, but
+        with bulk writes."""
+
     def add_document(self, name: str, form_keys: Sequence[int], paragraphs: Sequence[NewParagraph]) -> None:
         """Remember a document: count each of its distinct exact forms once (unless the document
-        was added before), and store its kept paragraphs."""
+        was added before), and store its kept paragraphs (their ids follow in line order)."""
+        self.add_documents([NewDocument(name, form_keys, paragraphs)])
 
     def close(self) -> None:
         """Release the storage (the SQLite connection)."""
@@ -213,41 +231,46 @@ class MemoryIndex(ParagraphIndex):
     def location(self, paragraph_id: int) -> tuple[str, int]:
         return self._document_names[self._paragraph_documents[paragraph_id]], self._paragraph_lines[paragraph_id]
 
-    def add_document(self, name: str, form_keys: Sequence[int], paragraphs: Sequence[NewParagraph]) -> None:
-        known = name in self._documents
-        if not known:
-            self._documents[name] = len(self._document_names)
-            self._document_names.append(name)
-        document = self._documents[name]
+    def add_documents(self, documents: Sequence[NewDocument]) -> None:
         band_keys: list[np.ndarray] = []
-        band_ids: list[np.ndarray] = []
-        for paragraph in paragraphs:
-            paragraph_id = len(self._paragraph_lines)
-            self._paragraph_documents.append(document)
-            self._paragraph_lines.append(paragraph.line)
-            entry = self._forms.setdefault(paragraph.form_key, [None, 0])
-            if entry[0] is None:
-                entry[0] = paragraph_id
-            if paragraph.signature is None:
-                self._signature_rows.append(-1)
-                continue
-            self._signature_rows.append(self._append_signature(paragraph.signature))
-            band_keys.append(paragraph.band_hashes)
-            band_ids.append(np.full(len(paragraph.band_hashes), paragraph_id, dtype=np.int64))
-        if not known:
-            for key in dict.fromkeys(form_keys):
-                self._forms.setdefault(key, [None, 0])[1] += 1
-        if band_keys:
-            self._bands.add(np.concatenate(band_keys), np.concatenate(band_ids))
+        band_ids: list[int] = []
+        signatures: list[np.ndarray] = []
+        for name, form_keys, paragraphs in documents:
+            known = name in self._documents
+            if not known:
+                self._documents[name] = len(self._document_names)
+                self._document_names.append(name)
+            document = self._documents[name]
+            for paragraph in paragraphs:
+                paragraph_id = len(self._paragraph_lines)
+                self._paragraph_documents.append(document)
+                self._paragraph_lines.append(paragraph.line)
+                entry = self._forms.setdefault(paragraph.form_key, [None, 0])
+                if entry[0] is None:
+                    entry[0] = paragraph_id
+                if paragraph.signature is None:
+                    self._signature_rows.append(-1)
+                    continue
+                self._signature_rows.append(self._signature_count + len(signatures))
+                signatures.append(paragraph.signature)
+                band_keys.append(paragraph.band_hashes)
+                band_ids.append(paragraph_id)
+            if not known:
+                for key in dict.fromkeys(form_keys):
+                    self._forms.setdefault(key, [None, 0])[1] += 1
+        if signatures:
+            self._append_signatures(np.array(signatures, dtype=np.uint32))
+            bands = self.settings.bands
+            self._bands.add(np.concatenate(band_keys), np.repeat(np.array(band_ids, dtype=np.int64), bands))
 
-    def _append_signature(self, signature: np.ndarray) -> int:
-        if self._signature_count == len(self._signatures):
-            grown = np.zeros((2 * len(self._signatures), self.settings.num_perm), dtype=np.uint32)
-            grown[: self._signature_count] = self._signatures
+    def _append_signatures(self, signatures: np.ndarray) -> None:
+        needed = self._signature_count + len(signatures)
+        if needed > len(self._signatures):
+            grown = np.zeros((max(needed, 2 * len(self._signatures)), self.settings.num_perm), dtype=np.uint32)
+            grown[: self._signature_count] = self._signatures[: self._signature_count]
             self._signatures = grown
-        self._signatures[self._signature_count] = signature
-        self._signature_count += 1
-        return self._signature_count - 1
+        self._signatures[self._signature_count : needed] = signatures
+        self._signature_count = needed
 
 
 _SCHEMA = """
@@ -261,10 +284,9 @@ CREATE TABLE paragraphs (
 );
 CREATE TABLE forms (key INTEGER PRIMARY KEY, paragraph INTEGER, documents INTEGER NOT NULL);
 CREATE TABLE bands (
-    band INTEGER NOT NULL,
     band_hash INTEGER NOT NULL,
     paragraph INTEGER NOT NULL,
-    PRIMARY KEY (band, band_hash, paragraph)
+    PRIMARY KEY (band_hash, paragraph)
 ) WITHOUT ROWID;
 """
 
@@ -296,7 +318,6 @@ class SQLiteIndex(ParagraphIndex):
             else:
                 self._create()
             self._connection.execute("PRAGMA synchronous=NORMAL")
-            self._connection.execute("CREATE TEMP TABLE probe (row INTEGER NOT NULL, band INTEGER NOT NULL, band_hash INTEGER NOT NULL)")
         except BaseException:
             self._connection.close()
             raise
@@ -385,16 +406,14 @@ class SQLiteIndex(ParagraphIndex):
     def band_candidates(self, band_hashes: np.ndarray) -> list[list[int]]:
         count, bands = band_hashes.shape
         found: list[set[int]] = [set() for _ in range(count)]
-        rows = [(row, band, int(band_hashes[row, band])) for row in range(count) for band in range(bands)]
+        flat = band_hashes.reshape(-1).tolist()
+        # The probe is one JSON array per chunk, joined in SQL (json_each is parsed in C): one
+        # statement instead of one row insert or bound parameter per band hash.
+        query = "SELECT probe.key, bands.paragraph FROM json_each(?) AS probe JOIN bands ON bands.band_hash = probe.value"
         with self._guard("read"):
-            self._connection.execute("DELETE FROM temp.probe")
-            self._connection.executemany("INSERT INTO temp.probe VALUES (?, ?, ?)", rows)
-            query = (
-                "SELECT probe.row, bands.paragraph FROM temp.probe AS probe "
-                "JOIN bands ON bands.band = probe.band AND bands.band_hash = probe.band_hash"
-            )
-            for row, paragraph in self._connection.execute(query):
-                found[row].add(paragraph)
+            for start in range(0, len(flat), _PROBE_CHUNK):
+                for position, paragraph in self._connection.execute(query, (json.dumps(flat[start : start + _PROBE_CHUNK]),)):
+                    found[(start + position) // bands].add(paragraph)
         return [sorted(items) for items in found]
 
     def signatures(self, paragraph_ids: Sequence[int]) -> np.ndarray:
@@ -419,32 +438,43 @@ class SQLiteIndex(ParagraphIndex):
             raise IndexFileError(f"index {self.path} is inconsistent (paragraph {paragraph_id} is missing); pass a new --index path")
         return row[0], row[1]
 
-    def add_document(self, name: str, form_keys: Sequence[int], paragraphs: Sequence[NewParagraph]) -> None:
+    def add_documents(self, documents: Sequence[NewDocument]) -> None:
         with self._guard("write"):
             connection = self._connection
-            row = connection.execute("SELECT id FROM documents WHERE name = ?", (name,)).fetchone()
-            known = row is not None
-            document = row[0] if known else connection.execute("INSERT INTO documents (name) VALUES (?)", (name,)).lastrowid
-            band_rows: list[tuple[int, int, int]] = []
-            for paragraph in paragraphs:
-                signature = None if paragraph.signature is None else paragraph.signature.astype("<u4").tobytes()
-                paragraph_id = connection.execute(
-                    "INSERT INTO paragraphs (document, line, signature) VALUES (?, ?, ?)", (document, paragraph.line, signature)
-                ).lastrowid
-                connection.execute(
-                    "INSERT INTO forms (key, paragraph, documents) VALUES (?, ?, 0) "
-                    "ON CONFLICT (key) DO UPDATE SET paragraph = coalesce(paragraph, excluded.paragraph)",
-                    (paragraph.form_key, paragraph_id),
-                )
-                if paragraph.band_hashes is not None:
-                    band_rows.extend((band, int(value), paragraph_id) for band, value in enumerate(paragraph.band_hashes))
-            if not known:
-                connection.executemany(
-                    "INSERT INTO forms (key, paragraph, documents) VALUES (?, NULL, 1) "
-                    "ON CONFLICT (key) DO UPDATE SET documents = documents + 1",
-                    [(key,) for key in dict.fromkeys(form_keys)],
-                )
-            connection.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?, ?)", band_rows)
+            # Ids are given explicitly (the next free ones, under the caller's write lock) so
+            # that all rows go in with a few executemany calls.
+            next_paragraph = connection.execute("SELECT coalesce(max(id), 0) + 1 FROM paragraphs").fetchone()[0]
+            paragraph_rows: list[tuple[int, int, int, bytes | None]] = []
+            kept_forms: list[tuple[int, int]] = []
+            counted_forms: list[tuple[int]] = []
+            band_rows: list[tuple[int, int]] = []
+            for name, form_keys, paragraphs in documents:
+                row = connection.execute("SELECT id FROM documents WHERE name = ?", (name,)).fetchone()
+                known = row is not None
+                document = row[0] if known else connection.execute("INSERT INTO documents (name) VALUES (?)", (name,)).lastrowid
+                for paragraph in paragraphs:
+                    signature = None if paragraph.signature is None else paragraph.signature.astype("<u4").tobytes()
+                    paragraph_rows.append((next_paragraph, document, paragraph.line, signature))
+                    kept_forms.append((paragraph.form_key, next_paragraph))
+                    if paragraph.band_hashes is not None:
+                        band_rows.extend(zip(paragraph.band_hashes.tolist(), [next_paragraph] * len(paragraph.band_hashes)))
+                    next_paragraph += 1
+                if not known:
+                    counted_forms.extend((key,) for key in dict.fromkeys(form_keys))
+            connection.executemany("INSERT INTO paragraphs (id, document, line, signature) VALUES (?, ?, ?, ?)", paragraph_rows)
+            # The first kept paragraph of a form stays its original (rows go in id order), and
+            # document counts add up; the two statements touch different columns, so commute.
+            connection.executemany(
+                "INSERT INTO forms (key, paragraph, documents) VALUES (?, ?, 0) "
+                "ON CONFLICT (key) DO UPDATE SET paragraph = coalesce(paragraph, excluded.paragraph)",
+                kept_forms,
+            )
+            connection.executemany(
+                "INSERT INTO forms (key, paragraph, documents) VALUES (?, NULL, 1) ON CONFLICT (key) DO UPDATE SET documents = documents + 1",
+                counted_forms,
+            )
+            band_rows.sort()
+            connection.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)", band_rows)
 
     def close(self) -> None:
         if self._connection is not None:

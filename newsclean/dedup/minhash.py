@@ -109,7 +109,3 @@ def band_hashes(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
         accumulator = _fmix64(accumulator * _BAND_MULTIPLIER + banded[:, :, row])
     return accumulator.view(np.int64)
 
-
-def estimated_similarity(signature: np.ndarray, others: np.ndarray) -> np.ndarray:
-    """The estimated Jaccard similarity of one signature with each row of `others`."""
-    return (others == signature).mean(axis=1)
