@@ -1,0 +1,169 @@
+"""Speed never changes decisions: `find_removals_batch` over many documents equals
+`find_removals` one document at a time, for both storages and several batch sizes, and both
+equal a reference run of the code before the speed work (tests/dedup_reference.json), on the
+real paragraphs of seeds/ and the dev sample with planted copies. The fast tokeniser equals
+its regular-expression definition.
+
+Regenerate the reference only when decisions are meant to change:
+`python -m tests.test_dedup_batch` (and say why in the commit).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import unicodedata
+from pathlib import Path
+
+import pytest
+import regex
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from newsclean.dedup import NearDuplicateFilter, words
+from newsclean.document import Paragraph
+from newsclean.filters.base import PageView
+
+from .conftest import DEVSET, SEEDS
+
+REFERENCE = Path(__file__).parent / "dedup_reference.json"
+EDIT_WORDS = ["reportedly", "officials", "Tuesday", "analysts", "also", "however", "the"]
+
+
+def real_articles() -> list[tuple[str, list[str]]]:
+    """(name, non-empty lines) of seeds/ and the dev sample's scraped and truth pages."""
+    paths = sorted(SEEDS.glob("*.txt")) + sorted((DEVSET / "scraped").glob("*.txt")) + sorted((DEVSET / "truth").glob("*.txt"))
+    return [(f"{path.parent.name}/{path.name}", [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]) for path in paths]
+
+
+def planted_copy(text: str, rng: random.Random) -> str:
+    """An exact, cosmetic, or 5-30% word-edited copy."""
+    kind = rng.randrange(5)
+    if kind == 0:
+        return text
+    if kind == 1:
+        return text.upper().replace("'", "’").replace(", ", " , ")
+    items = text.split()
+    for _ in range(max(1, round(len(items) * rng.choice([0.05, 0.15, 0.3])))):
+        position = rng.randrange(len(items))
+        if rng.random() < 0.5:
+            items[position] = rng.choice(EDIT_WORDS)
+        elif len(items) > 2:
+            del items[position]
+    return " ".join(items)
+
+
+def corpus() -> list[PageView]:
+    """Real articles, then pages of planted copies mixed with unrelated paragraphs and a
+    template line, some page ids repeated, a page without paragraphs, and earlier pages again."""
+    articles = real_articles()
+    rng = random.Random(7)
+    long_paragraphs = [text for _, lines in articles for text in lines if len(words(text)) >= 8]
+    pages = [(name, lines) for name, lines in articles]
+    for number in range(900):
+        lines = [planted_copy(rng.choice(long_paragraphs), rng) for _ in range(rng.randrange(1, 4))]
+        if rng.random() < 0.3:
+            lines.insert(rng.randrange(len(lines) + 1), "Share this story on Facebook and Twitter")
+        pages.append((f"copy-{number % 800}", lines))
+    pages.append(("empty", []))
+    pages.extend(pages[:5])
+    return [PageView(name, tuple(lines), [Paragraph(line, text) for line, text in enumerate(lines, start=1)]) for name, lines in pages]
+
+
+PAGES = corpus() if (DEVSET / "truth").is_dir() else []
+
+
+def one_at_a_time(pages: list[PageView], index: Path | None) -> list[list[dict]]:
+    dedup = NearDuplicateFilter(index=index)
+    try:
+        return [[removal.to_dict() for removal in dedup.find_removals(page)] for page in pages]
+    finally:
+        dedup.close()
+
+
+def batched(pages: list[PageView], index: Path | None, size: int) -> list[list[dict]]:
+    dedup = NearDuplicateFilter(index=index)
+    try:
+        return [[removal.to_dict() for removal in removals] for start in range(0, len(pages), size) for removals in dedup.find_removals_batch(pages[start : start + size])]
+    finally:
+        dedup.close()
+
+
+def compact(removals: list[list[dict]], pages: list[PageView]) -> list[list[list]]:
+    """Removals as short lists, documents named by the number of their first page:
+    [line, original page, original line, similarity] or [line, documents] (template)."""
+    first_page: dict[str, int] = {}
+    for number, page in enumerate(pages):
+        first_page.setdefault(page.document_id, number)
+    return [
+        [
+            [removal["line"], first_page[details["original_document"]], details["original_line"], details["similarity"]]
+            if "original_document" in (details := removal["details"])
+            else [removal["line"], details["documents"]]
+            for removal in page_removals
+        ]
+        for page_removals in removals
+    ]
+
+
+@pytest.fixture(scope="module")
+def reference() -> list[list[dict]]:
+    """The one-at-a-time run, checked against the stored reference run."""
+    if not PAGES:
+        pytest.skip("../shared/devset is not available")
+    found = one_at_a_time(PAGES, None)
+    assert compact(found, PAGES) == json.loads(REFERENCE.read_text(encoding="utf-8"))
+    return found
+
+
+def test_sqlite_one_at_a_time_equals_memory(reference: list[list[dict]], tmp_path: Path) -> None:
+    assert one_at_a_time(PAGES, tmp_path / "index.db") == reference
+
+
+@pytest.mark.parametrize(("storage", "size"), [("memory", 2), ("memory", 37), ("memory", 5000), ("sqlite", 9), ("sqlite", 400)])
+def test_batches_decide_as_one_at_a_time(storage: str, size: int, reference: list[list[dict]], tmp_path: Path) -> None:
+    found = batched(PAGES, None if storage == "memory" else tmp_path / "index.db", size)
+    assert found == reference
+    # The corpus exercises every kind of decision, within batches too.
+    reasons = [removal["reason"] for removals in found for removal in removals]
+    assert any("estimated similarity" in reason for reason in reasons)
+    assert any("same text after normalisation" in reason for reason in reasons)
+    assert any(reason.startswith("site template line") for reason in reasons)
+
+
+def test_explaining_in_batches_decides_as_one_at_a_time(tmp_path: Path) -> None:
+    """record=False: documents already in the index are checked against the others only."""
+    index = tmp_path / "index.db"
+    batched(PAGES[:300], index, 100)
+    readers = [NearDuplicateFilter(index=index, record=False) for _ in range(2)]
+    try:
+        single = [[removal.to_dict() for removal in readers[0].find_removals(page)] for page in PAGES[250:450]]
+        together = [[removal.to_dict() for removal in removals] for removals in readers[1].find_removals_batch(PAGES[250:450])]
+    finally:
+        for reader in readers:
+            reader.close()
+    assert together == single and any(single[:50]) and any(single[50:])
+
+
+WORD = regex.compile(r"[\p{L}\p{N}\p{M}_]+")
+
+
+def regex_words(text: str) -> list[str]:
+    """The definition the fast tokeniser implements."""
+    return WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+
+
+def test_fast_words_equal_the_regex_definition_on_real_lines() -> None:
+    lines = [line for _, lines in real_articles() for line in lines]
+    assert [words(line) for line in lines] == [regex_words(line) for line in lines]
+    assert words("Naïve CAFÉ — “Straße” ﬁne e\u0301t\u00e9 ١٢٣ x\u00ady") == regex_words("Naïve CAFÉ — “Straße” ﬁne e\u0301t\u00e9 ١٢٣ x\u00ady")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_fast_words_equal_the_regex_definition(text: str) -> None:
+    assert words(text) == regex_words(text)
+
+
+if __name__ == "__main__":
+    REFERENCE.write_text(json.dumps(compact(one_at_a_time(PAGES, None), PAGES), separators=(",", ":")) + "\n", encoding="utf-8")
