@@ -20,16 +20,19 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from itertools import islice
 from pathlib import Path
+from typing import Iterator
 
-import numpy as np
-
-from newsclean.dedup import NearDuplicateFilter, Shingling, minhash_signatures, words
+from newsclean.dedup import NearDuplicateFilter, words
+from newsclean.dedup.shingles import word_bytes
 from newsclean.document import Paragraph
 from newsclean.filters.base import PageView
 
 ROOT = Path(__file__).resolve().parent.parent
 DEVSET = ROOT.parent / "shared" / "devset"
+#: Documents per find_removals_batch call in the scale runs (10,000 paragraphs).
+DOCUMENTS_PER_CALL = 500
 BANDS = [(1.0, 1.01), (0.8, 1.0), (0.6, 0.8), (0.4, 0.6), (0.3, 0.4), (0.0, 0.3)]
 EDIT_WORDS = ["reportedly", "officials", "Tuesday", "analysts", "sharply", "also", "however", "local", "new", "the"]
 
@@ -148,12 +151,11 @@ def signature_speed(count: int) -> None:
 
     texts = [text for _, lines in articles() for text in lines if len(words(text)) >= 8]
     texts = (texts * (count // len(texts) + 1))[:count]
+    dedup = NearDuplicateFilter()
     start = time.perf_counter()
-    paragraph_words = [words(text) for text in texts]
-    cache: dict[str, int] = {}
-    for offset in range(0, count, 1024):
-        minhash_signatures(*Shingling().hashes(paragraph_words[offset : offset + 1024], cache))
+    dedup.signatures([word_bytes(text) for text in texts])  # what the filter does per batch
     ours = count / (time.perf_counter() - start)
+    dedup.close()
     sample = texts[: max(1, count // 20)]
     start = time.perf_counter()
     for text in sample:
@@ -166,11 +168,9 @@ def signature_speed(count: int) -> None:
           f"datasketch MinHash.update per shingle: {theirs:,.0f} paragraphs/s ({ours / theirs:.0f}x)")
 
 
-def scale(count: int, index: str | None) -> None:
-    """Time and peak RSS for `count` paragraphs through one filter (run in a fresh process)."""
-    start = time.perf_counter()
-    dedup = NearDuplicateFilter(index=index)
-    dropped = 0
+def scale_documents(count: int) -> Iterator[PageView]:
+    """`count` paragraphs, 20 per document: real paragraphs with their words shuffled (new
+    text with real word statistics), and every tenth a 5%-edited copy of an earlier one."""
     pool: list[str] = []
     rng = random.Random(1)
     texts = [text for _, lines in articles() for text in lines if len(words(text)) >= 8]
@@ -185,12 +185,36 @@ def scale(count: int, index: str | None) -> None:
                 batch.append(" ".join(items))
         if len(pool) < 10000:
             pool.extend(batch[:2])
-        dropped += len(dedup.find_removals(page(f"doc-{number}", batch)))
+        yield page(f"doc-{number}", batch)
+
+
+def scale(count: int, index: str | None, per_call: int) -> None:
+    """Time and peak RSS for `count` paragraphs through one filter (run in a fresh process),
+    `per_call` documents per find_removals_batch call (1: find_removals one at a time).
+    Only the filter's calls are timed, not making the text."""
+    dedup = NearDuplicateFilter(index=index)
+    dropped = 0
+    megabytes = 0.0
+    elapsed = 0.0
+    documents = scale_documents(count)
+    while pages := list(islice(documents, per_call)):
+        megabytes += sum(len(paragraph.text.encode("utf-8")) + 1 for page in pages for paragraph in page.paragraphs) / 1e6
+        start = time.perf_counter()
+        if per_call == 1:
+            dropped += len(dedup.find_removals(pages[0]))
+        else:
+            dropped += sum(len(removals) for removals in dedup.find_removals_batch(pages))
+        elapsed += time.perf_counter() - start
+    start = time.perf_counter()
     dedup.close()
-    elapsed = time.perf_counter() - start
+    elapsed += time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    size = f", index {Path(index).stat().st_size / count:,.0f} bytes/paragraph" if index else ""
-    print(f"| {count:,} | {'SQLite' if index else 'memory'} | {elapsed:.1f} s | {count / elapsed:,.0f} | {peak:,.0f} MiB | {dropped:,}{size} |")
+    size = f"{Path(index).stat().st_size / count:,.0f}" if index else ""
+    print(
+        f"| {count:,} ({megabytes:,.0f} MB) | {'SQLite' if index else 'memory'} | {per_call} | {elapsed:.1f} s | "
+        f"{count / elapsed:,.0f} | {peak:,.0f} MiB | {dropped:,} | {size} |",
+        flush=True,
+    )
 
 
 def main() -> None:
@@ -198,18 +222,22 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="under a minute: fewer rounds, 100k paragraphs only")
     parser.add_argument("--scale", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--index", help=argparse.SUPPRESS)
+    parser.add_argument("--per-call", type=int, default=DOCUMENTS_PER_CALL, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.scale:
-        scale(args.scale, args.index)
+        scale(args.scale, args.index, args.per_call)
         return
     quality(2 if args.quick else 10)
     signature_speed(20000 if args.quick else 100000)
-    print("\n## Scale (streaming, 20 paragraphs per document, 10% planted 5%-edited copies)\n")
-    print("| paragraphs | index | time | paragraphs/s | peak RSS | dropped |\n|---:|---|---:|---:|---:|---:|")
-    runs = [(100_000, False)] if args.quick else [(100_000, False), (100_000, True), (1_000_000, False)]
-    for count, on_disk in runs:
+    print(f"\n## Scale (20 paragraphs per document, 10% planted 5%-edited copies; {DOCUMENTS_PER_CALL} documents per call, 1 = one at a time)\n")
+    print("| paragraphs | index | documents per call | time | paragraphs/s | peak RSS | dropped | index bytes/paragraph |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|", flush=True)
+    runs = [(100_000, False, DOCUMENTS_PER_CALL)]
+    if not args.quick:
+        runs += [(100_000, False, 1), (20_000, True, 1), (100_000, True, DOCUMENTS_PER_CALL), (1_000_000, False, DOCUMENTS_PER_CALL)]
+    for count, on_disk, per_call in runs:
         with tempfile.TemporaryDirectory() as directory:
-            command = [sys.executable, "-m", "benchmarks.dedup", "--scale", str(count)]
+            command = [sys.executable, "-m", "benchmarks.dedup", "--scale", str(count), "--per-call", str(per_call)]
             if on_disk:
                 command += ["--index", str(Path(directory) / "index.db")]
             subprocess.run(command, check=True, cwd=ROOT)

@@ -138,23 +138,21 @@ class NearDuplicateFilter(Filter):
             known_before = {name: self._index.has_document(name) for name in dict.fromkeys(page.document_id for page in batch.pages)}
             stored_forms = self._index.forms(batch.keys)
             candidates = self._index.band_candidates(batch.bands) if len(batch.long_positions) else []
-            equal_counts = self._equal_counts(batch.signatures, candidates)
+            own = {} if self.record else self._forget_own_paragraphs(batch, known_before, stored_forms, candidates)
+            stored_match, stored_count = self._best_stored_matches(batch.signatures, candidates)
             state = _BatchState(batch, stored_forms)
             new_documents: list[NewDocument] = []
             for number, page in enumerate(batch.pages):
                 counted_before = known_before[page.document_id] or page.document_id in state.recorded
-                own: set[int] = set()
-                if not self.record and counted_before:
-                    own = self._own_paragraphs(page.document_id, batch, number, stored_forms, candidates)
                 page_removals: list[Removal] = []
                 kept: list[int] = []
                 for position in batch.positions(number):
                     key = batch.keys[position]
                     form = state.form(key)
-                    if form is not None and form.paragraph in own:
+                    if form is not None and form.paragraph in own.get(number, ()):
                         form = form._replace(paragraph=None)
                     row = batch.long_row.get(position)
-                    match = None if row is None else self._best_match(batch, row, candidates[row], equal_counts[row], own, state)
+                    match = None if row is None else self._best_match(batch, row, stored_match[row], stored_count[row], state)
                     removal = self._decide(batch, batch.paragraphs[position], key, form, counted_before, match)
                     if removal is None:
                         kept.append(position)
@@ -169,22 +167,35 @@ class NearDuplicateFilter(Filter):
         checked = iter(removals)
         return [next(checked) if page.paragraphs else [] for page in pages]
 
-    def _own_paragraphs(self, name: str, batch: _Batch, number: int, forms: dict[int, FormEntry], candidates: list[list[int]]) -> set[int]:
-        """The stored paragraphs of a document already in the index, so that explaining it
-        shows what its own run decided, not that it copies itself (record=False only)."""
-        stored = {forms[key].paragraph for key in batch.keys_of(number) if key in forms and forms[key].paragraph is not None}
-        for position in batch.positions(number):
-            row = batch.long_row.get(position)
-            stored.update(() if row is None else candidates[row])
-        return {paragraph for paragraph in stored if self._index.location(paragraph)[0] == name}
+    def _forget_own_paragraphs(
+        self, batch: _Batch, known_before: dict[str, bool], forms: dict[int, FormEntry], candidates: list[list[int]]
+    ) -> dict[int, set[int]]:
+        """For record=False: the stored paragraphs of each page already in the index, taken out
+        of its rows' candidates (the page's own forms are ignored by the caller), so that
+        explaining a document shows what its own run decided, not that it copies itself."""
+        own_by_page: dict[int, set[int]] = {}
+        for number, page in enumerate(batch.pages):
+            if not known_before[page.document_id]:
+                continue
+            rows = [batch.long_row[position] for position in batch.positions(number) if position in batch.long_row]
+            stored = {forms[key].paragraph for key in batch.keys_of(number) if key in forms and forms[key].paragraph is not None}
+            stored.update(chain.from_iterable(candidates[row] for row in rows))
+            own = {paragraph for paragraph in stored if self._index.location(paragraph)[0] == page.document_id}
+            if own:
+                own_by_page[number] = own
+                for row in rows:
+                    candidates[row] = [paragraph for paragraph in candidates[row] if paragraph not in own]
+        return own_by_page
 
-    def _equal_counts(self, signatures: np.ndarray, candidates: list[list[int]]) -> list[np.ndarray]:
-        """For each long paragraph, how many signature values each stored candidate shares with
-        it: one vectorised comparison for the whole batch."""
+    def _best_stored_matches(self, signatures: np.ndarray, candidates: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+        """For each long paragraph, its most similar stored candidate (the earliest on a tie) and
+        how many signature values they share, or -1 and -1: one vectorised pass for the batch."""
+        best = np.full(len(candidates), -1, dtype=np.int64)
+        best_count = np.full(len(candidates), -1, dtype=np.int64)
         lengths = np.array([len(items) for items in candidates], dtype=np.int64)
         total = int(lengths.sum())
         if total == 0:
-            return [np.zeros(0, dtype=np.int64)] * len(candidates)
+            return best, best_count
         flat = np.fromiter(chain.from_iterable(candidates), dtype=np.int64, count=total)
         unique = np.unique(flat)
         stored = self._index.signatures(unique.tolist())
@@ -194,26 +205,25 @@ class NearDuplicateFilter(Filter):
         for start in range(0, total, _PAIRS_PER_CHUNK):
             chunk = slice(start, start + _PAIRS_PER_CHUNK)
             counts[chunk] = np.count_nonzero(signatures[rows[chunk]] == stored[columns[chunk]], axis=1)
-        return np.split(counts, np.cumsum(lengths)[:-1])
+        # Candidates are sorted by id (earliest first): a score ordering by count, then by an
+        # earlier rank within the row, makes one max-reduction per row pick the match.
+        firsts = np.cumsum(lengths) - lengths
+        ranks = np.arange(total) - np.repeat(firsts, lengths)
+        stride = int(lengths.max())
+        non_empty = np.flatnonzero(lengths)
+        top = np.maximum.reduceat(counts * stride + (stride - 1 - ranks), firsts[non_empty])
+        best_count[non_empty] = top // stride
+        best[non_empty] = flat[firsts[non_empty] + stride - 1 - top % stride]
+        return best, best_count
 
-    def _best_match(
-        self, batch: _Batch, row: int, stored: list[int], stored_counts: np.ndarray, own: set[int], state: _BatchState
-    ) -> tuple[int, float] | None:
+    def _best_match(self, batch: _Batch, row: int, stored: int, stored_count: int, state: _BatchState) -> tuple[int, float] | None:
         """The most similar verified candidate of a long paragraph (the earliest on a tie):
-        stored paragraphs first (smaller ids are earlier), then earlier documents of the batch.
+        the best stored one (smaller ids are earlier) against earlier documents of the batch.
 
         Returns `(original, similarity)`, where original is a stored paragraph id, or
         `-1 - position` for a paragraph of this batch.
         """
-        best: int | None = None
-        best_count = -1
-        if len(stored_counts):
-            counts = stored_counts
-            if own:
-                counts = np.where([paragraph in own for paragraph in stored], -1, stored_counts)
-            index = int(np.argmax(counts))
-            if counts[index] >= 0:
-                best, best_count = stored[index], int(counts[index])
+        best, best_count = (None, -1) if stored_count < 0 else (int(stored), int(stored_count))
         earlier_rows = state.candidate_rows(batch, row)
         if earlier_rows:
             counts = np.count_nonzero(batch.signatures[earlier_rows] == batch.signatures[row], axis=1)

@@ -163,10 +163,15 @@ class _SortedRuns:
         while len(self._runs) > 1 and 2 * len(self._runs[-1][0]) >= len(self._runs[-2][0]):
             newer_keys, newer_ids = self._runs.pop()
             older_keys, older_ids = self._runs.pop()
-            keys_all = np.concatenate([older_keys, newer_keys])
-            ids_all = np.concatenate([older_ids, newer_ids])
-            order = np.argsort(keys_all, kind="stable")
-            self._runs.append((keys_all[order], ids_all[order]))
+            # A linear merge of two sorted runs (newer entries after equal older ones).
+            newer_at = np.searchsorted(older_keys, newer_keys, side="right") + np.arange(len(newer_keys))
+            older_at = np.ones(len(older_keys) + len(newer_keys), dtype=bool)
+            older_at[newer_at] = False
+            merged_keys = np.empty(len(older_at), dtype=older_keys.dtype)
+            merged_ids = np.empty(len(older_at), dtype=older_ids.dtype)
+            merged_keys[newer_at], merged_ids[newer_at] = newer_keys, newer_ids
+            merged_keys[older_at], merged_ids[older_at] = older_keys, older_ids
+            self._runs.append((merged_keys, merged_ids))
 
     def lookup(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """`(positions, ids)`: every stored id whose key equals `keys[position]`."""
@@ -182,7 +187,9 @@ class _SortedRuns:
             right = np.searchsorted(run_keys, needles[hits], side="right")
             counts = right - left[hits]
             positions.append(np.repeat(order[hits], counts))
-            ids.append(run_ids[np.concatenate([np.arange(start, stop) for start, stop in zip(left[hits], right)])])
+            # Every entry from left to right of each hit: its start, plus its rank in the hit.
+            firsts = np.cumsum(counts) - counts
+            ids.append(run_ids[np.repeat(left[hits] - firsts, counts) + np.arange(int(counts.sum()))])
         if not positions:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         return np.concatenate(positions), np.concatenate(ids)
@@ -219,10 +226,13 @@ class MemoryIndex(ParagraphIndex):
     def band_candidates(self, band_hashes: np.ndarray) -> list[list[int]]:
         count, bands = band_hashes.shape
         positions, ids = self._bands.lookup(band_hashes.reshape(-1))
-        found: list[list[int]] = [[] for _ in range(count)]
-        for row, paragraph in sorted(set(zip((positions // bands).tolist(), ids.tolist()))):
-            found[row].append(paragraph)
-        return found
+        # Distinct (row, paragraph) pairs in order, as one sorted array of row * stride + id.
+        stride = len(self._paragraph_lines) + 1
+        pairs = np.unique(positions // bands * stride + ids)
+        rows, paragraphs = np.divmod(pairs, stride)
+        bounds = np.searchsorted(rows, np.arange(count + 1)).tolist()
+        paragraph_list = paragraphs.tolist()
+        return [paragraph_list[bounds[row] : bounds[row + 1]] for row in range(count)]
 
     def signatures(self, paragraph_ids: Sequence[int]) -> np.ndarray:
         rows = [self._signature_rows[paragraph] for paragraph in paragraph_ids]
