@@ -316,7 +316,7 @@ class _Batch:
             return empty, empty
         keys = self.bands.reshape(-1)
         pages = np.repeat(np.array(self.page_of, dtype=np.int64)[self.long_positions], bands)
-        order = np.argsort(keys, kind="stable")
+        order = np.argsort(keys)
         sorted_keys, sorted_pages = keys[order], pages[order]
         first = np.concatenate([[True], sorted_keys[1:] != sorted_keys[:-1]])
         starts = np.flatnonzero(first)

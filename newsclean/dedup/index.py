@@ -158,7 +158,7 @@ class _SortedRuns:
         self._runs: list[tuple[np.ndarray, np.ndarray]] = []
 
     def add(self, keys: np.ndarray, ids: np.ndarray) -> None:
-        order = np.argsort(keys, kind="stable")
+        order = np.argsort(keys)  # the order of equal keys never matters: look-ups sort ids
         self._runs.append((keys[order], ids[order]))
         while len(self._runs) > 1 and 2 * len(self._runs[-1][0]) >= len(self._runs[-2][0]):
             newer_keys, newer_ids = self._runs.pop()
@@ -175,7 +175,7 @@ class _SortedRuns:
 
     def lookup(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """`(positions, ids)`: every stored id whose key equals `keys[position]`."""
-        order = np.argsort(keys, kind="stable")
+        order = np.argsort(keys)
         needles = keys[order]  # sorted needles: each binary search starts where the last ended
         positions: list[np.ndarray] = []
         ids: list[np.ndarray] = []

@@ -102,10 +102,13 @@ def band_hashes(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     64-bit collisions, which verification against the full signature catches).
     """
     count = signatures.shape[0]
-    banded = signatures[:, : bands * rows].reshape(count, bands, rows).astype(np.uint64)
-    # Starting from the band's number keeps equal values in different bands apart.
-    accumulator = np.broadcast_to(np.arange(1, bands + 1, dtype=np.uint64), (count, bands))
+    # The polynomial band * M^rows + v0 * M^(rows-1) + ... (M odd, mod 2^64), then one avalanche.
+    # Starting from the band's number keeps equal values in different bands apart: their
+    # polynomials differ by a non-zero multiple of an odd number's power, never 0 mod 2^64.
+    accumulator = np.broadcast_to(np.arange(1, bands + 1, dtype=np.uint64), (count, bands)) * _BAND_MULTIPLIER
     for row in range(rows):
-        accumulator = _fmix64(accumulator * _BAND_MULTIPLIER + banded[:, :, row])
-    return accumulator.view(np.int64)
+        accumulator += signatures[:, row : bands * rows : rows]  # value `row` of every band
+        if row + 1 < rows:
+            accumulator *= _BAND_MULTIPLIER
+    return _fmix64(accumulator).view(np.int64)
 

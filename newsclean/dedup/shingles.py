@@ -162,14 +162,15 @@ class Shingling:
 def _word_units(paragraph_words: Sequence[Sequence[str | bytes]], cache: dict) -> tuple[np.ndarray, np.ndarray]:
     """Each word as CRC-32 of its UTF-8 plus one (so no word hashes to the padding value 0)."""
     flat = list(chain.from_iterable(paragraph_words))
-    values = list(map(cache.get, flat))
-    if None in values:
-        for word in {word for word, value in zip(flat, values) if value is None}:
+    try:
+        values = np.fromiter(map(cache.__getitem__, flat), dtype=np.uint64, count=len(flat))
+    except KeyError:
+        for word in set(flat).difference(cache):
             cache[word] = zlib.crc32(word if isinstance(word, bytes) else word.encode("utf-8")) + 1
-        values = list(map(cache.__getitem__, flat))
+        values = np.fromiter(map(cache.__getitem__, flat), dtype=np.uint64, count=len(flat))
     lengths = np.zeros(len(paragraph_words) + 1, dtype=np.int64)
     lengths[1:] = [len(items) for items in paragraph_words]
-    return np.array(values, dtype=np.uint64), np.cumsum(lengths)
+    return values, np.cumsum(lengths)
 
 
 def _char_units(paragraph_words: Sequence[Sequence[str | bytes]]) -> tuple[np.ndarray, np.ndarray]:
