@@ -184,6 +184,15 @@ def signature_speed(count: int) -> None:
           f"words alone: {words_alone:,.0f} (regex findall over NFKC + casefold: {regex_words:,.0f})")
 
 
+def peak_rss_mib() -> float:
+    """This process's peak resident memory (VmHWM). Not ru_maxrss: Linux carries that over
+    exec from the forking parent, so a scale run would report the parent's memory."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def scale_documents(count: int) -> Iterator[PageView]:
     """`count` paragraphs, 20 per document: new paragraphs as long as real ones, their words
     drawn from the real text's word stream (so word frequencies are real and the paragraphs
@@ -234,7 +243,7 @@ def scale(count: int, index: str | None, per_call: int) -> None:
     dedup.close()
     elapsed += time.perf_counter() - start
     cpu += time.process_time() - start_cpu
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_rss_mib()
     size = f"{Path(index).stat().st_size / count:,.0f}" if index else ""
     print(
         f"| {count:,} ({megabytes:,.0f} MB) | {'SQLite' if index else 'memory'} | {per_call} | {elapsed:.1f} s | {cpu:.1f} s | "

@@ -153,11 +153,13 @@ class _SortedRuns:
     bands); sorted int64 runs cost 16 bytes. Keys are split into shards by their top bits, and
     within a shard runs are merged while the newer one is at least half the size of the older,
     so there are O(log n) runs per shard and each lookup is a vectorised binary search per run.
-    Sharding keeps each searched or merged run small (at a million paragraphs it cut the CPU
-    time of look-ups from 17 to 13 s and of merges from 14.5 to 8 s).
+    Sharding keeps each searched or merged run small: at a million paragraphs, 64 shards cut
+    the CPU time of look-ups from 17 to 13 s and of merges from 14.5 to 8 s, and 8 shards did
+    as well overall (57.9 vs 56.5 s in all) while costing one-document calls far less (64
+    shards made them 2.5x slower).
     """
 
-    _SHARD_BITS = 6
+    _SHARD_BITS = 3
 
     def __init__(self) -> None:
         self._shards: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in range(1 << self._SHARD_BITS)]
