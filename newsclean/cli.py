@@ -180,7 +180,10 @@ def build_pipeline(args: argparse.Namespace) -> Pipeline:
         return default_pipeline()
     if args.template_documents < 2:
         raise UsageError("--template-documents must be at least 2")
-    return default_pipeline(dedup=True, index=index, template_documents=args.template_documents)
+    # On --resume, documents the index already holds come from the interrupted run: replay them.
+    return default_pipeline(
+        dedup=True, index=index, template_documents=args.template_documents, replay_known=bool(getattr(args, "resume", False))
+    )
 
 
 def _count_template_lines(pipeline: Pipeline, inputs: list) -> None:

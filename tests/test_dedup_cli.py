@@ -57,3 +57,19 @@ def test_no_dedup_with_index_is_a_usage_error(tmp_path: Path) -> None:
     done = run("clean", str(SEEDS), "-o", str(tmp_path / "out"), "--no-dedup", "--index", str(tmp_path / "i.db"))
     assert done.returncode == 2 and "--index" in done.stderr
     assert not (tmp_path / "i.db").exists()
+
+
+def test_resume_with_an_index_replays_documents_the_interrupted_run_recorded(tmp_path: Path) -> None:
+    # The state a run killed between recording 004 in the index and writing its output leaves.
+    index, out, report = tmp_path / "seen.db", tmp_path / "out", tmp_path / "report.jsonl"
+    assert run("clean", str(SEEDS), "-o", str(out), "--index", str(index)).returncode == 0
+    expected = {path.name: path.read_bytes() for path in out.glob("*.txt")}
+    (out / "004_16dd4417dd52c2cc.txt").unlink()
+    done = run("clean", str(SEEDS), "-o", str(out), "--index", str(index), "--resume", "--report", str(report))
+    assert done.returncode == 0, done.stderr
+    assert {path.name: path.read_bytes() for path in out.glob("*.txt")} == expected
+    (record,) = near_duplicates(report)
+    assert (Path(record["file"]).name, record["line"], record["details"]["original_line"]) == ("004_16dd4417dd52c2cc.txt", 31, 9)
+    # Without --resume the same documents are copies of what the index saw before (another day).
+    again = run("clean", str(SEEDS), "-o", str(tmp_path / "out2"), "--index", str(index))
+    assert again.returncode == 0 and (tmp_path / "out2" / "004_16dd4417dd52c2cc.txt").read_text(encoding="utf-8") == ""

@@ -50,6 +50,10 @@ class NearDuplicateFilter(Filter):
     - `timeout`: seconds to wait for another run's lock on an SQLite index.
     - `record`: False checks documents against the index without adding them (`explain`);
       a document already in the index is then checked against the others only.
+    - `replay_known`: True treats a document already in the index as a replay of itself
+      (`clean --resume` after an interrupted run): it is checked against the other documents
+      only and not recorded again, so it is never a duplicate of itself. False (the default)
+      drops a document seen in an earlier run as a copy of that run.
     """
 
     name = "near-duplicate"
@@ -70,6 +74,7 @@ class NearDuplicateFilter(Filter):
         batch_size: int = 1024,
         timeout: float = 30.0,
         record: bool = True,
+        replay_known: bool = False,
     ) -> None:
         if not 0.0 < threshold <= 1.0:
             raise ValueError(f"threshold must be in (0, 1], not {threshold!r}")
@@ -82,6 +87,9 @@ class NearDuplicateFilter(Filter):
         self.template_documents = template_documents
         self.batch_size = batch_size
         self.record = record
+        # A run mode, not an option: it makes a resumed run write what an uninterrupted one
+        # would, so it stays out of the settings a --resume manifest compares.
+        self._replay_known = replay_known
         if isinstance(index, ParagraphIndex):
             self._index, self._owns_index = index, False
         else:
@@ -138,7 +146,8 @@ class NearDuplicateFilter(Filter):
             known_before = {name: self._index.has_document(name) for name in dict.fromkeys(page.document_id for page in batch.pages)}
             stored_forms = self._index.forms(batch.keys)
             candidates = self._index.band_candidates(batch.bands) if len(batch.long_positions) else []
-            own = {} if self.record else self._forget_own_paragraphs(batch, known_before, stored_forms, candidates)
+            forget_own = not self.record or self._replay_known
+            own = self._forget_own_paragraphs(batch, known_before, stored_forms, candidates) if forget_own else {}
             stored_match, stored_count = self._best_stored_matches(batch.signatures, candidates)
             state = _BatchState(batch, stored_forms)
             new_documents: list[NewDocument] = []
@@ -159,7 +168,7 @@ class NearDuplicateFilter(Filter):
                     else:
                         page_removals.append(removal)
                 removals.append(page_removals)
-                if self.record:
+                if self.record and not (self._replay_known and known_before[page.document_id]):
                     state.record(batch, number, kept, counted_before)
                     new_documents.append(NewDocument(page.document_id, batch.keys_of(number), [batch.new_paragraph(position) for position in kept]))
             if self.record:
@@ -170,7 +179,7 @@ class NearDuplicateFilter(Filter):
     def _forget_own_paragraphs(
         self, batch: _Batch, known_before: dict[str, bool], forms: dict[int, FormEntry], candidates: list[list[int]]
     ) -> dict[int, set[int]]:
-        """For record=False: the stored paragraphs of each page already in the index, taken out
+        """For record=False or replay_known: the stored paragraphs of each page already in the index, taken out
         of its rows' candidates (the page's own forms are ignored by the caller), so that
         explaining a document shows what its own run decided, not that it copies itself."""
         own_by_page: dict[int, set[int]] = {}
