@@ -1,4 +1,5 @@
-"""Lines a page repeats go, every copy; an article line said once stays."""
+"""Lines a page repeats go, every copy (a repeated sentence keeps its first copy); an article
+line said once stays."""
 
 from __future__ import annotations
 
@@ -39,3 +40,24 @@ def test_seed_articles_lose_only_their_repeated_ad_markers() -> None:
     text = seed_text("004_16dd4417dd52c2cc.txt")
     result = Pipeline([AdMarkerFilter(), RepeatedLineFilter()]).run(Document.from_text(text))
     assert {removal.filter for removal in result.removals} == {"ad-marker"}
+
+
+def test_a_sentence_echoed_as_a_pull_quote_keeps_its_first_copy() -> None:
+    quote = '"I just want to be able to perform my own music," she said.'
+    text = "\n".join(
+        [
+            "Taylor Swift's first six albums were released through Big Machine.",
+            quote,
+            "She claimed the label thought the performance would amount to a re-recording.",
+            quote,
+            "Music",
+            "Music",
+        ]
+    )
+    result = Pipeline([RepeatedLineFilter()]).run(Document.from_text(text))
+    assert [(removal.line, removal.reason) for removal in result.removals] == [
+        (4, "repeats the sentence kept at line 2"),
+        (5, "line repeated 2 times on the page (lines 5, 6)"),
+        (6, "line repeated 2 times on the page (lines 5, 6)"),
+    ]
+    assert result.kept()[1].text == quote

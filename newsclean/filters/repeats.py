@@ -14,6 +14,7 @@ from ..document import Removal
 from ..wordlists import count_words
 from .base import Filter, PageView
 from .markers import line_key
+from .prose import line_shape
 
 _MAX_REPEATED_WORDS = 30
 
@@ -21,7 +22,10 @@ _MAX_REPEATED_WORDS = 30
 class RepeatedLineFilter(Filter):
     """Drops every copy of a line (of at most `max_words` words) that occurs two or more times
     on the page, compared case-insensitively and ignoring punctuation. Lines earlier filters
-    dropped count as occurrences too, so a label repeated in a dropped menu still counts."""
+    dropped count as occurrences too, so a label repeated in a dropped menu still counts.
+
+    A repeated line that reads as prose (a sentence: see prose.LineShape.is_prose) keeps its
+    first kept copy: an article sentence echoed as a pull quote or a teaser must not be lost."""
 
     name = "repeated-line"
 
@@ -37,10 +41,17 @@ class RepeatedLineFilter(Filter):
             if key:
                 occurrences[key].append(number)
         removals = []
+        kept_sentence: dict[str, int] = {}
         for paragraph in page.paragraphs:
             if count_words(paragraph.text, self.max_words + 1) > self.max_words:
                 continue
-            where = occurrences.get(line_key(paragraph.text), ())
+            key = line_key(paragraph.text)
+            where = occurrences.get(key, ())
+            if len(where) >= 2 and line_shape(paragraph.text).is_prose:
+                first = kept_sentence.setdefault(key, paragraph.line)
+                if first != paragraph.line:
+                    removals.append(self.removal(paragraph, f"repeats the sentence kept at line {first}", original_line=first))
+                continue
             if len(where) >= 2:
                 shown = ", ".join(map(str, where[:5])) + (", ..." if len(where) > 5 else "")
                 removals.append(
