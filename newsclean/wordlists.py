@@ -36,9 +36,11 @@ def _cached_words(text: str) -> tuple[str, ...]:
     return tuple(word.casefold().replace("’", "'") for word in WORD.findall(text))
 
 
+@lru_cache(maxsize=32768)
 def count_words(text: str, limit: int) -> int:
     """How many words `text` has, counting no further than `limit`: "is this line short?" stays
-    cheap on a line of megabytes."""
+    cheap on a line of megabytes. Memoised like `words`: several filters ask about the same
+    line, and the pipeline's rounds ask again."""
     return sum(1 for _ in islice(WORD.finditer(text), limit))
 
 

@@ -22,6 +22,10 @@ from .base import Filter, PageView
 
 _LETTER = regex.compile(r"\p{L}")
 _LATIN = regex.compile(r"\p{Script=Latin}")
+_LETTER_RUN = regex.compile(r"\p{L}+")
+#: For `str.translate`: deletes every ASCII character that is not a letter, so on an ASCII
+#: line the letters (`\p{L}`: exactly A-Z and a-z there) are counted without a list of them.
+_ASCII_NON_LETTERS = {code: None for code in range(128) if not chr(code).isalpha()}
 #: Scripts named in reasons; any other non-Latin letters are reported as "non-Latin".
 SCRIPTS = (
     "Arabic", "Cyrillic", "Han", "Hiragana", "Katakana", "Hangul", "Devanagari", "Greek",
@@ -106,32 +110,9 @@ class LanguageFilter(Filter):
 
     def judge(self, text: str) -> tuple[Verdict, str]:
         """Judge one line on cheap evidence alone (its first JUDGE_CHARACTERS characters)."""
-        text = text[:JUDGE_CHARACTERS]
-        letters = len(_LETTER.findall(text))
-        if letters == 0:
-            return Verdict.UNDECIDED, ""
-        latin = len(_LATIN.findall(text)) if not text.isascii() else letters
-        if latin / letters < self.min_latin_share:
-            script = dominant_script(text)
-            return Verdict.FOREIGN, f"non-English fragment: written in {script} script ({1 - latin / letters:.0%} of letters non-Latin)"
-        tokens = words(text)
-        if len(tokens) < self.min_words:
-            return Verdict.UNDECIDED, ""
-        english = sum(token in distinctly_english_stopwords() for token in tokens)
-        foreign_hits = {
-            code: [token for token in tokens if token in stopwords]
-            for code, stopwords in foreign_stopwords().items()
-        }
-        code, hits = max(foreign_hits.items(), key=lambda item: (len(item[1]), item[0]))
-        if english / len(tokens) >= self.english_share and english >= len(hits):
-            return Verdict.ENGLISH, ""
-        if len(hits) >= 2 and len(hits) / len(tokens) >= self.foreign_share and len(hits) > 2 * english:
-            sample = ", ".join(dict.fromkeys(hits[:5]))
-            return Verdict.FOREIGN, f"non-English fragment: {OTHER_LANGUAGES[code]} function words ({sample})"
-        capitalised = sum(1 for word in regex.findall(r"\p{L}+", text) if word[0].isupper())
-        if capitalised / len(tokens) >= 0.6:
-            return Verdict.UNDECIDED, ""
-        return Verdict.UNCERTAIN, ""
+        return _judge(
+            text[:JUDGE_CHARACTERS], self.min_latin_share, self.min_words, self.english_share, self.foreign_share
+        )
 
     def _resolve_uncertain_blocks(self, paragraphs: Sequence[Paragraph], verdicts: list[Verdict], reasons: list[str]) -> None:
         """One langdetect call per run of consecutive uncertain paragraphs."""
@@ -156,15 +137,7 @@ class LanguageFilter(Filter):
 
     @staticmethod
     def _detect(text: str) -> tuple[str, float]:
-        from langdetect.lang_detect_exception import LangDetectException
-
-        detector = _detector_factory().create()
-        detector.append(text[:2000])
-        try:
-            best = detector.get_probabilities()[0]
-        except (LangDetectException, IndexError):
-            return "unknown", 0.0
-        return best.lang, best.prob
+        return _detect_language(text[:2000])
 
     @staticmethod
     def _resolve_undecided(verdicts: list[Verdict], reasons: list[str]) -> None:
@@ -185,3 +158,57 @@ class LanguageFilter(Filter):
             if all(neighbour is Verdict.FOREIGN for neighbour in neighbours):
                 verdicts[index] = Verdict.FOREIGN
                 reasons[index] = "non-English fragment: short line inside a non-English block"
+
+
+@lru_cache(maxsize=16384)
+def _judge(
+    text: str, min_latin_share: float, min_words: int, english_share: float, foreign_share: float
+) -> tuple[Verdict, str]:
+    """`LanguageFilter.judge`, memoised by line and settings: the pipeline's rounds judge the
+    same lines again."""
+    if text.isascii():
+        letters = len(text) - len(text.translate(_ASCII_NON_LETTERS))
+        latin = letters
+    else:
+        letters = len(_LETTER.findall(text))
+        latin = len(_LATIN.findall(text))
+    if letters == 0:
+        return Verdict.UNDECIDED, ""
+    if latin / letters < min_latin_share:
+        script = dominant_script(text)
+        return Verdict.FOREIGN, f"non-English fragment: written in {script} script ({1 - latin / letters:.0%} of letters non-Latin)"
+    tokens = words(text)
+    if len(tokens) < min_words:
+        return Verdict.UNDECIDED, ""
+    english_only = distinctly_english_stopwords()
+    english = sum(token in english_only for token in tokens)
+    foreign_hits = {
+        code: [token for token in tokens if token in stopwords]
+        for code, stopwords in foreign_stopwords().items()
+    }
+    code, hits = max(foreign_hits.items(), key=lambda item: (len(item[1]), item[0]))
+    if english / len(tokens) >= english_share and english >= len(hits):
+        return Verdict.ENGLISH, ""
+    if len(hits) >= 2 and len(hits) / len(tokens) >= foreign_share and len(hits) > 2 * english:
+        sample = ", ".join(dict.fromkeys(hits[:5]))
+        return Verdict.FOREIGN, f"non-English fragment: {OTHER_LANGUAGES[code]} function words ({sample})"
+    capitalised = sum(1 for word in _LETTER_RUN.findall(text) if word[0].isupper())
+    if capitalised / len(tokens) >= 0.6:
+        return Verdict.UNDECIDED, ""
+    return Verdict.UNCERTAIN, ""
+
+
+@lru_cache(maxsize=4096)
+def _detect_language(text: str) -> tuple[str, float]:
+    """langdetect's best language and probability for `text`. Memoised by text: the detector
+    reseeds itself on every call, so the same text always gets the same answer, and the
+    pipeline's rounds send the same blocks again."""
+    from langdetect.lang_detect_exception import LangDetectException
+
+    detector = _detector_factory().create()
+    detector.append(text)
+    try:
+        best = detector.get_probabilities()[0]
+    except (LangDetectException, IndexError):
+        return "unknown", 0.0
+    return best.lang, best.prob

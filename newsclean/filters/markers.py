@@ -7,6 +7,7 @@ advertisement campaign" stay.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Iterable
 
 import regex
@@ -18,8 +19,10 @@ from .base import Filter, PageView
 _NOT_WORD = regex.compile(r"[^\p{L}\p{N}]+")
 
 
+@lru_cache(maxsize=16384)
 def line_key(text: str) -> str:
-    """The line case-folded with punctuation and symbols turned into single spaces."""
+    """The line case-folded with punctuation and symbols turned into single spaces. Memoised:
+    the ad-marker and repeated-line filters key the same lines, in every round."""
     return _NOT_WORD.sub(" ", text.casefold()).strip()
 
 

@@ -7,6 +7,8 @@ They are told apart from article sentences by being addressed to the reader (imp
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import regex
 
 from ..document import Removal
@@ -34,6 +36,10 @@ PROMPT_PATTERNS: tuple[tuple[str, str], ...] = (
     ("cookie notice", r"\bby (?:continuing|using) (?:to (?:use|browse) )?(?:this|our) (?:web)?site\b"),
 )
 _COMPILED = tuple((kind, regex.compile(pattern, _I)) for kind, pattern in PROMPT_PATTERNS)
+#: Matches exactly when at least one of PROMPT_PATTERNS does: one search rejects the ordinary
+#: line; the rare line it accepts is tried pattern by pattern, so the first pattern in list
+#: order still decides the kind.
+_ANY_PROMPT = regex.compile("|".join(f"(?:{pattern})" for _, pattern in PROMPT_PATTERNS), _I)
 _MAX_PROMPT_WORDS = 45
 
 
@@ -55,9 +61,15 @@ class PromptFilter(Filter):
 
     def prompt_kind(self, text: str) -> str | None:
         """The kind of prompt the line is ("cookie notice", ...) or None."""
-        if count_words(text, self.max_words + 1) > self.max_words:
-            return None
-        for kind, pattern in _COMPILED:
-            if pattern.search(text):
-                return kind
+        return _prompt_kind(text, self.max_words)
+
+
+@lru_cache(maxsize=16384)
+def _prompt_kind(text: str, max_words: int) -> str | None:
+    """`PromptFilter.prompt_kind`, memoised by line: the pipeline's rounds ask again."""
+    if count_words(text, max_words + 1) > max_words or not _ANY_PROMPT.search(text):
         return None
+    for kind, pattern in _COMPILED:
+        if pattern.search(text):
+            return kind
+    return None

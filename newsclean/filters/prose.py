@@ -8,6 +8,7 @@ made of names and nouns, and end without it.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import NamedTuple
 
 import regex
@@ -42,8 +43,10 @@ class LineShape(NamedTuple):
         )
 
 
+@lru_cache(maxsize=16384)
 def line_shape(text: str) -> LineShape:
-    """Measure a line: words, function-word share, sentence-final punctuation."""
+    """Measure a line: words, function-word share, sentence-final punctuation. Memoised: the
+    context filters measure the same lines, in every round of the pipeline."""
     stopwords = english_stopwords()
     count = hits = 0
     for match in WORD.finditer(text):  # no list of every word: lines can be megabytes long
