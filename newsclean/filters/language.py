@@ -167,7 +167,7 @@ def _judge(
     """`LanguageFilter.judge`, memoised by line and settings: the pipeline's rounds judge the
     same lines again."""
     if text.isascii():
-        letters = len(text) - len(text.translate(_ASCII_NON_LETTERS))
+        letters = len(text.translate(_ASCII_NON_LETTERS))
         latin = letters
     else:
         letters = len(_LETTER.findall(text))

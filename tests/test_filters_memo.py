@@ -1,0 +1,110 @@
+"""The filters' shortcuts (one combined prompt search, ASCII letter counting, memoised per-line
+answers) against the straightforward computations they replace, on every line of seeds/ and
+the devset and on generated text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import regex
+from hypothesis import given
+from hypothesis import strategies as st
+
+from newsclean.filters.language import _ASCII_NON_LETTERS, _LETTER, LanguageFilter, _detect_language
+from newsclean.filters.prompts import _ANY_PROMPT, _COMPILED, PromptFilter
+from newsclean.io import read_document
+
+ROOT = Path(__file__).resolve().parents[1]
+DEVSET = ROOT.parent / "shared" / "devset" / "scraped"
+
+PROMPT_WORDS = [
+    "sign up", "subscribe", "newsletter", "our", "weekly", "in", "to", "your inbox", "enter", "your",
+    "email", "e-mail address", "required", "by", "signing up", "agree", "already a subscriber",
+    "you've", "reached", "5", "free", "articles", "share this story", "with", "a friend", "liked",
+    "this", "article?", "we", "use cookies", "cookie", "policy", "accept all", "continuing",
+    "using", "site", "the", "council", "said", ",", ".",
+]
+
+
+def real_lines() -> list[str]:
+    files = sorted((ROOT / "seeds").glob("*.txt")) + sorted(DEVSET.glob("*.txt"))
+    lines = [line for path in files for line in read_document(path)[0].lines if line.strip()]
+    assert len(lines) > 1000
+    return lines
+
+
+def first_prompt_kind(text: str) -> str | None:
+    return next((kind for kind, pattern in _COMPILED if pattern.search(text)), None)
+
+
+def test_combined_prompt_search_matches_exactly_when_some_pattern_does_on_real_lines() -> None:
+    prompt_filter = PromptFilter(max_words=10_000)
+    lines = real_lines()
+    kinds = [prompt_filter.prompt_kind(line) for line in lines]
+    assert kinds == [first_prompt_kind(line) for line in lines]
+    assert {"newsletter prompt", "cookie notice"} <= set(kinds)
+
+
+@given(st.lists(st.sampled_from(PROMPT_WORDS), max_size=12).map(" ".join))
+def test_combined_prompt_search_keeps_first_pattern_semantics(text: str) -> None:
+    assert (_ANY_PROMPT.search(text) is not None) == (first_prompt_kind(text) is not None)
+    assert PromptFilter(max_words=100).prompt_kind(text) == first_prompt_kind(text)
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127)))
+def test_ascii_letter_count_equals_letter_pattern_count(text: str) -> None:
+    assert len(text.translate(_ASCII_NON_LETTERS)) == len(_LETTER.findall(text))
+
+
+def test_memoised_verdicts_follow_the_filter_settings() -> None:
+    line = "Le gouvernement a annoncé une nouvelle loi pour les écoles de la région"
+    assert LanguageFilter().judge(line)[0].value == "foreign"
+    assert LanguageFilter(min_words=50).judge(line)[0].value == "undecided"
+    assert LanguageFilter().judge(line)[0].value == "foreign"
+
+
+def test_memoised_langdetect_answer_equals_a_fresh_detection() -> None:
+    text = "Die Regierung hat heute ein neues Gesetz für die Schulen des Landes beschlossen"
+    first = _detect_language(text)
+    _detect_language.cache_clear()
+    assert _detect_language(text) == first
+    assert first[0] == "de"
+
+
+def reference_judge(judge_filter: LanguageFilter, text: str) -> tuple[str, str]:
+    """LanguageFilter.judge as it was before the shortcuts: a list of every letter, every
+    lookup in the loop, no memo."""
+    from newsclean.filters.language import JUDGE_CHARACTERS, _LATIN, distinctly_english_stopwords, dominant_script
+    from newsclean.wordlists import OTHER_LANGUAGES, foreign_stopwords, words
+
+    text = text[:JUDGE_CHARACTERS]
+    letters = len(_LETTER.findall(text))
+    if letters == 0:
+        return "undecided", ""
+    latin = len(_LATIN.findall(text))
+    if latin / letters < judge_filter.min_latin_share:
+        script = dominant_script(text)
+        return "foreign", f"non-English fragment: written in {script} script ({1 - latin / letters:.0%} of letters non-Latin)"
+    tokens = words(text)
+    if len(tokens) < judge_filter.min_words:
+        return "undecided", ""
+    english = sum(token in distinctly_english_stopwords() for token in tokens)
+    foreign_hits = {code: [t for t in tokens if t in stopwords] for code, stopwords in foreign_stopwords().items()}
+    code, hits = max(foreign_hits.items(), key=lambda item: (len(item[1]), item[0]))
+    if english / len(tokens) >= judge_filter.english_share and english >= len(hits):
+        return "en", ""
+    if len(hits) >= 2 and len(hits) / len(tokens) >= judge_filter.foreign_share and len(hits) > 2 * english:
+        sample = ", ".join(dict.fromkeys(hits[:5]))
+        return "foreign", f"non-English fragment: {OTHER_LANGUAGES[code]} function words ({sample})"
+    capitalised = sum(1 for word in regex.findall(r"\p{L}+", text) if word[0].isupper())
+    if capitalised / len(tokens) >= 0.6:
+        return "undecided", ""
+    return "uncertain", ""
+
+
+def test_judge_equals_the_reference_on_real_lines() -> None:
+    judge_filter = LanguageFilter()
+    lines = real_lines() + ["", "123 456", "Hello", "ΑΒΓ δεζ", "Москва сегодня объявила о новых мерах"]
+    verdicts = [judge_filter.judge(line) for line in lines]
+    assert [(verdict.value, reason) for verdict, reason in verdicts] == [reference_judge(judge_filter, line) for line in lines]
+    assert {verdict.value for verdict, _ in verdicts} == {"en", "foreign", "undecided", "uncertain"}
