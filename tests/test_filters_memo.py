@@ -108,3 +108,10 @@ def test_judge_equals_the_reference_on_real_lines() -> None:
     verdicts = [judge_filter.judge(line) for line in lines]
     assert [(verdict.value, reason) for verdict, reason in verdicts] == [reference_judge(judge_filter, line) for line in lines]
     assert {verdict.value for verdict, _ in verdicts} == {"en", "foreign", "undecided", "uncertain"}
+
+
+@given(st.text(alphabet=st.sampled_from("ab’'- .é1\n")), st.integers(min_value=0, max_value=30))
+def test_count_words_equals_counting_matches_up_to_the_limit(text: str, limit: int) -> None:
+    from newsclean.wordlists import WORD, count_words
+
+    assert count_words(text, limit) == min(sum(1 for _ in WORD.finditer(text)), limit)

@@ -9,6 +9,8 @@ sentence that mentions Reuters or a photographer stays.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import regex
 
 from ..document import Removal
@@ -52,8 +54,10 @@ CAPTION_LINE = regex.compile(
 )
 
 
+@lru_cache(maxsize=16384)
 def credit_kind(text: str) -> str | None:
-    """'photo credit', 'photo caption' or None for one line on its own."""
+    """'photo credit', 'photo caption' or None for one line on its own. Memoised: the
+    pipeline's rounds ask about the same lines again."""
     if count_words(text, _MAX_CAPTION_WORDS + 1) <= _MAX_CAPTION_WORDS and CAPTION_LINE.search(text):
         return "photo caption"
     count = count_words(text, _MAX_CREDIT_WORDS + 1)
