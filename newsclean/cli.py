@@ -8,7 +8,6 @@ import contextlib
 import json
 import sys
 from collections import Counter
-from contextlib import closing
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 

@@ -8,7 +8,6 @@ denied while running as root) run `newsclean.cli.main` in-process with the fault
 
 from __future__ import annotations
 
-import codecs
 import errno
 import functools
 import os
@@ -285,6 +284,7 @@ def test_sigint_stops_cleanly_reports_progress_and_exits_130(tmp_path):
     resumed = run_cli("clean", str(inputs), "-o", str(outdir), "--resume", "--report", str(report))
     assert resumed.returncode == EXIT_OK, resumed.stderr
     full = run_cli("clean", str(inputs), "-o", str(tmp_path / "full"), "--report", str(tmp_path / "full.jsonl"))
+    assert full.returncode == EXIT_OK, full.stderr
     assert outputs(outdir) == outputs(tmp_path / "full") == sorted(sources)
     assert_outputs_match(outdir, tmp_path / "full")
     assert report.read_text(encoding="utf-8") == (tmp_path / "full.jsonl").read_text(encoding="utf-8")

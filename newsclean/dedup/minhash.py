@@ -14,13 +14,14 @@ from functools import lru_cache
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
+from .shingles import fmix64
+
 #: datasketch's permutation scheme we reproduce; recorded in an index's parameters.
 SCHEME = "affine32"
 EMPTY_VALUE = np.uint32(0xFFFFFFFF)  # datasketch's initial value: the signature of an empty set
 
 _FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35))
 _BAND_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
-_FMIX64 = (np.uint64(33), np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53))
 
 #: Shingle hashes per block of the (permutations x shingles) matrix: 4 MiB at 128
 #: permutations, small enough to stay in cache (measured fastest between 2^11 and 2^16).
@@ -84,15 +85,6 @@ def minhash_signatures(hashes: np.ndarray, offsets: np.ndarray, num_perm: int = 
     return signatures
 
 
-def _fmix64(values: np.ndarray) -> np.ndarray:
-    shift, first, second = _FMIX64
-    values = values ^ (values >> shift)
-    values = values * first
-    values = values ^ (values >> shift)
-    values = values * second
-    return values ^ (values >> shift)
-
-
 def band_hashes(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """One signed 64-bit hash per (paragraph, band) of the first bands x rows signature values.
 
@@ -110,5 +102,5 @@ def band_hashes(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
         accumulator += signatures[:, row : bands * rows : rows]  # value `row` of every band
         if row + 1 < rows:
             accumulator *= _BAND_MULTIPLIER
-    return _fmix64(accumulator).view(np.int64)
+    return fmix64(accumulator).view(np.int64)
 

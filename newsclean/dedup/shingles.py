@@ -93,7 +93,7 @@ def _form_bytes_key(form: bytes) -> int:
     return int.from_bytes(hashlib.blake2b(form, digest_size=8).digest(), "big", signed=True)
 
 
-def _fmix64(values: np.ndarray) -> np.ndarray:
+def fmix64(values: np.ndarray) -> np.ndarray:
     """MurmurHash3's 64-bit finalizer: a bijection that avalanches every input bit."""
     shift, first, second = _FMIX64
     values = values ^ (values >> shift)
@@ -155,8 +155,8 @@ class Shingling:
         for position in range(self.size):
             inside = position < spans
             unit = np.where(inside, padded[starts + position], np.uint64(0))
-            accumulator = np.where(inside, _fmix64(accumulator * _NGRAM_MULTIPLIER + unit), accumulator)
-        return (_fmix64(accumulator) & _MASK32).astype(np.uint32), offsets
+            accumulator = np.where(inside, fmix64(accumulator * _NGRAM_MULTIPLIER + unit), accumulator)
+        return (fmix64(accumulator) & _MASK32).astype(np.uint32), offsets
 
 
 def _word_units(paragraph_words: Sequence[Sequence[str | bytes]], cache: dict) -> tuple[np.ndarray, np.ndarray]:
