@@ -37,6 +37,8 @@ from .shingles import Shingling
 FORMAT_VERSION = 2
 _SQLITE_HEADER = b"SQLite format 3\x00"
 #: Band hashes per SQLite probe statement.
+#: Values per `IN (...)` query, well under SQLite's bound-parameter limit.
+_IN_CHUNK = 500
 _PROBE_CHUNK = 50_000
 
 
@@ -422,15 +424,17 @@ class SQLiteIndex(ParagraphIndex):
             return self._connection.execute("SELECT 1 FROM documents WHERE name = ?", (name,)).fetchone() is not None
 
     def forms(self, keys: Sequence[int]) -> dict[int, FormEntry]:
-        found: dict[int, FormEntry] = {}
-        unique = list(dict.fromkeys(keys))
         with self._guard("read"):
-            for start in range(0, len(unique), 500):
-                chunk = unique[start : start + 500]
-                query = f"SELECT key, paragraph, documents FROM forms WHERE key IN ({','.join('?' * len(chunk))})"
-                for key, paragraph, documents in self._connection.execute(query, chunk):
-                    found[key] = FormEntry(paragraph, documents)
-        return found
+            rows = self._rows_where_in("SELECT key, paragraph, documents FROM forms", "key", keys)
+            return {key: FormEntry(paragraph, documents) for key, paragraph, documents in rows}
+
+    def _rows_where_in(self, select: str, column: str, values: Sequence[int]) -> Iterator[tuple]:
+        """The rows of `select WHERE column IN (values)`, asked in chunks that stay within
+        SQLite's limit on bound parameters."""
+        unique = list(dict.fromkeys(values))
+        for start in range(0, len(unique), _IN_CHUNK):
+            chunk = unique[start : start + _IN_CHUNK]
+            yield from self._connection.execute(f"{select} WHERE {column} IN ({','.join('?' * len(chunk))})", chunk)
 
     def band_candidates(self, band_hashes: np.ndarray) -> list[list[int]]:
         count, bands = band_hashes.shape
@@ -446,13 +450,8 @@ class SQLiteIndex(ParagraphIndex):
         return [sorted(items) for items in found]
 
     def signatures(self, paragraph_ids: Sequence[int]) -> np.ndarray:
-        blobs: dict[int, bytes] = {}
-        unique = list(dict.fromkeys(paragraph_ids))
         with self._guard("read"):
-            for start in range(0, len(unique), 500):
-                chunk = unique[start : start + 500]
-                query = f"SELECT id, signature FROM paragraphs WHERE id IN ({','.join('?' * len(chunk))})"
-                blobs.update(self._connection.execute(query, chunk))
+            blobs = dict(self._rows_where_in("SELECT id, signature FROM paragraphs", "id", paragraph_ids))
         rows = [np.frombuffer(blobs[paragraph], dtype="<u4") for paragraph in paragraph_ids]
         return np.array(rows, dtype=np.uint32).reshape(len(rows), self.settings.num_perm)
 
