@@ -147,3 +147,16 @@ def test_non_english_lines_go_with_evidence(line: str, evidence: str) -> None:
 )
 def test_english_with_foreign_names_and_words_stays(line: str) -> None:
     assert dropped(LanguageFilter(), f"{ARTICLE}\n{line}\n{ARTICLE}") == {}
+
+
+def test_a_line_filter_needs_only_judge_line() -> None:
+    from newsclean import LineFilter
+
+    class ShoutingFilter(LineFilter):
+        name = "shouting"
+
+        def judge_line(self, paragraph):
+            return self.removal(paragraph, "written in capitals") if paragraph.text.isupper() else None
+
+    result = Pipeline([ShoutingFilter()]).run(Document.from_text(f"BREAKING NEWS\n{ARTICLE}\n"))
+    assert [(r.line, r.filter, r.reason) for r in result.removals] == [(1, "shouting", "written in capitals")]

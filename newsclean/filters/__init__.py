@@ -1,6 +1,6 @@
 """The line filters: each drops paragraphs of one kind of page furniture, with a reason."""
 
-from .base import Filter, PageView
+from .base import Filter, LineFilter, PageView
 from .body import ArticleBodyFilter
 from .credits import PhotoCreditFilter
 from .language import LanguageFilter
@@ -15,6 +15,7 @@ __all__ = [
     "ArticleBodyFilter",
     "CommentSectionFilter",
     "Filter",
+    "LineFilter",
     "LanguageFilter",
     "LegalNoticeFilter",
     "NavigationFilter",

@@ -45,3 +45,20 @@ class Filter(ABC):
     def __repr__(self) -> str:
         options = ", ".join(f"{key}={value!r}" for key, value in sorted(vars(self).items()) if not key.startswith("_"))
         return f"{type(self).__name__}({options})"
+
+
+class LineFilter(Filter):
+    """A filter that judges each paragraph on its own text, without context (an ad marker, a
+    share button): subclasses implement `judge_line` only."""
+
+    def find_removals(self, page: PageView) -> list[Removal]:
+        removals = []
+        for paragraph in page.paragraphs:
+            removal = self.judge_line(paragraph)
+            if removal is not None:
+                removals.append(removal)
+        return removals
+
+    @abstractmethod
+    def judge_line(self, paragraph: Paragraph) -> Removal | None:
+        """The removal for this paragraph, or None to keep it."""

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import regex
 
-from ..document import Removal
+from ..document import Paragraph, Removal
 from ..wordlists import count_words
-from .base import Filter, PageView
+from .base import LineFilter
 
 _I = regex.IGNORECASE
 
@@ -32,7 +32,7 @@ _PRIVACY_OR_TERMS = regex.compile(r"\bprivacy\b|\bterms\b", _I)
 _MAX_NOTICE_WORDS = 60
 
 
-class LegalNoticeFilter(Filter):
+class LegalNoticeFilter(LineFilter):
     """Drops copyright notices ("© 2019 X. All rights reserved.") and legal link rows
     ("Terms of Use | Privacy Policy | Contact Us") of at most `max_words` words."""
 
@@ -41,13 +41,9 @@ class LegalNoticeFilter(Filter):
     def __init__(self, max_words: int = _MAX_NOTICE_WORDS) -> None:
         self.max_words = max_words
 
-    def find_removals(self, page: PageView) -> list[Removal]:
-        removals = []
-        for paragraph in page.paragraphs:
-            kind = self.notice_kind(paragraph.text)
-            if kind:
-                removals.append(self.removal(paragraph, f"{kind} {paragraph.text[:60]!r}", kind=kind))
-        return removals
+    def judge_line(self, paragraph: Paragraph) -> Removal | None:
+        kind = self.notice_kind(paragraph.text)
+        return self.removal(paragraph, f"{kind} {paragraph.text[:60]!r}", kind=kind) if kind else None
 
     def notice_kind(self, text: str) -> str | None:
         """'copyright notice', 'legal links' or None."""

@@ -12,9 +12,9 @@ from typing import Iterable
 
 import regex
 
-from ..document import Removal
+from ..document import Paragraph, Removal
 from ..wordlists import count_words, load_phrase_list, words
-from .base import Filter, PageView
+from .base import LineFilter
 
 _NOT_WORD = regex.compile(r"[^\p{L}\p{N}]+")
 
@@ -31,7 +31,7 @@ def line_key(text: str) -> str:
 _MAX_MARKER_LINE_CHARACTERS = 200
 
 
-class AdMarkerFilter(Filter):
+class AdMarkerFilter(LineFilter):
     """Drops lines that are only an ad marker ("Advertisement", "Sponsored content", ...)."""
 
     name = "ad-marker"
@@ -40,15 +40,11 @@ class AdMarkerFilter(Filter):
         phrases = load_phrase_list("ad_markers") if markers is None else tuple(markers)
         self.markers = frozenset(line_key(phrase) for phrase in phrases)
 
-    def find_removals(self, page: PageView) -> list[Removal]:
-        removals = []
-        for paragraph in page.paragraphs:
-            if len(paragraph.text) > _MAX_MARKER_LINE_CHARACTERS:
-                continue
-            key = line_key(paragraph.text)
-            if key in self.markers:
-                removals.append(self.removal(paragraph, f"ad marker {paragraph.text!r}", marker=key))
-        return removals
+    def judge_line(self, paragraph: Paragraph) -> Removal | None:
+        if len(paragraph.text) > _MAX_MARKER_LINE_CHARACTERS:
+            return None
+        key = line_key(paragraph.text)
+        return self.removal(paragraph, f"ad marker {paragraph.text!r}", marker=key) if key in self.markers else None
 
 
 # Words a share bar is made of. A line made only of these (and numbers, e.g. share counts)
@@ -76,7 +72,7 @@ _MAX_BUTTON_WORDS = 12
 _MAX_FOLLOW_WORDS = 20
 
 
-class ShareButtonFilter(Filter):
+class ShareButtonFilter(LineFilter):
     """Drops share, follow and print button rows ("Share", "Share this with Facebook",
     "Follow us on Twitter", "Print Email")."""
 
@@ -85,13 +81,9 @@ class ShareButtonFilter(Filter):
     def __init__(self, max_words: int = _MAX_BUTTON_WORDS) -> None:
         self.max_words = max_words
 
-    def find_removals(self, page: PageView) -> list[Removal]:
-        removals = []
-        for paragraph in page.paragraphs:
-            reason = self.drop_reason(paragraph.text)
-            if reason:
-                removals.append(self.removal(paragraph, reason))
-        return removals
+    def judge_line(self, paragraph: Paragraph) -> Removal | None:
+        reason = self.drop_reason(paragraph.text)
+        return self.removal(paragraph, reason) if reason else None
 
     def drop_reason(self, text: str) -> str | None:
         longest = max(self.max_words, _MAX_FOLLOW_WORDS)

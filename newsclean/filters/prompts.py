@@ -11,9 +11,9 @@ from functools import lru_cache
 
 import regex
 
-from ..document import Removal
+from ..document import Paragraph, Removal
 from ..wordlists import count_words
-from .base import Filter, PageView
+from .base import LineFilter
 
 _I = regex.IGNORECASE
 
@@ -43,7 +43,7 @@ _ANY_PROMPT = regex.compile("|".join(f"(?:{pattern})" for _, pattern in PROMPT_P
 _MAX_PROMPT_WORDS = 45
 
 
-class PromptFilter(Filter):
+class PromptFilter(LineFilter):
     """Drops newsletter, subscription and cookie prompts (lines of at most `max_words`)."""
 
     name = "prompt"
@@ -51,13 +51,9 @@ class PromptFilter(Filter):
     def __init__(self, max_words: int = _MAX_PROMPT_WORDS) -> None:
         self.max_words = max_words
 
-    def find_removals(self, page: PageView) -> list[Removal]:
-        removals = []
-        for paragraph in page.paragraphs:
-            kind = self.prompt_kind(paragraph.text)
-            if kind:
-                removals.append(self.removal(paragraph, f"{kind} {paragraph.text[:60]!r}", kind=kind))
-        return removals
+    def judge_line(self, paragraph: Paragraph) -> Removal | None:
+        kind = self.prompt_kind(paragraph.text)
+        return self.removal(paragraph, f"{kind} {paragraph.text[:60]!r}", kind=kind) if kind else None
 
     def prompt_kind(self, text: str) -> str | None:
         """The kind of prompt the line is ("cookie notice", ...) or None."""
