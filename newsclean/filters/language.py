@@ -19,6 +19,7 @@ import regex
 from ..document import Paragraph, Removal
 from ..wordlists import OTHER_LANGUAGES, english_stopwords, foreign_stopwords, load_word_list, words
 from .base import Filter, PageView
+from .detection import FastDetectorFactory, load_factory
 
 _LETTER = regex.compile(r"\p{L}")
 _LATIN = regex.compile(r"\p{Script=Latin}")
@@ -61,15 +62,10 @@ def dominant_script(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _detector_factory():
+def _detector_factory() -> FastDetectorFactory:
     """Our own langdetect factory (profiles loaded once) with a fixed seed: langdetect samples
     at random, and results must not vary between runs or depend on global state."""
-    from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
-
-    factory = DetectorFactory()
-    factory.load_profile(PROFILES_DIRECTORY)
-    factory.set_seed(LANGDETECT_SEED)
-    return factory
+    return load_factory(LANGDETECT_SEED)
 
 
 class LanguageFilter(Filter):

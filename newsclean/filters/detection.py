@@ -1,0 +1,91 @@
+"""langdetect's language detection, with its inner loop on numpy arrays.
+
+langdetect samples n-grams of the text at random and multiplies, for each of its 55 languages,
+the probability of the language by the n-gram's probability in it, one Python float at a time:
+that loop is nearly all of its time. `FastDetector` runs the same algorithm, drawing the same
+random numbers in the same order and doing the same floating-point operations in the same order
+(element-wise products, Python's own `sum` for the normalisation), on a numpy vector per step.
+Its answers are langdetect's answers, bit for bit (tests/test_detection.py), about 4x sooner.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+from langdetect.detector import Detector
+from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
+from langdetect.lang_detect_exception import ErrorCode, LangDetectException
+
+#: n-gram probability rows kept as numpy vectors; a page touches a few thousand n-grams.
+_ROW_CACHE_SIZE = 65_536
+
+
+class FastDetector(Detector):
+    """A langdetect `Detector` whose sampling loop works on numpy vectors (same results)."""
+
+    def __init__(self, factory: FastDetectorFactory) -> None:
+        super().__init__(factory)
+        self._row = factory.row
+
+    def _detect_block(self) -> None:
+        self.cleaning_text()
+        ngrams = self._extract_ngrams()
+        if not ngrams:
+            raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
+        distinct = list(dict.fromkeys(ngrams))
+        number = {ngram: index for index, ngram in enumerate(distinct)}
+        drawn_rows = [number[ngram] for ngram in ngrams]
+        probabilities = np.vstack([self._row(ngram) for ngram in distinct])
+        langprob = np.zeros(len(self.langlist))
+        self.random.seed(self.seed)
+        # random.choice(ngrams), inlined: Random.choice draws getrandbits(k) until below n.
+        getrandbits, count = self.random.getrandbits, len(ngrams)
+        bits = count.bit_length()
+        for _ in range(self.n_trial):
+            prob = np.array(self._init_probability(), dtype=np.float64)
+            alpha = self.alpha + self.random.gauss(0.0, 1.0) * self.ALPHA_WIDTH
+            # langdetect: prob[j] *= alpha / BASE_FREQ + lang_prob_map[j], for every language j.
+            factors = list((alpha / self.BASE_FREQ) + probabilities)
+            i = 0
+            while True:
+                drawn = getrandbits(bits)
+                while drawn >= count:
+                    drawn = getrandbits(bits)
+                prob *= factors[drawn_rows[drawn]]
+                if i % 5 == 0:
+                    # langdetect: divide by sum(prob) (Python's sum, summed as it sums); the
+                    # largest quotient is the largest value's quotient (division is monotonic).
+                    values = prob.tolist()
+                    total = sum(values)
+                    prob /= total
+                    if max(values) / total > self.CONV_THRESHOLD or i >= self.ITERATION_LIMIT:
+                        break
+                i += 1
+            langprob += prob / self.n_trial
+        self.langprob = langprob.tolist()
+
+
+class FastDetectorFactory(DetectorFactory):
+    """A DetectorFactory that creates FastDetectors and holds their n-gram rows."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.row = lru_cache(maxsize=_ROW_CACHE_SIZE)(self._row)
+
+    def _row(self, ngram: str) -> np.ndarray:
+        return np.array(self.word_lang_prob_map[ngram], dtype=np.float64)
+
+    def _create_detector(self) -> FastDetector:
+        if not self.langlist:
+            raise LangDetectException(ErrorCode.NeedLoadProfileError, "Need to load profiles.")
+        return FastDetector(self)
+
+
+def load_factory(seed: int) -> FastDetectorFactory:
+    """A factory with langdetect's bundled profiles and a fixed seed (langdetect samples at
+    random; a seed makes every answer the same on every run)."""
+    factory = FastDetectorFactory()
+    factory.load_profile(PROFILES_DIRECTORY)
+    factory.set_seed(seed)
+    return factory

@@ -1,0 +1,80 @@
+"""FastDetector gives langdetect's answers bit for bit: the same languages with the same
+probabilities (floats compared exactly), on real lines in several languages, on the blocks the
+language filter sends, and on generated text; and the same error on text without features."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
+from langdetect.lang_detect_exception import LangDetectException
+
+from newsclean.filters.detection import FastDetector, load_factory
+from newsclean.io import read_document
+
+from .conftest import DEVSET, SEEDS
+
+SEED = 0
+OTHER_LANGUAGES = [
+    "Le gouvernement a annoncé une nouvelle loi pour les écoles de la région.",
+    "Die Regierung hat am Dienstag ein neues Gesetz für die Schulen vorgestellt.",
+    "El gobierno anunció el martes una nueva ley para las escuelas de la región.",
+    "O governo anunciou uma nova lei para as escolas da região na terça-feira.",
+    "Правительство объявило во вторник о новом законе для школ региона.",
+    "政府周二宣布了一项针对该地区学校的新法律。",
+    "Tempo de leitura: 1 minuto",
+    "NASA adds five companies to commercial lunar lander program",
+]
+
+
+@lru_cache(maxsize=1)
+def factories() -> tuple[DetectorFactory, DetectorFactory]:
+    reference = DetectorFactory()
+    reference.load_profile(PROFILES_DIRECTORY)
+    reference.set_seed(SEED)
+    return reference, load_factory(SEED)
+
+
+def answer(factory: DetectorFactory, text: str) -> list[tuple[str, float]] | str:
+    detector = factory.create()
+    detector.append(text)
+    try:
+        return [(language.lang, language.prob) for language in detector.get_probabilities()]
+    except LangDetectException as error:
+        return f"error: {error}"
+
+
+def real_lines() -> list[str]:
+    paths = sorted(SEEDS.glob("*.txt")) + sorted((DEVSET / "scraped").glob("*.txt"))
+    lines = [line for path in paths for line in read_document(path)[0].lines if len(line) > 3]
+    return lines[::7]
+
+
+def test_fast_factory_creates_fast_detectors() -> None:
+    assert isinstance(factories()[1].create(), FastDetector)
+
+
+@pytest.mark.parametrize("text", OTHER_LANGUAGES)
+def test_same_answer_as_langdetect_in_other_languages(text: str) -> None:
+    reference, fast = factories()
+    assert answer(fast, text) == answer(reference, text)
+
+
+def test_same_answers_as_langdetect_on_real_lines_and_blocks() -> None:
+    reference, fast = factories()
+    lines = real_lines()
+    assert len(lines) > 300
+    blocks = [" ".join(lines[start : start + 12])[:2000] for start in range(0, len(lines), 12)]
+    for text in lines + blocks:
+        assert answer(fast, text) == answer(reference, text), text
+    assert {answer(fast, text)[0][0] for text in blocks if not isinstance(answer(fast, text), str)} >= {"en", "pt"}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(min_size=0, max_size=80))
+def test_same_answer_as_langdetect_on_generated_text(text: str) -> None:
+    reference, fast = factories()
+    assert answer(fast, text) == answer(reference, text)
