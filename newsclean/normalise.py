@@ -8,6 +8,8 @@ idempotent: a line is re-normalised until it stops changing (e.g. "&amp;amp;").
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import re
 import unicodedata
 from typing import Iterator
@@ -137,8 +139,11 @@ def _normalise_plain_line(line: str) -> tuple[str, tuple[str, ...]]:
     return collapsed, ("whitespace collapsed",)
 
 
+@lru_cache(maxsize=16384)
 def normalise_line_general(line: str) -> tuple[str, tuple[str, ...]]:
-    """Normalise any line: every step, repeated until the line stops changing."""
+    """Normalise any line: every step, repeated until the line stops changing. Memoised (by
+    line; lines are at most SEGMENT_CHARACTERS long here): site furniture with typographic
+    characters recurs on every page, and ftfy is the expensive step."""
     steps: list[str] = []
     text = line
     for _ in range(_MAX_PASSES):

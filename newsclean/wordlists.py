@@ -36,19 +36,27 @@ def _cached_words(text: str) -> tuple[str, ...]:
     return tuple(word.casefold().replace("’", "'") for word in WORD.findall(text))
 
 
-#: `count_words` lists every word of a line of at most this many characters per word of its limit.
-_FINDALL_CHARACTERS_PER_WORD = 12
+#: Words are counted once per line up to this many; `count_words` with a larger limit counts again.
+_COUNT_CAP = 256
+#: A line of at most this many characters is counted in one `findall`, faster than stepping
+#: through the matches in Python; a longer one is stepped through, up to the cap.
+_FINDALL_CHARACTERS = 12 * _COUNT_CAP
 
 
-@lru_cache(maxsize=32768)
 def count_words(text: str, limit: int) -> int:
     """How many words `text` has, counting no further than `limit`: "is this line short?" stays
-    cheap on a line of megabytes. Memoised like `words`: several filters ask about the same
-    line, and the pipeline's rounds ask again. A line that cannot hold many more words than
-    `limit` is counted in one `findall`, faster than stepping through the matches in Python."""
-    if len(text) <= _FINDALL_CHARACTERS_PER_WORD * limit:
-        return min(len(WORD.findall(text)), limit)
+    cheap on a line of megabytes. Every filter asks about the same lines with its own limit,
+    and the pipeline's rounds ask again: one count per line (up to _COUNT_CAP) answers all."""
+    if limit <= _COUNT_CAP:
+        return min(_capped_word_count(text), limit)
     return sum(1 for _ in islice(WORD.finditer(text), limit))
+
+
+@lru_cache(maxsize=65536)
+def _capped_word_count(text: str) -> int:
+    if len(text) <= _FINDALL_CHARACTERS:
+        return min(len(WORD.findall(text)), _COUNT_CAP)
+    return sum(1 for _ in islice(WORD.finditer(text), _COUNT_CAP))
 
 
 @lru_cache(maxsize=None)

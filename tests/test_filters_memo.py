@@ -1,6 +1,6 @@
-"""The filters' shortcuts (one combined prompt search, ASCII letter counting, memoised per-line
-answers) against the straightforward computations they replace, on every line of seeds/ and
-the devset and on generated text."""
+"""The filters' shortcuts (ASCII letter counting, memoised per-line answers) against the
+straightforward computations they replace, on every line of seeds/ and the devset and on
+generated text."""
 
 from __future__ import annotations
 
@@ -11,44 +11,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from newsclean.filters.language import _ASCII_NON_LETTERS, _LETTER, LanguageFilter, _detect_language
-from newsclean.filters.prompts import _ANY_PROMPT, _COMPILED, PromptFilter
 from newsclean.io import read_document
 
 ROOT = Path(__file__).resolve().parents[1]
 DEVSET = ROOT.parent / "shared" / "devset" / "scraped"
-
-PROMPT_WORDS = [
-    "sign up", "subscribe", "newsletter", "our", "weekly", "in", "to", "your inbox", "enter", "your",
-    "email", "e-mail address", "required", "by", "signing up", "agree", "already a subscriber",
-    "you've", "reached", "5", "free", "articles", "share this story", "with", "a friend", "liked",
-    "this", "article?", "we", "use cookies", "cookie", "policy", "accept all", "continuing",
-    "using", "site", "the", "council", "said", ",", ".",
-]
-
 
 def real_lines() -> list[str]:
     files = sorted((ROOT / "seeds").glob("*.txt")) + sorted(DEVSET.glob("*.txt"))
     lines = [line for path in files for line in read_document(path)[0].lines if line.strip()]
     assert len(lines) > 1000
     return lines
-
-
-def first_prompt_kind(text: str) -> str | None:
-    return next((kind for kind, pattern in _COMPILED if pattern.search(text)), None)
-
-
-def test_combined_prompt_search_matches_exactly_when_some_pattern_does_on_real_lines() -> None:
-    prompt_filter = PromptFilter(max_words=10_000)
-    lines = real_lines()
-    kinds = [prompt_filter.prompt_kind(line) for line in lines]
-    assert kinds == [first_prompt_kind(line) for line in lines]
-    assert {"newsletter prompt", "cookie notice"} <= set(kinds)
-
-
-@given(st.lists(st.sampled_from(PROMPT_WORDS), max_size=12).map(" ".join))
-def test_combined_prompt_search_keeps_first_pattern_semantics(text: str) -> None:
-    assert (_ANY_PROMPT.search(text) is not None) == (first_prompt_kind(text) is not None)
-    assert PromptFilter(max_words=100).prompt_kind(text) == first_prompt_kind(text)
 
 
 @given(st.text(alphabet=st.characters(max_codepoint=127)))

@@ -86,15 +86,23 @@ class ShareButtonFilter(LineFilter):
         return self.removal(paragraph, reason) if reason else None
 
     def drop_reason(self, text: str) -> str | None:
-        longest = max(self.max_words, _MAX_FOLLOW_WORDS)
-        if count_words(text, longest + 1) > longest:
-            return None
-        tokens = words(text)
-        if not tokens:
-            return None
-        if len(tokens) <= self.max_words and all(t in SHARE_ACTIONS or t in SHARE_FILLER for t in tokens):
-            if any(t in SHARE_ACTIONS for t in tokens):
-                return f"share button {text!r}"
-        if len(tokens) <= _MAX_FOLLOW_WORDS and _FOLLOW.search(text):
-            return f"follow button {text!r}"
+        """Why the line is a button row ("share button 'Share'"), or None."""
+        return _share_drop_reason(text, self.max_words)
+
+
+@lru_cache(maxsize=16384)
+def _share_drop_reason(text: str, max_words: int) -> str | None:
+    """`ShareButtonFilter.drop_reason`, memoised by line and setting: page furniture recurs on
+    every page of a site, and the pipeline's rounds ask again."""
+    longest = max(max_words, _MAX_FOLLOW_WORDS)
+    if count_words(text, longest + 1) > longest:
         return None
+    tokens = words(text)
+    if not tokens:
+        return None
+    if len(tokens) <= max_words and all(t in SHARE_ACTIONS or t in SHARE_FILLER for t in tokens):
+        if any(t in SHARE_ACTIONS for t in tokens):
+            return f"share button {text!r}"
+    if len(tokens) <= _MAX_FOLLOW_WORDS and _FOLLOW.search(text):
+        return f"follow button {text!r}"
+    return None

@@ -35,11 +35,9 @@ PROMPT_PATTERNS: tuple[tuple[str, str], ...] = (
     ("cookie notice", r"^(?:accept|accept all|reject all|allow all|manage|agree)(?: cookies)?$"),
     ("cookie notice", r"\bby (?:continuing|using) (?:to (?:use|browse) )?(?:this|our) (?:web)?site\b"),
 )
+#: Searched one by one, in order: on real lines, the fifteen separate searches take a third of
+#: the time of one search for their alternation, which `regex` cannot scan for literals.
 _COMPILED = tuple((kind, regex.compile(pattern, _I)) for kind, pattern in PROMPT_PATTERNS)
-#: Matches exactly when at least one of PROMPT_PATTERNS does: one search rejects the ordinary
-#: line; the rare line it accepts is tried pattern by pattern, so the first pattern in list
-#: order still decides the kind.
-_ANY_PROMPT = regex.compile("|".join(f"(?:{pattern})" for _, pattern in PROMPT_PATTERNS), _I)
 _MAX_PROMPT_WORDS = 45
 
 
@@ -63,7 +61,7 @@ class PromptFilter(LineFilter):
 @lru_cache(maxsize=16384)
 def _prompt_kind(text: str, max_words: int) -> str | None:
     """`PromptFilter.prompt_kind`, memoised by line: the pipeline's rounds ask again."""
-    if count_words(text, max_words + 1) > max_words or not _ANY_PROMPT.search(text):
+    if count_words(text, max_words + 1) > max_words:
         return None
     for kind, pattern in _COMPILED:
         if pattern.search(text):

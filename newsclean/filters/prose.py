@@ -55,6 +55,8 @@ def line_shape(text: str) -> LineShape:
     return LineShape(count, hits / count if count else 0.0, bool(SENTENCE_END.search(text)))
 
 
+@lru_cache(maxsize=32768)
 def is_title_like(text: str, max_words: int) -> bool:
-    """A short line that does not end like a sentence: a menu item, a link, a label."""
+    """A short line that does not end like a sentence: a menu item, a link, a label.
+    Memoised: menus recur on every page of a site."""
     return count_words(text, max_words + 1) <= max_words and not SENTENCE_END.search(text)

@@ -7,7 +7,9 @@ the end of the page, and a short title-like line is a menu item only inside a ru
 
 from __future__ import annotations
 
-from typing import Sequence
+from enum import Enum
+from functools import lru_cache
+from typing import NamedTuple, Sequence
 
 import regex
 
@@ -53,9 +55,28 @@ _MAX_METADATA_WORDS = 10
 _ARTICLE_WORDS_BEFORE = 25
 
 
+@lru_cache(maxsize=16384)
 def is_comment_metadata(text: str) -> bool:
-    """A short line ending in a date or time, as under a user's comment."""
+    """A short line ending in a date or time, as under a user's comment. Memoised, as are
+    the other per-line answers here: the same lines come back in every round and on every
+    page of a site."""
     return count_words(text, _MAX_METADATA_WORDS + 1) <= _MAX_METADATA_WORDS and bool(COMMENT_METADATA.search(text))
+
+
+class _CommentLine(NamedTuple):
+    """What the comment-section filter needs to know of one line on its own."""
+
+    notice: bool
+    heading: bool
+    #: The line's words when it has at least _ARTICLE_WORDS_BEFORE (article prose), else 0.
+    prose_words: int
+
+
+@lru_cache(maxsize=16384)
+def _comment_line(text: str) -> _CommentLine:
+    heading = count_words(text, _MAX_HEADING_WORDS + 1) <= _MAX_HEADING_WORDS and bool(COMMENT_HEADING.match(text))
+    count = count_words(text, _ARTICLE_WORDS_BEFORE)
+    return _CommentLine(bool(COMMENT_NOTICE.search(text)), heading, count if count >= _ARTICLE_WORDS_BEFORE else 0)
 
 
 class CommentSectionFilter(Filter):
@@ -78,15 +99,16 @@ class CommentSectionFilter(Filter):
         region_start = self._region_start(paragraphs)
         end = len(paragraphs) if region_start is None else region_start
         for paragraph in paragraphs[:end]:
-            if COMMENT_NOTICE.search(paragraph.text):
+            line = _comment_line(paragraph.text)
+            if line.notice:
                 removals.append(self.removal(paragraph, f"comment notice {paragraph.text[:60]!r}"))
-            elif self._is_heading(paragraph.text):
+            elif line.heading:
                 removals.append(self.removal(paragraph, f"comment link {paragraph.text!r}"))
         if region_start is not None:
             heading = paragraphs[region_start]
             removals.append(self.removal(heading, f"comment section heading {heading.text[:60]!r}"))
             for paragraph in paragraphs[region_start + 1 :]:
-                if COMMENT_NOTICE.search(paragraph.text):
+                if _comment_line(paragraph.text).notice:
                     kind = "comment notice"
                 elif is_comment_metadata(paragraph.text):
                     kind = "comment metadata"
@@ -97,22 +119,16 @@ class CommentSectionFilter(Filter):
                 )
         return removals
 
-    @staticmethod
-    def _is_heading(text: str) -> bool:
-        return count_words(text, _MAX_HEADING_WORDS + 1) <= _MAX_HEADING_WORDS and bool(COMMENT_HEADING.match(text))
-
     def _region_start(self, paragraphs: Sequence[Paragraph]) -> int | None:
         prose_before = 0
         for index, paragraph in enumerate(paragraphs):
-            is_heading = self._is_heading(paragraph.text) or COMMENT_NOTICE.search(paragraph.text)
-            if is_heading and prose_before >= _ARTICLE_WORDS_BEFORE:
+            line = _comment_line(paragraph.text)
+            if (line.heading or line.notice) and prose_before >= _ARTICLE_WORDS_BEFORE:
                 in_second_half = index >= len(paragraphs) / 2
                 following = paragraphs[index + 1 : index + 1 + self.metadata_window]
                 if in_second_half or any(is_comment_metadata(p.text) for p in following):
                     return index
-            count = count_words(paragraph.text, _ARTICLE_WORDS_BEFORE)
-            if count >= _ARTICLE_WORDS_BEFORE:
-                prose_before += count
+            prose_before += line.prose_words
         return None
 
 
@@ -141,6 +157,24 @@ SKIP_LINK = regex.compile(r"^skip to (?:the )?(?:main )?(?:content|navigation|me
 _LIST_END_PROSE_WORDS = 15
 
 
+class _NavigationLine(Enum):
+    SKIP_LINK = "skip link"
+    INLINE_LINK = "related-article link"
+    LIST_HEADING = "related-articles heading"
+
+
+@lru_cache(maxsize=16384)
+def _navigation_line(text: str, max_related_words: int) -> _NavigationLine | None:
+    """What a line is on its own for the navigation filter, if anything (memoised by line)."""
+    if SKIP_LINK.match(text):
+        return _NavigationLine.SKIP_LINK
+    if count_words(text, max_related_words + 1) <= max_related_words and RELATED_INLINE.match(text):
+        return _NavigationLine.INLINE_LINK
+    if RELATED_HEADING.match(text):
+        return _NavigationLine.LIST_HEADING
+    return None
+
+
 class NavigationFilter(Filter):
     """Drops navigation menus (runs of `min_run` or more short title-like lines) and
     related-article lists (a "Related stories"/"Most read" heading and the short lines after it,
@@ -165,11 +199,12 @@ class NavigationFilter(Filter):
         index = 0
         while index < len(paragraphs):
             paragraph = paragraphs[index]
-            if SKIP_LINK.match(paragraph.text):
+            kind = _navigation_line(paragraph.text, self.max_related_words)
+            if kind is _NavigationLine.SKIP_LINK:
                 dropped[index] = self.removal(paragraph, f"accessibility skip link {paragraph.text!r}")
-            elif count_words(paragraph.text, self.max_related_words + 1) <= self.max_related_words and RELATED_INLINE.match(paragraph.text):
+            elif kind is _NavigationLine.INLINE_LINK:
                 dropped[index] = self.removal(paragraph, f"related-article link {paragraph.text[:60]!r}")
-            elif RELATED_HEADING.match(paragraph.text):
+            elif kind is _NavigationLine.LIST_HEADING:
                 dropped[index] = self.removal(paragraph, f"related-articles heading {paragraph.text!r}")
                 following = index + 1
                 while following < len(paragraphs) and self._is_list_item(paragraphs[following].text):
