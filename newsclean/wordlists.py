@@ -23,6 +23,18 @@ OTHER_LANGUAGES = {
 }
 
 
+#: Typographic punctuation of English text: none of it is a letter, and case folding leaves it.
+TYPOGRAPHIC = "‘’“”–—…"
+_DROP_TYPOGRAPHIC = str.maketrans("", "", TYPOGRAPHIC)
+
+
+def is_plain(text: str) -> bool:
+    """Whether the text is ASCII apart from typographic punctuation (‘’“”–—…), as most English
+    lines are: then every letter is an ASCII letter, and lower-casing the whole line gives the
+    same words as case-folding each word, in one call instead of one per word."""
+    return text.isascii() or text.translate(_DROP_TYPOGRAPHIC).isascii()
+
+
 def words(text: str) -> list[str]:
     """The words of a text, case-folded, with curly apostrophes made straight."""
     return list(_cached_words(text))
@@ -33,6 +45,9 @@ def _cached_words(text: str) -> tuple[str, ...]:
     """Every filter tokenises every kept paragraph, so one document's lines are tokenised
     several times in a row: remembering recent lines makes the repeats free. A tuple, so
     callers cannot change a cached entry; `words` hands out a fresh list."""
+    if is_plain(text):
+        # "’" and "'" join words alike, so straightening first finds the same words.
+        return tuple(WORD.findall(text.replace("’", "'").lower()))
     return tuple(word.casefold().replace("’", "'") for word in WORD.findall(text))
 
 

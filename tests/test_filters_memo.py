@@ -82,8 +82,43 @@ def test_judge_equals_the_reference_on_real_lines() -> None:
     assert {verdict.value for verdict, _ in verdicts} == {"en", "foreign", "undecided", "uncertain"}
 
 
-@given(st.text(alphabet=st.sampled_from("ab’'- .é1\n")), st.integers(min_value=0, max_value=30))
+@given(st.text(alphabet=st.sampled_from("ab’'- .é1\n")), st.integers(min_value=0, max_value=300))
 def test_count_words_equals_counting_matches_up_to_the_limit(text: str, limit: int) -> None:
     from newsclean.wordlists import WORD, count_words
 
     assert count_words(text, limit) == min(sum(1 for _ in WORD.finditer(text)), limit)
+
+
+#: ASCII letters and punctuation, the typographic marks `is_plain` allows, and letters it does
+#: not ("é", dotted capital I, long s, Kelvin sign), so generated lines take both paths.
+MIXED_ALPHABET = "aBz ’'‘“”–—…-.,1é\u0130\u017f\u212a"
+
+
+@given(st.text(alphabet=st.sampled_from(MIXED_ALPHABET)))
+def test_words_equal_case_folding_each_word(text: str) -> None:
+    from newsclean.wordlists import WORD, words
+
+    assert words(text) == [word.casefold().replace("’", "'") for word in WORD.findall(text)]
+
+
+@given(st.text(alphabet=st.sampled_from(MIXED_ALPHABET + "THE of and")))
+def test_line_shape_equals_measuring_word_by_word(text: str) -> None:
+    from newsclean.filters.prose import SENTENCE_END, line_shape
+    from newsclean.wordlists import WORD, english_stopwords
+
+    tokens = [word.casefold().replace("’", "'") for word in WORD.findall(text)]
+    hits = sum(token in english_stopwords() for token in tokens)
+    shape = line_shape(text)
+    assert (shape.word_count, shape.stopword_share) == (len(tokens), hits / len(tokens) if tokens else 0.0)
+    assert shape.ends_like_sentence == bool(SENTENCE_END.search(text))
+
+
+@given(st.text(alphabet=st.sampled_from(MIXED_ALPHABET)))
+def test_plain_letter_count_equals_letter_pattern_count(text: str) -> None:
+    from newsclean.filters.language import _PLAIN_NON_LETTERS
+    from newsclean.wordlists import is_plain
+
+    if is_plain(text):
+        assert len(text.translate(_PLAIN_NON_LETTERS)) == len(_LETTER.findall(text))
+    else:
+        assert not text.isascii()

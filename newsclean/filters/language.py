@@ -17,7 +17,15 @@ from typing import Sequence
 import regex
 
 from ..document import Paragraph, Removal
-from ..wordlists import OTHER_LANGUAGES, english_stopwords, foreign_stopwords, load_word_list, words
+from ..wordlists import (
+    OTHER_LANGUAGES,
+    TYPOGRAPHIC,
+    english_stopwords,
+    foreign_stopwords,
+    is_plain,
+    load_word_list,
+    words,
+)
 from .base import Filter, PageView
 from .detection import FastDetectorFactory, load_factory
 
@@ -25,8 +33,10 @@ _LETTER = regex.compile(r"\p{L}")
 _LATIN = regex.compile(r"\p{Script=Latin}")
 _LETTER_RUN = regex.compile(r"\p{L}+")
 #: For `str.translate`: deletes every ASCII character that is not a letter, so on an ASCII
-#: line the letters (`\p{L}`: exactly A-Z and a-z there) are counted without a list of them.
+#: line the letters (`\p{L}`: exactly A-Z and a-z there) are counted without a list of them;
+#: `_PLAIN_NON_LETTERS` deletes typographic punctuation too, for any plain line (`is_plain`).
 _ASCII_NON_LETTERS = {code: None for code in range(128) if not chr(code).isalpha()}
+_PLAIN_NON_LETTERS = {**_ASCII_NON_LETTERS, **{ord(character): None for character in TYPOGRAPHIC}}
 #: Scripts named in reasons; any other non-Latin letters are reported as "non-Latin".
 SCRIPTS = (
     "Arabic", "Cyrillic", "Han", "Hiragana", "Katakana", "Hangul", "Devanagari", "Greek",
@@ -162,8 +172,8 @@ def _judge(
 ) -> tuple[Verdict, str]:
     """`LanguageFilter.judge`, memoised by line and settings: the pipeline's rounds judge the
     same lines again."""
-    if text.isascii():
-        letters = len(text.translate(_ASCII_NON_LETTERS))
+    if is_plain(text):
+        letters = len(text.translate(_PLAIN_NON_LETTERS))
         latin = letters
     else:
         letters = len(_LETTER.findall(text))

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import regex
 
-from ..wordlists import WORD, count_words, english_stopwords
+from ..wordlists import WORD, count_words, english_stopwords, is_plain, words
 
 #: A line ends like a sentence: final punctuation, possibly inside a closing quote or bracket.
 SENTENCE_END = regex.compile(r"[.!?;:…][\"”’')\]]*\s*$|[\"”’]\s*$")
@@ -43,11 +43,20 @@ class LineShape(NamedTuple):
         )
 
 
+#: Lines up to this long are measured from their list of words (`words`, memoised); longer
+#: ones word by word, without a list.
+_LIST_WORDS_CHARACTERS = 10_000
+
+
 @lru_cache(maxsize=16384)
 def line_shape(text: str) -> LineShape:
     """Measure a line: words, function-word share, sentence-final punctuation. Memoised: the
     context filters measure the same lines, in every round of the pipeline."""
     stopwords = english_stopwords()
+    if len(text) <= _LIST_WORDS_CHARACTERS and is_plain(text):
+        tokens = words(text)
+        hits = sum(map(stopwords.__contains__, tokens))
+        return LineShape(len(tokens), hits / len(tokens) if tokens else 0.0, bool(SENTENCE_END.search(text)))
     count = hits = 0
     for match in WORD.finditer(text):  # no list of every word: lines can be megabytes long
         count += 1
