@@ -3,6 +3,7 @@ that every filter shares so they all count words the same way."""
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from importlib import resources
 from itertools import islice
@@ -25,14 +26,16 @@ OTHER_LANGUAGES = {
 
 #: Typographic punctuation of English text: none of it is a letter, and case folding leaves it.
 TYPOGRAPHIC = "‘’“”–—…"
-_DROP_TYPOGRAPHIC = str.maketrans("", "", TYPOGRAPHIC)
+#: A character that makes a line not plain. The standard library's `re`, not `regex`: for one
+#: character class it scans about twice as fast, and nothing here needs `regex`'s classes.
+_NOT_PLAIN = re.compile(f"[^\\x00-\\x7f{TYPOGRAPHIC}]")
 
 
 def is_plain(text: str) -> bool:
     """Whether the text is ASCII apart from typographic punctuation (‘’“”–—…), as most English
     lines are: then every letter is an ASCII letter, and lower-casing the whole line gives the
     same words as case-folding each word, in one call instead of one per word."""
-    return text.isascii() or text.translate(_DROP_TYPOGRAPHIC).isascii()
+    return text.isascii() or _NOT_PLAIN.search(text) is None
 
 
 def words(text: str) -> list[str]:

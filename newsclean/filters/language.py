@@ -17,26 +17,17 @@ from typing import Sequence
 import regex
 
 from ..document import Paragraph, Removal
-from ..wordlists import (
-    OTHER_LANGUAGES,
-    TYPOGRAPHIC,
-    english_stopwords,
-    foreign_stopwords,
-    is_plain,
-    load_word_list,
-    words,
-)
+from ..wordlists import OTHER_LANGUAGES, english_stopwords, foreign_stopwords, is_plain, load_word_list, words
 from .base import Filter, PageView
 from .detection import FastDetectorFactory, load_factory
 
 _LETTER = regex.compile(r"\p{L}")
 _LATIN = regex.compile(r"\p{Script=Latin}")
 _LETTER_RUN = regex.compile(r"\p{L}+")
-#: For `str.translate`: deletes every ASCII character that is not a letter, so on an ASCII
-#: line the letters (`\p{L}`: exactly A-Z and a-z there) are counted without a list of them;
-#: `_PLAIN_NON_LETTERS` deletes typographic punctuation too, for any plain line (`is_plain`).
-_ASCII_NON_LETTERS = {code: None for code in range(128) if not chr(code).isalpha()}
-_PLAIN_NON_LETTERS = {**_ASCII_NON_LETTERS, **{ord(character): None for character in TYPOGRAPHIC}}
+#: For `bytes.translate`: every byte but the ASCII letters, so on a plain line (`is_plain`)
+#: the letters (`\p{L}`: exactly A-Z and a-z there) are counted without a list of them, once
+#: the typographic punctuation (never a letter) is dropped by encoding to ASCII.
+_NOT_ASCII_LETTERS = bytes(code for code in range(256) if not (code < 128 and chr(code).isalpha()))
 #: Scripts named in reasons; any other non-Latin letters are reported as "non-Latin".
 SCRIPTS = (
     "Arabic", "Cyrillic", "Han", "Hiragana", "Katakana", "Hangul", "Devanagari", "Greek",
@@ -173,7 +164,7 @@ def _judge(
     """`LanguageFilter.judge`, memoised by line and settings: the pipeline's rounds judge the
     same lines again."""
     if is_plain(text):
-        letters = len(text.translate(_PLAIN_NON_LETTERS))
+        letters = len(text.encode("ascii", "ignore").translate(None, _NOT_ASCII_LETTERS))
         latin = letters
     else:
         letters = len(_LETTER.findall(text))
