@@ -91,6 +91,16 @@ class LanguageFilter(Filter):
 
     def find_removals(self, page: PageView) -> list[Removal]:
         paragraphs = page.paragraphs
+        return [
+            self.removal(paragraph, reason)
+            for paragraph, (verdict, reason) in zip(paragraphs, self.verdicts(paragraphs))
+            if verdict is Verdict.FOREIGN
+        ]
+
+    def verdicts(self, paragraphs: Sequence[Paragraph]) -> list[tuple[Verdict, str]]:
+        """The final verdict on each paragraph of a page, with the reason for FOREIGN ones:
+        ENGLISH or FOREIGN where evidence (cheap, or langdetect's for its block) decided, and
+        UNDECIDED for a line that had too little evidence and was not inside a foreign block."""
         verdicts: list[Verdict] = []
         reasons: list[str] = []
         for paragraph in paragraphs:
@@ -99,11 +109,7 @@ class LanguageFilter(Filter):
             reasons.append(reason)
         self._resolve_uncertain_blocks(paragraphs, verdicts, reasons)
         self._resolve_undecided(verdicts, reasons)
-        return [
-            self.removal(paragraph, reason)
-            for paragraph, verdict, reason in zip(paragraphs, verdicts, reasons)
-            if verdict is Verdict.FOREIGN
-        ]
+        return list(zip(verdicts, reasons))
 
     def judge(self, text: str) -> tuple[Verdict, str]:
         """Judge one line on cheap evidence alone (its first JUDGE_CHARACTERS characters)."""
