@@ -73,6 +73,28 @@ def test_same_answers_as_langdetect_on_real_lines_and_blocks() -> None:
     assert {answer(fast, text)[0][0] for text in blocks if not isinstance(answer(fast, text), str)} >= {"en", "pt"}
 
 
+@pytest.mark.parametrize("bar", [0.3, 0.5, 0.9, 0.999])
+def test_early_settled_answer_equals_the_full_answer(bar: float) -> None:
+    """`other_language_can_reach` after as few trials as settle it equals the answer read off
+    langdetect's full probabilities, for English and other languages, at several bars."""
+    reference, fast = factories()
+    texts = OTHER_LANGUAGES + real_lines()[::4]
+    settled_early = 0
+    for text in texts:
+        full = answer(reference, text)
+        if isinstance(full, str):
+            continue
+        expected = any(language != "en" and probability >= bar for language, probability in full)
+        detector = fast.create()
+        detector.append(text)
+        assert detector.other_language_can_reach(bar, "en") == expected, text
+        settled_early += detector.langprob is None
+        if expected:
+            assert [(item.lang, item.prob) for item in detector.get_probabilities()] == full
+    if bar >= 0.9:  # a bar this high is out of reach after one English trial
+        assert settled_early > len(texts) / 2
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.text(min_size=0, max_size=80))
 def test_same_answer_as_langdetect_on_generated_text(text: str) -> None:

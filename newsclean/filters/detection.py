@@ -11,6 +11,7 @@ Its answers are langdetect's answers, bit for bit (tests/test_detection.py), abo
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Iterator
 
 import numpy as np
 from langdetect.detector import Detector
@@ -19,6 +20,9 @@ from langdetect.lang_detect_exception import ErrorCode, LangDetectException
 
 #: n-gram probability rows kept as numpy vectors; a page touches a few thousand n-grams.
 _ROW_CACHE_SIZE = 65_536
+#: Room for floating-point rounding when a bound settles an answer early: a trial's
+#: probabilities sum to 1 give or take a few units in the last place.
+_ROUNDING_MARGIN = 1e-9
 
 
 class FastDetector(Detector):
@@ -29,6 +33,32 @@ class FastDetector(Detector):
         self._row = factory.row
 
     def _detect_block(self) -> None:
+        langprob = np.zeros(len(self.langlist))
+        for prob in self._trials():
+            langprob += prob / self.n_trial
+        self.langprob = langprob.tolist()
+
+    def other_language_can_reach(self, probability: float, language: str) -> bool:
+        """Whether a language other than `language` may end with at least `probability`.
+
+        The final probabilities are the mean of the trials' (each trial's sums to 1), so after
+        k of n trials a language can gain at most (n - k) / n more. When no other language can
+        reach `probability` any more, the answer is settled and the remaining trials are
+        skipped: for a clearly English block, one trial instead of seven. Otherwise every
+        trial runs, and `get_probabilities()` then returns the full answer without rerunning.
+        """
+        excluded = self.langlist.index(language) if language in self.langlist else None
+        langprob = np.zeros(len(self.langlist))
+        for done, prob in enumerate(self._trials(), start=1):
+            langprob += prob / self.n_trial
+            others = np.delete(langprob, excluded) if excluded is not None else langprob
+            if others.max() + (self.n_trial - done) / self.n_trial < probability - _ROUNDING_MARGIN:
+                return False
+        self.langprob = langprob.tolist()
+        return max(p for index, p in enumerate(self.langprob) if index != excluded) >= probability
+
+    def _trials(self) -> Iterator[np.ndarray]:
+        """Each trial's final probabilities, in order: langdetect's loop, vectorised."""
         self.cleaning_text()
         ngrams = self._extract_ngrams()
         if not ngrams:
@@ -37,7 +67,6 @@ class FastDetector(Detector):
         number = {ngram: index for index, ngram in enumerate(distinct)}
         drawn_rows = [number[ngram] for ngram in ngrams]
         probabilities = np.vstack([self._row(ngram) for ngram in distinct])
-        langprob = np.zeros(len(self.langlist))
         self.random.seed(self.seed)
         # random.choice(ngrams), inlined: Random.choice draws getrandbits(k) until below n.
         getrandbits, count = self.random.getrandbits, len(ngrams)
@@ -62,8 +91,7 @@ class FastDetector(Detector):
                     if max(values) / total > self.CONV_THRESHOLD or i >= self.ITERATION_LIMIT:
                         break
                 i += 1
-            langprob += prob / self.n_trial
-        self.langprob = langprob.tolist()
+            yield prob
 
 
 class FastDetectorFactory(DetectorFactory):

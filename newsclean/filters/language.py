@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Sequence
 
 import regex
+from langdetect.lang_detect_exception import LangDetectException
 
 from ..document import Paragraph, Removal
 from ..wordlists import OTHER_LANGUAGES, english_stopwords, foreign_stopwords, is_plain, load_word_list, words
@@ -36,6 +37,9 @@ SCRIPTS = (
 _SCRIPT_PATTERNS = tuple((name, regex.compile(rf"\p{{Script={name}}}")) for name in SCRIPTS)
 
 LANGDETECT_SEED = 0
+#: langdetect is asked about a block's first this-many characters: its answer is settled long
+#: before, and its cost stays bounded.
+BLOCK_CHARACTERS = 2000
 #: A line is judged on its first this-many characters: plenty of evidence for its language,
 #: and the work per line stays bounded however long the line is.
 JUDGE_CHARACTERS = 10_000
@@ -128,19 +132,15 @@ class LanguageFilter(Filter):
             while end < len(verdicts) and verdicts[end] is Verdict.UNCERTAIN:
                 end += 1
             block = " ".join(paragraph.text for paragraph in paragraphs[index:end])
-            language, probability = self._detect(block)
-            foreign = language != "en" and probability >= self.min_langdetect_probability
+            answer = _foreign_language(block[:BLOCK_CHARACTERS], self.min_langdetect_probability)
             for member in range(index, end):
-                if foreign:
+                if answer is not None:
+                    language, probability = answer
                     verdicts[member] = Verdict.FOREIGN
                     reasons[member] = f"non-English fragment: langdetect says {language!r} (p={probability:.2f})"
                 else:
                     verdicts[member] = Verdict.ENGLISH
             index = end
-
-    @staticmethod
-    def _detect(text: str) -> tuple[str, float]:
-        return _detect_language(text[:2000])
 
     @staticmethod
     def _resolve_undecided(verdicts: list[Verdict], reasons: list[str]) -> None:
@@ -202,16 +202,21 @@ def _judge(
 
 
 @lru_cache(maxsize=4096)
-def _detect_language(text: str) -> tuple[str, float]:
-    """langdetect's best language and probability for `text`. Memoised by text: the detector
-    reseeds itself on every call, so the same text always gets the same answer, and the
-    pipeline's rounds send the same blocks again."""
-    from langdetect.lang_detect_exception import LangDetectException
+def _foreign_language(text: str, min_probability: float) -> tuple[str, float] | None:
+    """langdetect's best language and its probability when that language is not English and
+    has at least `min_probability`; None otherwise (English, unsure, or no features).
 
+    The same decision as asking langdetect for its probabilities, usually sooner: a block that
+    is clearly English is settled after one of langdetect's seven trials (see
+    `FastDetector.other_language_can_reach`). Memoised by text: the detector reseeds itself on
+    every call, so the same text always gets the same answer, and the pipeline's rounds send
+    the same blocks again."""
     detector = _detector_factory().create()
     detector.append(text)
     try:
+        if not detector.other_language_can_reach(min_probability, "en"):
+            return None
         best = detector.get_probabilities()[0]
     except (LangDetectException, IndexError):
-        return "unknown", 0.0
-    return best.lang, best.prob
+        return None
+    return (best.lang, best.prob) if best.lang != "en" and best.prob >= min_probability else None
