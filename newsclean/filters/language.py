@@ -60,6 +60,16 @@ def distinctly_english_stopwords() -> frozenset[str]:
     return english_stopwords() - shared
 
 
+@lru_cache(maxsize=1)
+def _foreign_stopword_languages() -> dict[str, tuple[str, ...]]:
+    """Each foreign function word and the languages (of `foreign_stopwords`) it belongs to."""
+    languages: dict[str, list[str]] = {}
+    for code, stopwords in foreign_stopwords().items():
+        for word in stopwords:
+            languages.setdefault(word, []).append(code)
+    return {word: tuple(codes) for word, codes in languages.items()}
+
+
 def dominant_script(text: str) -> str:
     counts = [(len(pattern.findall(text)), name) for name, pattern in _SCRIPT_PATTERNS]
     count, name = max(counts)
@@ -183,12 +193,14 @@ def _judge(
     tokens = words(text)
     if len(tokens) < min_words:
         return Verdict.UNDECIDED, ""
-    english_only = distinctly_english_stopwords()
-    english = sum(token in english_only for token in tokens)
-    foreign_hits = {
-        code: [token for token in tokens if token in stopwords]
-        for code, stopwords in foreign_stopwords().items()
-    }
+    english = sum(map(distinctly_english_stopwords().__contains__, tokens))
+    foreign_hits: dict[str, list[str]] = {code: [] for code in foreign_stopwords()}
+    languages_of = _foreign_stopword_languages()
+    # One look-up per word for all languages; the few function words found are then sorted
+    # into each language's list, in the line's order.
+    for token in [token for token in tokens if token in languages_of]:
+        for code in languages_of[token]:
+            foreign_hits[code].append(token)
     code, hits = max(foreign_hits.items(), key=lambda item: (len(item[1]), item[0]))
     if english / len(tokens) >= english_share and english >= len(hits):
         return Verdict.ENGLISH, ""

@@ -5,6 +5,8 @@ between its article and its footer, they are what tells the two apart.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import regex
 
 from ..document import Paragraph, Removal
@@ -47,10 +49,17 @@ class LegalNoticeFilter(LineFilter):
 
     def notice_kind(self, text: str) -> str | None:
         """'copyright notice', 'legal links' or None."""
-        if count_words(text, self.max_words + 1) > self.max_words:
-            return None
-        if COPYRIGHT.search(text):
-            return "copyright notice"
-        if LEGAL_LINKS.match(text) and _PRIVACY_OR_TERMS.search(text):
-            return "legal links"
+        return _notice_kind(text, self.max_words)
+
+
+@lru_cache(maxsize=16384)
+def _notice_kind(text: str, max_words: int) -> str | None:
+    """`LegalNoticeFilter.notice_kind`, memoised by line and setting: footers recur on every
+    page of a site, and the pipeline's rounds ask again."""
+    if count_words(text, max_words + 1) > max_words:
         return None
+    if COPYRIGHT.search(text):
+        return "copyright notice"
+    if LEGAL_LINKS.match(text) and _PRIVACY_OR_TERMS.search(text):
+        return "legal links"
+    return None
