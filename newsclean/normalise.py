@@ -8,11 +8,12 @@ idempotent: a line is re-normalised until it stops changing (e.g. "&amp;amp;").
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import re
 import unicodedata
-from typing import Iterator
+from bisect import bisect_right
+from functools import lru_cache
+from itertools import accumulate
+from typing import Iterator, Sequence
 
 import ftfy
 import regex
@@ -158,16 +159,35 @@ def normalise_lines(lines: tuple[str, ...] | list[str]) -> tuple[tuple[str, ...]
     """Normalise every line of a document; return the lines and a record of each change.
 
     Lines of plain ASCII and typographic punctuation only need whitespace clean-up, so they
-    skip ftfy and the other rules entirely (the common case, and by far the cheapest).
+    skip ftfy and the other rules entirely (the common case, and by far the cheapest). Which
+    lines those are is found with one scan of the whole document, not one per line.
     """
+    general = _lines_needing_general_path(lines)
     normalised: list[str] = []
     changes: list[Normalisation] = []
-    for number, line in enumerate(lines, start=1):
-        text, steps = normalise_line(line)
+    for index, line in enumerate(lines):
+        if index in general or len(line) > SEGMENT_CHARACTERS:
+            text, steps = normalise_line(line)
+        else:
+            text, steps = _normalise_plain_line(line)
         normalised.append(text)
         if steps:
-            changes.append(Normalisation(number, line, steps))
+            changes.append(Normalisation(index + 1, line, steps))
     return tuple(normalised), tuple(changes)
+
+
+def _lines_needing_general_path(lines: Sequence[str]) -> set[int]:
+    """The indexes of the lines with a character the fast path does not handle. Lines joined
+    by "\\n" (which the fast path handles) are scanned in one pass of the pattern."""
+    joined = "\n".join(lines)
+    starts = [0, *accumulate(len(line) + 1 for line in lines)]
+    found: set[int] = set()
+    match = _NEEDS_GENERAL_PATH.search(joined)
+    while match is not None:
+        index = bisect_right(starts, match.start()) - 1
+        found.add(index)
+        match = _NEEDS_GENERAL_PATH.search(joined, starts[index + 1])
+    return found
 
 
 def normalise_text(text: str) -> str:
