@@ -82,7 +82,8 @@ class Pipeline:
         Consecutive stateless filters run in rounds until a round removes nothing (at most
         MAX_ROUNDS): a removal can change another filter's context (a line that broke a menu
         run is gone), and repeating until nothing changes is what makes cleaning idempotent,
-        `clean(clean(text)) == clean(text)`. A stateful filter runs exactly once, in its place.
+        `clean(clean(text)) == clean(text)`. Context-free filters only run in the first round.
+        A stateful filter runs exactly once, in its place.
         The kept paragraphs are built once and shrunk after each filter that removed something.
         """
         if not self.filters:
@@ -91,9 +92,11 @@ class Pipeline:
         removed: dict[int, Removal] = {removal.line: removal for removal in partial.removals}
         paragraphs = kept_paragraphs(lines, removed.keys())
         for group in _filter_groups(self.filters):
-            for _ in range(1 if group[0].stateful else MAX_ROUNDS):
+            for round_number in range(1 if group[0].stateful else MAX_ROUNDS):
                 before = len(removed)
                 for item in group:
+                    if round_number and item.context_free:
+                        continue  # it kept these lines in the first round, and would again
                     paragraphs = _apply_filter(item, PageView(document.id, lines, paragraphs), removed)
                 if len(removed) == before:
                     break

@@ -33,6 +33,9 @@ class Filter(ABC):
     #: True for filters whose decisions depend on documents seen before (the near-duplicate
     #: filter): they must see documents one at a time, in order, in one process.
     stateful: ClassVar[bool] = False
+    #: True for filters that judge each paragraph on its own text alone (LineFilter): a line
+    #: they kept once they keep again, so the pipeline's later rounds skip them.
+    context_free: ClassVar[bool] = False
 
     @abstractmethod
     def find_removals(self, page: PageView) -> Iterable[Removal]:
@@ -49,7 +52,10 @@ class Filter(ABC):
 
 class LineFilter(Filter):
     """A filter that judges each paragraph on its own text, without context (an ad marker, a
-    share button): subclasses implement `judge_line` only."""
+    share button): subclasses implement `judge_line` only, and its answer must depend on the
+    paragraph's text alone."""
+
+    context_free = True
 
     def find_removals(self, page: PageView) -> list[Removal]:
         removals = []

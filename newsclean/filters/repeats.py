@@ -9,6 +9,7 @@ paragraphs are left alone here: they are the near-duplicate filter's business.
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import lru_cache
 
 from ..document import Removal
 from ..wordlists import count_words
@@ -17,6 +18,15 @@ from .markers import line_key
 from .prose import line_shape
 
 _MAX_REPEATED_WORDS = 30
+
+
+@lru_cache(maxsize=16384)
+def _repeat_key(text: str, max_words: int) -> str:
+    """The key two lines share when they count as the same line (`line_key`), or "" for a line
+    that is blank or longer than `max_words` words. Memoised by line and setting."""
+    if count_words(text, max_words + 1) > max_words:
+        return ""
+    return line_key(text)
 
 
 class RepeatedLineFilter(Filter):
@@ -33,20 +43,18 @@ class RepeatedLineFilter(Filter):
         self.max_words = max_words
 
     def find_removals(self, page: PageView) -> list[Removal]:
+        keys = [_repeat_key(text, self.max_words) for text in page.lines]
         occurrences: dict[str, list[int]] = defaultdict(list)
-        for number, text in enumerate(page.lines, start=1):
-            if count_words(text, self.max_words + 1) > self.max_words:
-                continue
-            key = line_key(text)
+        for number, key in enumerate(keys, start=1):
             if key:
                 occurrences[key].append(number)
         removals = []
         kept_sentence: dict[str, int] = {}
         for paragraph in page.paragraphs:
-            if count_words(paragraph.text, self.max_words + 1) > self.max_words:
+            key = keys[paragraph.line - 1]
+            if not key:
                 continue
-            key = line_key(paragraph.text)
-            where = occurrences.get(key, ())
+            where = occurrences[key]
             if len(where) >= 2 and line_shape(paragraph.text).is_prose:
                 first = kept_sentence.setdefault(key, paragraph.line)
                 if first != paragraph.line:
