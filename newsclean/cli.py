@@ -18,7 +18,7 @@ from .errors import InputError, NewscleanError, UsageError
 from .batch import clean_files, plan_outputs
 from .io import JsonlWriter, atomic_write_text, check_extra_output_safe, check_output_safe, decode_bytes, find_inputs, read_document
 from .jsonl import JsonlLineError, JsonlRecord, cleaned_record, read_json_objects, read_jsonl
-from .parallel import available_cores
+from .parallel import available_cores, template_line_keys_of_files
 from .pipeline import Pipeline, default_pipeline
 from .stats import CleaningStatistics, document_summary
 
@@ -185,20 +185,13 @@ def build_pipeline(args: argparse.Namespace) -> Pipeline:
     )
 
 
-def _count_template_lines(pipeline: Pipeline, inputs: list) -> None:
+def _count_template_lines(pipeline: Pipeline, inputs: list, jobs: int) -> None:
     """The first of the two passes over a corpus: how many documents each line occurs in,
-    so site template lines are dropped in every document, the first included."""
+    so site template lines are dropped in every document, the first included. `jobs` worker
+    processes read and normalise; unreadable inputs are left to the main pass to report."""
     for item in pipeline.filters:
         if isinstance(item, NearDuplicateFilter):
-            item.count_template_lines(_readable_documents(inputs))
-
-
-def _readable_documents(inputs: list) -> Iterator[Document]:
-    for item in inputs:
-        try:
-            yield read_document(item.path)[0]
-        except InputError:
-            continue  # reported by the main pass
+            item.count_template_keys(template_line_keys_of_files(inputs, jobs))
 
 
 def _warn(message: str) -> None:
@@ -262,10 +255,11 @@ def run_clean(args: argparse.Namespace) -> int:
     statistics = CleaningStatistics() if args.stats else None
     wants_every_result = report is not None or statistics is not None
     with _closing_run(pipeline, report):
-        _count_template_lines(pipeline, inputs)
+        jobs = args.jobs or available_cores()
+        _count_template_lines(pipeline, inputs, jobs)
         summary = clean_files(
             plan, pipeline, outdir=outdir, resume=args.resume, input_errors=missing,
-            strict_encoding=args.strict_encoding, jobs=args.jobs or available_cores(),
+            strict_encoding=args.strict_encoding, jobs=jobs,
             write_stdout=sys.stdout.write, warn=_warn,
             on_result=(lambda result: _account(result, report, statistics)) if wants_every_result else None,
             progress=lambda items, total: _progress(items, args.quiet, total),

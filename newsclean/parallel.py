@@ -2,13 +2,18 @@
 
 Worker processes read, decode, normalise and run the stateless filters: the head of
 `Pipeline.split()`, which depends on nothing but the document. The main process receives their
-results in input order and runs the stateful filters (the near-duplicate index) itself, so the
-index sees documents in the same order for any number of workers and every output byte is the
-same. At most a few chunks per worker are in flight, so memory stays flat on large inputs.
+results in input order and runs the stateful filters (the near-duplicate index) itself, a
+bounded batch of documents at a time (`Pipeline.resume_many`), so the index sees documents in
+the same order for any number of workers and every output byte is the same. At most a few
+chunks per worker are in flight, and batches are bounded, so memory stays flat on large inputs.
+
+The near-duplicate filter's template-line pass (`template_line_keys_of_files`) spreads the
+same way: workers read and normalise, the main process only counts.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 from collections import deque
@@ -16,13 +21,15 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from itertools import islice
-from typing import Iterator, Sequence
+from pathlib import Path
+from typing import Callable, Iterator, Sequence, TypeVar
 
 from .document import Result
 from .errors import InputError, WorkerError
 from .io import InputFile, input_error, read_document
 from .manifest import FileFingerprint
-from .pipeline import Pipeline
+from .dedup.filter import template_line_keys
+from .pipeline import Pipeline, bounded_batches
 
 #: Chunks queued per worker: enough to keep every worker busy while the main process works.
 _CHUNKS_IN_FLIGHT_PER_WORKER = 4
@@ -63,22 +70,55 @@ def process_files(
     """Read and clean files with `pipeline`, yielding one FileOutcome per task, in task order.
 
     With `jobs` > 1, worker processes read the files and run the pipeline's stateless head;
-    this process runs its stateful tail. Results equal `pipeline.run` on each file in order, for
-    any `jobs`. Close the iterator (or exhaust it) to stop the workers.
+    this process runs its stateful tail, on `bounded_batches` of head results. Results equal
+    `pipeline.run` on each file in order, for any `jobs`. When reading stops with an error
+    (Ctrl-C, a worker that died), the files read before it are finished and yielded first.
+    Close the iterator (or exhaust it) to stop the workers.
     """
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
     head, tail = pipeline.split()
     if jobs == 1 or len(tasks) < 2:
-        for task in tasks:
-            yield _finish(tail, _run_head(head, task, strict_encoding))
-        return
+        heads: Iterator[FileOutcome] = (_run_head(head, task, strict_encoding) for task in tasks)
+    else:
+        heads = _in_workers(tasks, jobs, _run_head_chunk, _start_worker, (head, strict_encoding))
+    with contextlib.closing(heads):
+        for batch in bounded_batches(heads, _lines_of):
+            yield from _finish(tail, batch)
+
+
+def template_line_keys_of_files(inputs: Sequence[InputFile], jobs: int) -> Iterator[tuple[str, list[int]]]:
+    """The near-duplicate filter's template-line keys (`template_line_keys`) of each readable
+    input, with its document id, in input order, read and normalised by `jobs` worker
+    processes; unreadable inputs are left out (the main pass reports them)."""
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, got {jobs}")
+    if jobs == 1 or len(inputs) < 2:
+        keyed: Iterator[tuple[str, list[int]] | None] = (_template_keys_of_file(item.path) for item in inputs)
+    else:
+        keyed = _in_workers([item.path for item in inputs], jobs, _template_keys_of_chunk, _ignore_interrupts, ())
+    with contextlib.closing(keyed):
+        yield from (item for item in keyed if item is not None)
+
+
+Task = TypeVar("Task")
+Outcome = TypeVar("Outcome")
+
+
+def _in_workers(
+    tasks: Sequence[Task],
+    jobs: int,
+    run_chunk: Callable[[list[Task]], list[Outcome]],
+    start_worker: Callable[..., None],
+    start_arguments: tuple,
+) -> Iterator[Outcome]:
+    """`run_chunk` over chunks of `tasks` in `jobs` worker processes; the outcomes in task order."""
     chunk_size = max(1, min(_MAX_CHUNK_SIZE, len(tasks) // (jobs * 8)))
     chunks = (list(tasks[start : start + chunk_size]) for start in range(0, len(tasks), chunk_size))
     # ProcessPoolExecutor rather than multiprocessing.Pool: a worker that dies (killed, out of
     # memory) breaks the pool with an error instead of leaving the run waiting forever.
-    with ProcessPoolExecutor(min(jobs, len(tasks)), initializer=_start_worker, initargs=(head, strict_encoding)) as pool:
-        pending = deque(pool.submit(_run_head_chunk, chunk) for chunk in islice(chunks, jobs * _CHUNKS_IN_FLIGHT_PER_WORKER))
+    with ProcessPoolExecutor(min(jobs, len(tasks)), initializer=start_worker, initargs=start_arguments) as pool:
+        pending = deque(pool.submit(run_chunk, chunk) for chunk in islice(chunks, jobs * _CHUNKS_IN_FLIGHT_PER_WORKER))
         while pending:
             try:
                 outcomes = pending.popleft().result()
@@ -89,9 +129,8 @@ def process_files(
                 ) from None
             following = next(chunks, None)
             if following is not None:
-                pending.append(pool.submit(_run_head_chunk, following))
-            for outcome in outcomes:
-                yield _finish(tail, outcome)
+                pending.append(pool.submit(run_chunk, following))
+            yield from outcomes
 
 
 def _run_head(head: Pipeline, task: FileTask, strict_encoding: bool) -> FileOutcome:
@@ -107,21 +146,30 @@ def _run_head(head: Pipeline, task: FileTask, strict_encoding: bool) -> FileOutc
     return FileOutcome(task, head.run(document), warning=warning, fingerprint=fingerprint)
 
 
-def _finish(tail: Pipeline, outcome: FileOutcome) -> FileOutcome:
-    if outcome.result is None:
-        return outcome
-    return replace(outcome, result=tail.resume(outcome.result))
+def _lines_of(outcome: FileOutcome) -> int:
+    return 0 if outcome.result is None else len(outcome.result.lines)
+
+
+def _finish(tail: Pipeline, outcomes: list[FileOutcome]) -> list[FileOutcome]:
+    """Run the tail over a batch of head outcomes; errors keep their place."""
+    finished = iter(tail.resume_many([outcome.result for outcome in outcomes if outcome.result is not None]))
+    return [outcome if outcome.result is None else replace(outcome, result=next(finished)) for outcome in outcomes]
 
 
 _worker_head: Pipeline | None = None
 _worker_strict_encoding = False
 
 
-def _start_worker(head: Pipeline, strict_encoding: bool) -> None:
-    """Keep the head pipeline for this worker's tasks. Ctrl-C is the main process's to handle:
-    it stops the pool, so workers ignore SIGINT rather than each printing a traceback."""
-    global _worker_head, _worker_strict_encoding
+def _ignore_interrupts() -> None:
+    """Ctrl-C is the main process's to handle: it stops the pool, so workers ignore SIGINT
+    rather than each printing a traceback."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _start_worker(head: Pipeline, strict_encoding: bool) -> None:
+    """Keep the head pipeline for this worker's tasks (and leave Ctrl-C to the main process)."""
+    global _worker_head, _worker_strict_encoding
+    _ignore_interrupts()
     _worker_head = head
     _worker_strict_encoding = strict_encoding
 
@@ -129,3 +177,15 @@ def _start_worker(head: Pipeline, strict_encoding: bool) -> None:
 def _run_head_chunk(tasks: list[FileTask]) -> list[FileOutcome]:
     assert _worker_head is not None, "worker started without _start_worker"
     return [_run_head(_worker_head, task, _worker_strict_encoding) for task in tasks]
+
+
+def _template_keys_of_file(path: Path) -> tuple[str, list[int]] | None:
+    try:
+        document = read_document(path)[0]
+    except InputError:
+        return None
+    return document.id, list(template_line_keys(document.lines))
+
+
+def _template_keys_of_chunk(paths: list[Path]) -> list[tuple[str, list[int]] | None]:
+    return [_template_keys_of_file(path) for path in paths]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 from .dedup import NearDuplicateFilter
 from .document import Document, Paragraph, Removal, Result, kept_paragraphs
@@ -103,10 +103,40 @@ class Pipeline:
         removals = tuple(removed[line] for line in sorted(removed))
         return Result(document, lines, removals, partial.normalisations)
 
+    def resume_many(self, partials: Sequence[Result]) -> list[Result]:
+        """`[self.resume(partial) for partial in partials]`, faster.
+
+        A stateful filter with a `find_removals_batch` method (the near-duplicate filter) is
+        called once for the whole batch, which decides exactly as one document at a time; the
+        filters after it then run on each result as `resume` runs them. Filters keep their own
+        state, so each still sees the documents in order. A few hundred documents per call is
+        a good size (see `bounded_batches`); memory grows with the batch.
+        """
+        results = list(partials)
+        for partial in results:
+            if not isinstance(partial, Result):
+                raise TypeError(f"Pipeline.resume_many takes Results (from another pipeline's run), not {type(partial).__name__}")
+        for batched, following in _batch_segments(self.filters):
+            if batched is not None:
+                results = _apply_batched_filter(batched, results)
+            if following:
+                rest = Pipeline(following, normalise=False)
+                results = [rest._apply_filters(result) for result in results]
+        return results
+
     def run_all(self, documents: Iterable[Document | str]) -> Iterator[Result]:
-        """Clean documents one after another, in order (stateful filters see them in order)."""
-        for document in documents:
-            yield self.run(document)
+        """Clean documents one after another, in order (stateful filters see them in order).
+
+        Results come lazily and in order; the stateful filters get them in `bounded_batches`
+        (`resume_many`), so up to a batch of documents is read ahead of the result yielded.
+        """
+        head, tail = self.split()
+        if not tail.filters:
+            for document in documents:
+                yield head.run(document)
+            return
+        for batch in bounded_batches(map(head.run, documents), lambda result: len(result.lines)):
+            yield from tail.resume_many(batch)
 
     def clean(self, text: str) -> str:
         """Clean one text and return the kept text."""
@@ -146,7 +176,12 @@ def _filter_groups(filters: Sequence[Filter]) -> list[tuple[Filter, ...]]:
 
 def _apply_filter(item: Filter, page: PageView, removed: dict[int, Removal]) -> Sequence[Paragraph]:
     """Run one filter, record its removals in `removed`, and return the paragraphs still kept."""
-    removals = list(item.find_removals(page))
+    return _record_removals(item, page, item.find_removals(page), removed)
+
+
+def _record_removals(item: Filter, page: PageView, found: Iterable[Removal], removed: dict[int, Removal]) -> Sequence[Paragraph]:
+    """Record removals `item` found in `page` in `removed`, and return the paragraphs still kept."""
+    removals = list(found)
     if not removals:
         return page.paragraphs
     kept_lines = {paragraph.line for paragraph in page.paragraphs}
@@ -155,6 +190,78 @@ def _apply_filter(item: Filter, page: PageView, removed: dict[int, Removal]) -> 
             raise ValueError(f"filter {item.name!r} removed line {removal.line}, which was not a kept paragraph")
         removed[removal.line] = removal
     return [paragraph for paragraph in page.paragraphs if paragraph.line not in removed]
+
+
+def _batch_segments(filters: Sequence[Filter]) -> list[tuple[Filter | None, tuple[Filter, ...]]]:
+    """Split filters at each stateful filter with `find_removals_batch`: (that filter, or None
+    for leading filters before any, and the filters up to the next one), in order."""
+    segments: list[tuple[Filter | None, list[Filter]]] = []
+    for item in filters:
+        if item.stateful and callable(getattr(item, "find_removals_batch", None)):
+            segments.append((item, []))
+        elif segments:
+            segments[-1][1].append(item)
+        else:
+            segments.append((None, [item]))
+    return [(batched, tuple(following)) for batched, following in segments]
+
+
+def _apply_batched_filter(item: Filter, partials: list[Result]) -> list[Result]:
+    """Run a stateful filter once over many results, as `_apply_filters` runs it on each."""
+    pages = [PageView(partial.document.id, partial.lines, kept_paragraphs(partial.lines, partial.removed_lines())) for partial in partials]
+    found = item.find_removals_batch(pages)  # type: ignore[attr-defined]
+    if len(found) != len(pages):
+        raise ValueError(f"filter {item.name!r} returned removals for {len(found)} of {len(pages)} documents")
+    results = []
+    for partial, page, removals in zip(partials, pages, found):
+        removed = {removal.line: removal for removal in partial.removals}
+        _record_removals(item, page, removals, removed)
+        results.append(Result(partial.document, partial.lines, tuple(removed[line] for line in sorted(removed)), partial.normalisations))
+    return results
+
+
+Item = TypeVar("Item")
+
+#: Documents per `resume_many` call in `run_all` and `newsclean clean`: enough for the
+#: near-duplicate filter's batching to pay, few enough that a batch's memory stays small.
+RESUME_BATCH_DOCUMENTS = 256
+#: Lines per batch at most (a batch holds at least one document, however long).
+RESUME_BATCH_LINES = 1 << 16
+
+
+def bounded_batches(
+    items: Iterable[Item],
+    lines_of: Callable[[Item], int],
+    documents: int = RESUME_BATCH_DOCUMENTS,
+    lines: int = RESUME_BATCH_LINES,
+) -> Iterator[list[Item]]:
+    """Group items in order into lists of at most `documents` items and `lines` lines.
+
+    The first batch holds one item and each next one twice as many, up to `documents`, so the
+    first results come at once. When getting the next item raises (a bad document, Ctrl-C, a
+    worker that died), the items before it come first as a batch, then the error: what comes
+    out before the error is what one document at a time would have given.
+    """
+    items = iter(items)
+    limit = 1
+    batch: list[Item] = []
+    batch_lines = 0
+    while True:
+        try:
+            item = next(items)
+        except StopIteration:
+            break
+        except BaseException:
+            if batch:
+                yield batch
+            raise
+        batch.append(item)
+        batch_lines += lines_of(item)
+        if len(batch) >= limit or batch_lines >= lines:
+            yield batch
+            batch, batch_lines, limit = [], 0, min(limit * 2, documents)
+    if batch:
+        yield batch
 
 
 def boilerplate_filters() -> list[Filter]:

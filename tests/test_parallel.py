@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from newsclean.dedup import NearDuplicateFilter
 from newsclean.io import InputFile, find_inputs, read_document
-from newsclean.parallel import FileTask, process_files
+from newsclean.parallel import FileTask, process_files, template_line_keys_of_files
 from newsclean.pipeline import default_pipeline
 
+from .test_pipeline_batch import replicated_documents
 from .test_pipeline_split import DEVSET, ROOT, snapshot, with_stateful_filter
 
 INPUT_DIRS = [str(ROOT / "seeds"), str(DEVSET)]
@@ -78,3 +80,50 @@ def test_the_head_pipeline_survives_pickling_for_spawned_workers() -> None:
     copy = pickle.loads(pickle.dumps(head))
     document = read_document(ROOT / "seeds" / "003_f62884ef3a0fed5e.txt")[0]
     assert snapshot(copy.run(document)) == snapshot(head.run(document))
+
+
+def write_corpus(directory: Path, rounds: int) -> None:
+    """The real pages replicated with light edits, one file each, a directory per round."""
+    documents = replicated_documents(rounds)
+    per_round = len(documents) // rounds
+    for number, document in enumerate(documents):
+        target = directory / f"r{number // per_round}" / Path(document.id).name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text("\n".join(document.lines) + "\n", encoding="utf-8")
+
+
+def test_cli_output_equals_the_pipeline_one_document_at_a_time_for_any_jobs(tmp_path: Path) -> None:
+    """Batches of documents for the near-duplicate filter, and the template-line pass in
+    workers, change no byte: the outputs are those of `run` on each file in turn."""
+    corpus = tmp_path / "in"
+    write_corpus(corpus, 3)
+    inputs, _ = find_inputs([str(corpus)])
+    documents = [read_document(item.path)[0] for item in inputs]
+    with default_pipeline(dedup=True) as pipeline:
+        pipeline.filters[-1].count_template_lines(documents)
+        expected = {item.relative: pipeline.run(document).text.encode("utf-8") for item, document in zip(inputs, documents)}
+    first_round = [text for name, text in expected.items() if name.parts[0] == "r0"]
+    assert sum(1 for text in first_round if text) >= len(first_round) - 3 and not all(expected.values()), "copies are dropped, not originals"
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out{jobs}"
+        completed = run_cli("clean", str(corpus), "-o", str(out), "--jobs", jobs, "-q")
+        assert completed.returncode == 0, completed.stderr
+        assert {path.relative_to(out): path.read_bytes() for path in out.rglob("*.txt")} == expected
+
+
+def test_template_line_pass_in_workers_counts_as_the_serial_pass(tmp_path: Path) -> None:
+    corpus = tmp_path / "in"
+    write_corpus(corpus, 3)
+    inputs, _ = find_inputs([str(corpus)])
+    binary = tmp_path / "binary.txt"
+    binary.write_bytes(b"\x00\x01 not text")
+    inputs = [*inputs[:5], InputFile(binary, Path("binary.txt")), *inputs[5:], inputs[0]]  # a repeated input counts once
+    serial = NearDuplicateFilter()
+    serial.count_template_lines(read_document(item.path)[0] for item in inputs if item.path != binary)
+    counts = []
+    for jobs in (1, 2, 3):
+        counted = NearDuplicateFilter()
+        counted.count_template_keys(template_line_keys_of_files(inputs, jobs))
+        counts.append(counted._corpus_forms)
+    assert counts == [serial._corpus_forms] * 3
+    assert sum(1 for documents in serial._corpus_forms.values() if documents >= 3) >= 10

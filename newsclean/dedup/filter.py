@@ -107,13 +107,18 @@ class NearDuplicateFilter(Filter):
     def count_template_lines(self, documents: Iterable[Document]) -> None:
         """First pass over a corpus: count in how many documents each line occurs, so that a
         site template line is dropped in every document, the first included."""
+        self.count_template_keys((document.id, template_line_keys(document.lines)) for document in documents)
+
+    def count_template_keys(self, documents: Iterable[tuple[str, Iterable[int]]]) -> None:
+        """`count_template_lines` from precomputed keys: (document id, `template_line_keys` of
+        its lines) for each document, e.g. computed in worker processes. A document id seen
+        before is not counted again."""
         seen: set[str] = set()
-        for document in documents:
-            if document.id in seen:
+        for document_id, keys in documents:
+            if document_id in seen:
                 continue
-            seen.add(document.id)
-            lines, _ = normalise_lines(document.lines)
-            self._corpus_forms.update({exact_key(normalised_form(line)) for line in lines if line})
+            seen.add(document_id)
+            self._corpus_forms.update(set(keys))
 
     def signatures(self, paragraph_words: Sequence[Sequence[str | bytes]]) -> np.ndarray:
         """MinHash signatures of paragraphs given as word lists (`words` or `word_bytes`),
@@ -276,6 +281,13 @@ class NearDuplicateFilter(Filter):
         """Close the index if this filter opened it."""
         if self._owns_index:
             self._index.close()
+
+
+def template_line_keys(lines: Sequence[str]) -> set[int]:
+    """The exact-form keys of a document's distinct non-empty lines, after normalisation: what
+    the template-line pass counts (one per line per document)."""
+    normalised, _ = normalise_lines(lines)
+    return {exact_key(normalised_form(line)) for line in normalised if line}
 
 
 class _Batch:
