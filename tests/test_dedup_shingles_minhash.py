@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from datasketch import MinHash
 
-from newsclean.dedup import Shingling, band_hashes, exact_key, minhash_signatures, normalised_form, words
+from newsclean.dedup import Shingling, band_hashes, exact_key, lsh_bands, minhash_signatures, normalised_form, words
 
 from .conftest import SEEDS
 
@@ -72,3 +72,17 @@ def test_band_hashes_agree_exactly_when_the_band_agrees() -> None:
 def test_unknown_shingle_kind_is_refused() -> None:
     with pytest.raises(ValueError, match="shingle kind"):
         Shingling("sentence", 2)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("num_perm", [16, 64, 128, 256])
+def test_lsh_bands_equal_datasketchs_choice(num_perm: int) -> None:
+    from datasketch import MinHashLSH
+
+    for threshold in [step / 20 for step in range(1, 20)]:
+        try:
+            lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        except ValueError:  # datasketch refuses a single band; so do we
+            with pytest.raises(ValueError, match="single LSH band"):
+                lsh_bands(threshold, num_perm)
+            continue
+        assert lsh_bands(threshold, num_perm) == (lsh.b, lsh.r), threshold

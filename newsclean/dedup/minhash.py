@@ -10,9 +10,9 @@ times faster.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Callable
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
 
 from .shingles import fmix64
 
@@ -31,14 +31,41 @@ _SHINGLES_PER_BLOCK = 1 << 13
 @lru_cache(maxsize=8)
 def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """datasketch's permutation parameters `(a, b)` (uint32 arrays) for this size and seed."""
+    from datasketch import MinHash  # imported when needed: datasketch imports scipy (~1 s)
+
     a, b = MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
     return a.astype(np.uint32), b.astype(np.uint32)
 
 
-def lsh_bands(threshold: float, num_perm: int) -> tuple[int, int]:
-    """The (bands, rows) datasketch's MinHashLSH chooses for a Jaccard threshold."""
-    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-    return lsh.b, lsh.r
+def lsh_bands(threshold: float, num_perm: int, weights: tuple[float, float] = (0.5, 0.5)) -> tuple[int, int]:
+    """The (bands, rows) datasketch's MinHashLSH chooses for a Jaccard threshold: the pair with
+    the smallest weighted sum of the false-positive and false-negative probability areas
+    (datasketch's `_optimal_param`; the first such pair in its order, bands then rows).
+
+    datasketch integrates with scipy's `quad`, and importing scipy takes about a second in
+    every process that builds a filter. The integrands are polynomials of degree at most
+    `num_perm`, so Gauss-Legendre quadrature with more than `num_perm / 2` nodes integrates
+    them exactly (tests check the choice equals datasketch's).
+    """
+    nodes, node_weights = np.polynomial.legendre.leggauss(num_perm // 2 + 8)
+    pairs = [(bands, rows) for bands in range(1, num_perm + 1) for rows in range(1, num_perm // bands + 1)]
+    bands = np.array([pair[0] for pair in pairs], dtype=np.float64)[:, None]
+    rows = np.array([pair[1] for pair in pairs], dtype=np.float64)[:, None]
+
+    def area(start: float, end: float, integrand: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+        points = (end - start) / 2 * nodes + (start + end) / 2
+        return integrand(points[None, :]) @ node_weights * (end - start) / 2
+
+    false_positive = area(0.0, threshold, lambda s: 1 - (1 - s**rows) ** bands)
+    false_negative = area(threshold, 1.0, lambda s: (1 - s**rows) ** bands)
+    error = false_positive * weights[0] + false_negative * weights[1]
+    bands_chosen, rows_chosen = pairs[int(np.argmin(error))]
+    if bands_chosen < 2:
+        raise ValueError(
+            f"a candidate threshold of {threshold} with {num_perm} permutations gives a single LSH band; "
+            "lower the threshold or use more permutations"
+        )
+    return bands_chosen, rows_chosen
 
 
 def _fmix32(values: np.ndarray) -> np.ndarray:
