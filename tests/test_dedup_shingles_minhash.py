@@ -86,3 +86,13 @@ def test_lsh_bands_equal_datasketchs_choice(num_perm: int) -> None:
                 lsh_bands(threshold, num_perm)
             continue
         assert lsh_bands(threshold, num_perm) == (lsh.b, lsh.r), threshold
+
+
+@pytest.mark.parametrize(("num_perm", "seed"), [(128, 1), (64, 7), (256, 0)])
+def test_permutations_equal_datasketchs(num_perm: int, seed: int) -> None:
+    from newsclean.dedup.minhash import SCHEME, permutations
+
+    expected_a, expected_b = MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
+    a, b = permutations(num_perm, seed)
+    assert a.dtype == b.dtype == np.uint32
+    assert np.array_equal(a, expected_a) and np.array_equal(b, expected_b)

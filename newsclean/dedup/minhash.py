@@ -30,11 +30,13 @@ _SHINGLES_PER_BLOCK = 1 << 13
 
 @lru_cache(maxsize=8)
 def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """datasketch's permutation parameters `(a, b)` (uint32 arrays) for this size and seed."""
-    from datasketch import MinHash  # imported when needed: datasketch imports scipy (~1 s)
-
-    a, b = MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
-    return a.astype(np.uint32), b.astype(np.uint32)
+    """datasketch's permutation parameters `(a, b)` (uint32 arrays) for this size and seed:
+    its "affine32" draws, `a` odd, from a `RandomState(seed)` (tests compare them with
+    datasketch's own; computed here because importing datasketch imports scipy, ~1 s)."""
+    generator = np.random.RandomState(seed)
+    a = generator.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = generator.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
 
 
 def lsh_bands(threshold: float, num_perm: int, weights: tuple[float, float] = (0.5, 0.5)) -> tuple[int, int]:
