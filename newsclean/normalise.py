@@ -162,7 +162,7 @@ def normalise_lines(lines: tuple[str, ...] | list[str]) -> tuple[tuple[str, ...]
     skip ftfy and the other rules entirely (the common case, and by far the cheapest). Which
     lines those are is found with one scan of the whole document, not one per line.
     """
-    general = _lines_needing_general_path(lines)
+    general = lines_needing_general_path(lines)
     normalised: list[str] = []
     changes: list[Normalisation] = []
     for index, line in enumerate(lines):
@@ -176,7 +176,7 @@ def normalise_lines(lines: tuple[str, ...] | list[str]) -> tuple[tuple[str, ...]
     return tuple(normalised), tuple(changes)
 
 
-def _lines_needing_general_path(lines: Sequence[str]) -> set[int]:
+def lines_needing_general_path(lines: Sequence[str]) -> set[int]:
     """The indexes of the lines with a character the fast path does not handle. Lines joined
     by "\\n" (which the fast path handles) are scanned in one pass of the pattern."""
     joined = "\n".join(lines)

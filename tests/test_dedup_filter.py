@@ -172,3 +172,30 @@ def test_unrelated_paragraphs_are_not_dropped(paragraphs: list[str]) -> None:
     with Pipeline([NearDuplicateFilter()]) as pipeline:
         for number, text in enumerate(paragraphs):
             assert dedup_removals(pipeline, Document.from_text(text, f"d{number}")) == []
+
+
+def reference_template_keys(lines: list[str]) -> set[int]:
+    """The template-line keys by their definition: every line normalised, then its form's key."""
+    from newsclean.dedup import exact_key, normalised_form
+    from newsclean.normalise import normalise_lines
+
+    normalised, _ = normalise_lines(lines)
+    return {exact_key(normalised_form(line)) for line in normalised if line}
+
+
+def test_template_line_keys_equal_their_definition_on_real_pages() -> None:
+    from newsclean.dedup.filter import template_line_keys
+    from newsclean.io import read_document
+
+    paths = sorted(SEEDS.glob("*.txt")) + sorted((DEVSET / "scraped").glob("*.txt"))
+    for path in paths:
+        lines = list(read_document(path)[0].lines)
+        assert template_line_keys(lines) == reference_template_keys(lines), path.name
+
+
+@settings(max_examples=200)
+@given(st.lists(st.text(alphabet=st.sampled_from(" \t\u00a0aZé’“&amp;©\u200b.-1"), max_size=20), max_size=6))
+def test_template_line_keys_equal_their_definition(lines: list[str]) -> None:
+    from newsclean.dedup.filter import template_line_keys
+
+    assert template_line_keys(lines) == reference_template_keys(lines)

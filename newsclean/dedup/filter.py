@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from functools import lru_cache
 from itertools import accumulate, chain
 from typing import Iterable, Sequence
 
@@ -20,7 +21,7 @@ import numpy as np
 
 from ..document import Document, Paragraph, Removal
 from ..filters.base import Filter, PageView
-from ..normalise import normalise_lines
+from ..normalise import SEGMENT_CHARACTERS, lines_needing_general_path, normalise_line
 from .index import FormEntry, IndexSettings, NewDocument, NewParagraph, ParagraphIndex, open_index
 from .minhash import band_hashes, lsh_bands, minhash_signatures
 from .shingles import Shingling, ShingleKind, exact_key, normalised_form, paragraph_key, word_bytes
@@ -285,9 +286,25 @@ class NearDuplicateFilter(Filter):
 
 def template_line_keys(lines: Sequence[str]) -> set[int]:
     """The exact-form keys of a document's distinct non-empty lines, after normalisation: what
-    the template-line pass counts (one per line per document)."""
-    normalised, _ = normalise_lines(lines)
-    return {exact_key(normalised_form(line)) for line in normalised if line}
+    the template-line pass counts (one per line per document).
+
+    Only lines with characters beyond the normalisation fast path are normalised here: on the
+    others normalisation only collapses whitespace, which the normalised form ignores anyway.
+    Keys are memoised by line, as template lines recur on every page of a site.
+    """
+    general = lines_needing_general_path(lines)
+    keys: set[int] = set()
+    for index, line in enumerate(lines):
+        if index in general or len(line) > SEGMENT_CHARACTERS:
+            line = normalise_line(line)[0]
+        if line.strip():
+            keys.add(_line_key(line))
+    return keys
+
+
+@lru_cache(maxsize=65536)
+def _line_key(line: str) -> int:
+    return exact_key(normalised_form(line))
 
 
 class _Batch:

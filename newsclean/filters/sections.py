@@ -226,16 +226,20 @@ class NavigationFilter(Filter):
 
     def _menus(self, paragraphs: Sequence[Paragraph], dropped: dict[int, Removal]) -> None:
         run: list[int] = []
-        for index in range(len(paragraphs) + 1):
-            if index < len(paragraphs) and index not in dropped and is_title_like(paragraphs[index].text, self.max_words):
+        max_words = self.max_words
+        for index, paragraph in enumerate(paragraphs):
+            if index not in dropped and is_title_like(paragraph.text, max_words):
                 run.append(index)
                 continue
-            if len(run) >= self.min_run:
-                for member in run:
-                    dropped[member] = self.removal(
-                        paragraphs[member],
-                        f"short title-like line in a run of {len(run)}: navigation list",
-                        run_start=paragraphs[run[0]].line,
-                        run_length=len(run),
-                    )
+            self._drop_menu(run, paragraphs, dropped)
             run = []
+        self._drop_menu(run, paragraphs, dropped)
+
+    def _drop_menu(self, run: list[int], paragraphs: Sequence[Paragraph], dropped: dict[int, Removal]) -> None:
+        """Drop a run of title-like lines when it is long enough to be a menu."""
+        if len(run) < self.min_run:
+            return
+        reason = f"short title-like line in a run of {len(run)}: navigation list"
+        start = paragraphs[run[0]].line
+        for member in run:
+            dropped[member] = self.removal(paragraphs[member], reason, run_start=start, run_length=len(run))
