@@ -237,14 +237,16 @@ def make_corpus(directory: Path, copies: int) -> dict[str, Path]:
 def test_sigkill_at_a_random_point_leaves_only_complete_outputs_and_resume_finishes(tmp_path):
     inputs, outdir = tmp_path / "in", tmp_path / "out"
     inputs.mkdir()
-    sources = make_corpus(inputs, 2)  # round two repeats round one: near-duplicate decisions matter
+    # Later rounds repeat round one, so near-duplicate decisions matter; enough rounds that the
+    # run is still going a moment after its first output, however fast cleaning gets.
+    sources = make_corpus(inputs, 6)
     reference = tmp_path / "reference"
     assert run_cli("clean", str(inputs), "-o", str(reference), "-q").returncode == EXIT_OK
-    delay = random.Random(6).uniform(0.1, 0.8)
+    delay = random.Random(6).uniform(0.0, 0.1)
     process = subprocess.Popen([sys.executable, "-m", "newsclean", "clean", str(inputs), "-o", str(outdir), "-q"], cwd=ROOT)
     deadline = time.monotonic() + 60
-    while not outdir.exists() and time.monotonic() < deadline:
-        time.sleep(0.02)
+    while not (outdir.exists() and [name for name in files_under(outdir) if name in sources]) and time.monotonic() < deadline:
+        time.sleep(0.005)
     time.sleep(delay)
     process.kill()
     process.wait()
