@@ -166,7 +166,7 @@ def normalise_lines(lines: tuple[str, ...] | list[str]) -> tuple[tuple[str, ...]
     normalised: list[str] = []
     changes: list[Normalisation] = []
     for index, line in enumerate(lines):
-        if index in general or len(line) > SEGMENT_CHARACTERS:
+        if index in general:
             text, steps = normalise_line(line)
         else:
             text, steps = _normalise_plain_line(line)
@@ -177,11 +177,12 @@ def normalise_lines(lines: tuple[str, ...] | list[str]) -> tuple[tuple[str, ...]
 
 
 def lines_needing_general_path(lines: Sequence[str]) -> set[int]:
-    """The indexes of the lines with a character the fast path does not handle. Lines joined
-    by "\\n" (which the fast path handles) are scanned in one pass of the pattern."""
+    """The indexes of the lines the fast path (`_normalise_plain_line`) does not cover: those
+    longer than SEGMENT_CHARACTERS, and those with a character it does not handle, found in
+    one scan of the lines joined by "\\n" (a character the fast path handles)."""
     joined = "\n".join(lines)
     starts = [0, *accumulate(len(line) + 1 for line in lines)]
-    found: set[int] = set()
+    found = {index for index, line in enumerate(lines) if len(line) > SEGMENT_CHARACTERS}
     match = _NEEDS_GENERAL_PATH.search(joined)
     while match is not None:
         index = bisect_right(starts, match.start()) - 1

@@ -21,24 +21,22 @@ PAGE = "\n".join(
 )
 
 
-class CountingAdMarkers(AdMarkerFilter):
-    def __init__(self) -> None:
-        super().__init__()
-        self.pages_seen = 0
+class CountingPages:
+    """Counts the pages a filter is shown (mixed in before the filter class)."""
+
+    pages_seen = 0
 
     def find_removals(self, page: PageView) -> list[Removal]:
         self.pages_seen += 1
-        return super().find_removals(page)
+        return super().find_removals(page)  # type: ignore[misc]
 
 
-class CountingNavigation(NavigationFilter):
-    def __init__(self) -> None:
-        super().__init__()
-        self.pages_seen = 0
+class CountingAdMarkers(CountingPages, AdMarkerFilter):
+    pass
 
-    def find_removals(self, page: PageView) -> list[Removal]:
-        self.pages_seen += 1
-        return super().find_removals(page)
+
+class CountingNavigation(CountingPages, NavigationFilter):
+    pass
 
 
 def test_per_line_filters_run_in_the_first_round_only() -> None:

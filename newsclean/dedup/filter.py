@@ -21,7 +21,7 @@ import numpy as np
 
 from ..document import Document, Paragraph, Removal
 from ..filters.base import Filter, PageView
-from ..normalise import SEGMENT_CHARACTERS, lines_needing_general_path, normalise_line
+from ..normalise import lines_needing_general_path, normalise_line
 from .index import FormEntry, IndexSettings, NewDocument, NewParagraph, ParagraphIndex, open_index
 from .minhash import band_hashes, lsh_bands, minhash_signatures
 from .shingles import Shingling, ShingleKind, exact_key, normalised_form, paragraph_key, word_bytes
@@ -295,7 +295,7 @@ def template_line_keys(lines: Sequence[str]) -> set[int]:
     general = lines_needing_general_path(lines)
     keys: set[int] = set()
     for index, line in enumerate(lines):
-        if index in general or len(line) > SEGMENT_CHARACTERS:
+        if index in general:
             line = normalise_line(line)[0]
         if line.strip():
             keys.add(_line_key(line))

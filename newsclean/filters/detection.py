@@ -96,7 +96,7 @@ class FastDetector(Detector):
 class FastDetectorFactory(DetectorFactory):
     """A DetectorFactory that creates FastDetectors, with the profiles held as one matrix.
 
-    `load_profiles` reads langdetect's profiles in name order (langdetect takes the order the
+    `load_profile` reads langdetect's profiles in name order (langdetect takes the order the
     file system lists them in, which may differ between machines and would change the last
     bits of its sums) into an n-gram x language matrix of the probabilities langdetect
     computes (`freq / n_words`, per n-gram length), built with numpy: several times faster than
@@ -107,7 +107,7 @@ class FastDetectorFactory(DetectorFactory):
         super().__init__()
         self._probabilities = np.zeros((0, 0))
 
-    def load_profiles(self, directory: str) -> None:
+    def load_profile(self, directory: str) -> None:
         names = sorted(name for name in os.listdir(directory) if not name.startswith("."))
         profiles = []
         for name in names:
@@ -148,6 +148,6 @@ def load_factory(seed: int) -> FastDetectorFactory:
     """A factory with langdetect's bundled profiles and a fixed seed (langdetect samples at
     random; a seed makes every answer the same on every run)."""
     factory = FastDetectorFactory()
-    factory.load_profiles(PROFILES_DIRECTORY)
+    factory.load_profile(PROFILES_DIRECTORY)
     factory.set_seed(seed)
     return factory
