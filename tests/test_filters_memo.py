@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import regex
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsclean.filters.language import _LETTER, _NOT_ASCII_LETTERS, LanguageFilter, _foreign_language
+from newsclean.filters.prompts import PromptFilter
 from newsclean.io import read_document
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -121,3 +123,53 @@ def test_plain_letter_count_equals_letter_pattern_count(text: str) -> None:
         assert len(text.encode("ascii", "ignore").translate(None, _NOT_ASCII_LETTERS)) == len(_LETTER.findall(text))
     else:
         assert not text.isascii()
+
+
+PROMPT_WORDS = [
+    "sign up", "subscribe", "newsletter", "our", "weekly", "in", "to", "your inbox", "enter", "your",
+    "email", "e-mail address", "required", "by", "signing up", "agree", "already a subscriber",
+    "you've", "reached", "5", "free", "articles", "share this story", "with", "a friend", "liked",
+    "this", "article?", "we", "use cookies", "cookie", "policy", "accept all", "continuing",
+    "using", "site", "the", "council", "said", ",", ".", "Cookies", "NEWSLETTER", "’", "“",
+    "become a member", "already a member", "unlimited access", "start your free trial",
+    "support our journalism", "you have read", "limit", "stories", "share it with", "others",
+    "enjoyed this story?", "reject all", "allow all", "manage", "by using our website",
+    "enter a valid email", "alerts", "updates", "get", "terms", "privacy", "post",
+]
+
+
+def searched_prompt_kind(text: str) -> str | None:
+    """The prompt kind by the searches alone, without the anchor pre-check."""
+    from newsclean.filters.prompts import _COMPILED
+
+    return next((kind for kind, pattern in _COMPILED if pattern.search(text)), None)
+
+
+def test_prompt_anchor_check_never_skips_a_prompt_on_real_lines() -> None:
+    prompt_filter = PromptFilter(max_words=10_000)  # no line is too long to be asked about
+    lines = real_lines()
+    kinds = [prompt_filter.prompt_kind(line) for line in lines]
+    assert kinds == [searched_prompt_kind(line) for line in lines]
+    assert {"newsletter prompt", "cookie notice", "subscription prompt"} <= set(kinds)
+
+
+#: One prompt for each pattern, each found only through its own anchor word.
+PROMPTS_ONE_PER_PATTERN = [
+    "Sign up for our daily alerts", "Read our weekly newsletter", "Newsletter: sign up today",
+    "Get the best stories in your inbox", "Enter your e-mail", "By signing up you agree to our terms",
+    "Become a member", "Start your free trial", "You have read the limit for this month",
+    "Share it with others", "Enjoyed this story?", "We use cookies", "Cookie settings",
+    "Manage", "By continuing to use this site", "Already a member? Log in",
+]
+
+
+@pytest.mark.parametrize("text", PROMPTS_ONE_PER_PATTERN)
+def test_each_prompt_pattern_passes_the_anchor_check(text: str) -> None:
+    assert searched_prompt_kind(text) is not None
+    assert PromptFilter().prompt_kind(text) == searched_prompt_kind(text)
+
+
+@settings(max_examples=500)
+@given(st.lists(st.sampled_from(PROMPT_WORDS), max_size=12).map(" ".join))
+def test_prompt_anchor_check_never_skips_a_prompt(text: str) -> None:
+    assert PromptFilter(max_words=100).prompt_kind(text) == searched_prompt_kind(text)

@@ -12,7 +12,7 @@ from functools import lru_cache
 import regex
 
 from ..document import Paragraph, Removal
-from ..wordlists import count_words
+from ..wordlists import count_words, is_plain
 from .base import LineFilter
 
 _I = regex.IGNORECASE
@@ -39,6 +39,16 @@ PROMPT_PATTERNS: tuple[tuple[str, str], ...] = (
 #: the time of one search for their alternation, which `regex` cannot scan for literals.
 _COMPILED = tuple((kind, regex.compile(pattern, _I)) for kind, pattern in PROMPT_PATTERNS)
 _MAX_PROMPT_WORDS = 45
+#: Every match of every prompt pattern contains one of these words (or word stems), e.g. the
+#: cookie patterns "cookie", the newsletter ones "newsletter", "inbox", "mail", "alert" or
+#: "update": a plain line (ASCII letters only, so lower-casing is exact) without any of them
+#: cannot match, and skips the fifteen searches. tests/test_filters_memo.py checks this
+#: against the searches on real lines and generated ones.
+PROMPT_ANCHORS = (
+    "newsletter", "alert", "inbox", "mail", "update", "agree", "terms", "privacy", "subscrib",
+    "member", "access", "trial", "journalism", "article", "stories", "limit", "friend", "others",
+    "story", "post", "cookie", "accept", "reject", "allow", "manage", "site",
+)
 
 
 class PromptFilter(LineFilter):
@@ -63,6 +73,10 @@ def _prompt_kind(text: str, max_words: int) -> str | None:
     """`PromptFilter.prompt_kind`, memoised by line: the pipeline's rounds ask again."""
     if count_words(text, max_words + 1) > max_words:
         return None
+    if is_plain(text):
+        lowered = text.lower()
+        if not any(anchor in lowered for anchor in PROMPT_ANCHORS):
+            return None
     for kind, pattern in _COMPILED:
         if pattern.search(text):
             return kind
