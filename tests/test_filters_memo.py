@@ -173,3 +173,49 @@ def test_each_prompt_pattern_passes_the_anchor_check(text: str) -> None:
 @given(st.lists(st.sampled_from(PROMPT_WORDS), max_size=12).map(" ".join))
 def test_prompt_anchor_check_never_skips_a_prompt(text: str) -> None:
     assert PromptFilter(max_words=100).prompt_kind(text) == searched_prompt_kind(text)
+
+
+CREDIT_WORDS = [
+    "Image", "caption", "(Photo:", "Photo", "credit:", "Credits:", "courtesy", "(Courtesy:", "Picture",
+    "Illustration", "by", "AP", "Reuters", ")", "[", "]", "John", "Smith", "©", "(c)", "(C)", "2019",
+    "All", "rights", "reserved", "Copyright", "COPYRIGHT", "the", "council", ".", "’",
+]
+#: One line for each alternative of CAPTION_LINE and COPYRIGHT.
+CAPTIONS_AND_NOTICES = [
+    "Image caption Scooter Braun has managed Justin Bieber", "The mayor at the rally (Photo credit: John Smith)",
+    "The mayor at the rally (Picture by John Smith)", "Photo credit: John Smith",
+    "The mayor at the rally (Courtesy: City Hall)", "A map of the route (Illustration by Jane Doe)",
+    "The mayor at the rally (Photo: John Smith)",
+    "© 2019 Example News", "(c) 2019 Example News", "Example News. All rights reserved.", "Copyright 2019 Example News",
+]
+
+
+def test_caption_and_copyright_anchor_checks_never_skip_a_match_on_real_lines() -> None:
+    from newsclean.filters.credits import CAPTION_LINE, _may_be_caption
+    from newsclean.filters.legal import COPYRIGHT, COPYRIGHT_ANCHORS
+    from newsclean.wordlists import is_plain
+
+    for line in real_lines() + CAPTIONS_AND_NOTICES:
+        assert _may_be_caption(line) or not CAPTION_LINE.search(line), line
+        if is_plain(line) and COPYRIGHT.search(line):
+            assert any(anchor in line.lower() for anchor in COPYRIGHT_ANCHORS), line
+
+
+@pytest.mark.parametrize("text", CAPTIONS_AND_NOTICES)
+def test_each_caption_and_copyright_alternative_is_still_found(text: str) -> None:
+    from newsclean.filters.credits import credit_kind
+    from newsclean.filters.legal import LegalNoticeFilter
+
+    assert credit_kind(text) == "photo caption" or LegalNoticeFilter().notice_kind(text) == "copyright notice"
+
+
+@settings(max_examples=300)
+@given(st.lists(st.sampled_from(CREDIT_WORDS), max_size=10).map(" ".join))
+def test_caption_and_copyright_anchor_checks_never_skip_a_match(text: str) -> None:
+    from newsclean.filters.credits import CAPTION_LINE, _may_be_caption
+    from newsclean.filters.legal import COPYRIGHT, COPYRIGHT_ANCHORS
+    from newsclean.wordlists import is_plain
+
+    assert _may_be_caption(text) or not CAPTION_LINE.search(text)
+    if is_plain(text) and COPYRIGHT.search(text):
+        assert any(anchor in text.lower() for anchor in COPYRIGHT_ANCHORS)
