@@ -196,27 +196,26 @@ class NavigationFilter(Filter):
         return [dropped[index] for index in sorted(dropped)]
 
     def _related_lists(self, paragraphs: Sequence[Paragraph], dropped: dict[int, Removal]) -> None:
-        index = 0
-        while index < len(paragraphs):
-            paragraph = paragraphs[index]
-            kind = _navigation_line(paragraph.text, self.max_related_words)
+        kinds = [_navigation_line(paragraph.text, self.max_related_words) for paragraph in paragraphs]
+        list_end = 0  # paragraphs before this index belong to a list already dropped
+        for index in [index for index, kind in enumerate(kinds) if kind is not None]:
+            if index < list_end:
+                continue
+            paragraph, kind = paragraphs[index], kinds[index]
             if kind is _NavigationLine.SKIP_LINK:
                 dropped[index] = self.removal(paragraph, f"accessibility skip link {paragraph.text!r}")
             elif kind is _NavigationLine.INLINE_LINK:
                 dropped[index] = self.removal(paragraph, f"related-article link {paragraph.text[:60]!r}")
-            elif kind is _NavigationLine.LIST_HEADING:
+            else:
                 dropped[index] = self.removal(paragraph, f"related-articles heading {paragraph.text!r}")
-                following = index + 1
-                while following < len(paragraphs) and self._is_list_item(paragraphs[following].text):
-                    dropped[following] = self.removal(
-                        paragraphs[following],
+                list_end = index + 1
+                while list_end < len(paragraphs) and self._is_list_item(paragraphs[list_end].text):
+                    dropped[list_end] = self.removal(
+                        paragraphs[list_end],
                         f"in the related-articles list under {paragraph.text!r} (line {paragraph.line})",
                         list_start=paragraph.line,
                     )
-                    following += 1
-                index = following
-                continue
-            index += 1
+                    list_end += 1
 
     def _is_list_item(self, text: str) -> bool:
         """A line that can belong to a related-articles list: short, and not a prose sentence
@@ -225,17 +224,20 @@ class NavigationFilter(Filter):
         return shape.word_count <= self.max_related_words and not (shape.is_prose and shape.word_count >= _LIST_END_PROSE_WORDS)
 
     def _menus(self, paragraphs: Sequence[Paragraph], dropped: dict[int, Removal]) -> None:
-        run: list[int] = []
         max_words = self.max_words
-        for index, paragraph in enumerate(paragraphs):
-            if index not in dropped and is_title_like(paragraph.text, max_words):
-                run.append(index)
-                continue
-            self._drop_menu(run, paragraphs, dropped)
-            run = []
-        self._drop_menu(run, paragraphs, dropped)
+        title_like = [index not in dropped and is_title_like(paragraph.text, max_words) for index, paragraph in enumerate(paragraphs)]
+        start = None
+        for index, is_title in enumerate(title_like):
+            if is_title:
+                if start is None:
+                    start = index
+            elif start is not None:
+                self._drop_menu(range(start, index), paragraphs, dropped)
+                start = None
+        if start is not None:
+            self._drop_menu(range(start, len(paragraphs)), paragraphs, dropped)
 
-    def _drop_menu(self, run: list[int], paragraphs: Sequence[Paragraph], dropped: dict[int, Removal]) -> None:
+    def _drop_menu(self, run: range, paragraphs: Sequence[Paragraph], dropped: dict[int, Removal]) -> None:
         """Drop a run of title-like lines when it is long enough to be a menu."""
         if len(run) < self.min_run:
             return
