@@ -45,3 +45,13 @@ def test_decisions_cover_every_line() -> None:
 def test_document_rejects_bytes_with_a_hint() -> None:
     with pytest.raises(TypeError, match="decode"):
         Document.from_text(b"bytes")  # type: ignore[arg-type]
+
+
+def test_removal_survives_pickling_with_its_details() -> None:
+    import pickle
+
+    removal = Removal(7, "navigation", "short title-like line in a run of 5: navigation list", {"run_start": 3, "run_length": 5})
+    restored = pickle.loads(pickle.dumps(removal, pickle.HIGHEST_PROTOCOL))
+    assert restored == removal and type(restored) is Removal
+    assert restored.details == {"run_start": 3, "run_length": 5}
+    assert restored.to_dict() == removal.to_dict()
