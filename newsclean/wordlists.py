@@ -56,9 +56,9 @@ def _cached_words(text: str) -> tuple[str, ...]:
 
 #: Words are counted once per line up to this many; `count_words` with a larger limit counts again.
 _COUNT_CAP = 256
-#: A line of at most this many characters is counted in one `findall`, faster than stepping
-#: through the matches in Python; a longer one is stepped through, up to the cap.
-_FINDALL_CHARACTERS = 12 * _COUNT_CAP
+#: A line of at most this many characters is counted from its list of words (`words`), faster
+#: than stepping through the matches in Python; a longer one is stepped through, up to the cap.
+_COUNT_FROM_LIST_CHARACTERS = 12 * _COUNT_CAP
 
 
 def count_words(text: str, limit: int) -> int:
@@ -72,8 +72,10 @@ def count_words(text: str, limit: int) -> int:
 
 @lru_cache(maxsize=65536)
 def _capped_word_count(text: str) -> int:
-    if len(text) <= _FINDALL_CHARACTERS:
-        return min(len(WORD.findall(text)), _COUNT_CAP)
+    if len(text) <= _COUNT_FROM_LIST_CHARACTERS:
+        # The words are listed anyway (nearly every line a filter counts, another tokenises):
+        # their memo serves both, one tokenising per line.
+        return min(len(_cached_words(text)), _COUNT_CAP)
     return sum(1 for _ in islice(WORD.finditer(text), _COUNT_CAP))
 
 

@@ -61,3 +61,18 @@ def test_a_sentence_echoed_as_a_pull_quote_keeps_its_first_copy() -> None:
         (6, "line repeated 2 times on the page (lines 5, 6)"),
     ]
     assert result.kept()[1].text == quote
+
+
+def test_occurrences_are_reused_only_for_the_very_same_lines() -> None:
+    from newsclean.document import kept_paragraphs
+    from newsclean.filters.base import PageView
+
+    repeats = RepeatedLineFilter()
+    lines = ("Business", "The council approved the budget on Tuesday.", "Business", "")
+    first = repeats.find_removals(PageView("a", lines, kept_paragraphs(lines, set())))
+    # A later round: the same lines, line 1 already dropped, still counted as an occurrence.
+    later = repeats.find_removals(PageView("a", lines, kept_paragraphs(lines, {1})))
+    assert [removal.line for removal in first] == [1, 3]
+    assert [removal.line for removal in later] == [3]
+    other = ("Business", "The council approved the budget on Tuesday.")
+    assert repeats.find_removals(PageView("b", other, kept_paragraphs(other, set()))) == []

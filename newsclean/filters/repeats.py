@@ -41,13 +41,10 @@ class RepeatedLineFilter(Filter):
 
     def __init__(self, max_words: int = _MAX_REPEATED_WORDS) -> None:
         self.max_words = max_words
+        self._last_page: tuple[tuple[str, ...], int, list[str], dict[str, list[int]]] | None = None
 
     def find_removals(self, page: PageView) -> list[Removal]:
-        keys = [_repeat_key(text, self.max_words) for text in page.lines]
-        occurrences: dict[str, list[int]] = defaultdict(list)
-        for number, key in enumerate(keys, start=1):
-            if key:
-                occurrences[key].append(number)
+        keys, occurrences = self._occurrences(page.lines)
         removals = []
         kept_sentence: dict[str, int] = {}
         for paragraph in page.paragraphs:
@@ -66,3 +63,19 @@ class RepeatedLineFilter(Filter):
                     self.removal(paragraph, f"line repeated {len(where)} times on the page (lines {shown})", lines=list(where))
                 )
         return removals
+
+    def _occurrences(self, lines: tuple[str, ...]) -> tuple[list[str], dict[str, list[int]]]:
+        """Each line's key and the lines each key occurs on. They depend only on all of the
+        page's lines, which every round of the pipeline passes again (the same tuple), so the
+        last page's answer is kept and reused when the very same lines come back."""
+        last = self._last_page
+        if last is not None and last[0] is lines and last[1] == self.max_words:
+            return last[2], last[3]
+        keys = [_repeat_key(text, self.max_words) for text in lines]
+        found: defaultdict[str, list[int]] = defaultdict(list)
+        for number, key in enumerate(keys, start=1):
+            if key:
+                found[key].append(number)
+        occurrences = dict(found)
+        self._last_page = (lines, self.max_words, keys, occurrences)
+        return keys, occurrences
