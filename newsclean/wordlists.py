@@ -29,6 +29,9 @@ TYPOGRAPHIC = "‘’“”–—…"
 #: A character that makes a line not plain. The standard library's `re`, not `regex`: for one
 #: character class it scans about twice as fast, and nothing here needs `regex`'s classes.
 _NOT_PLAIN = re.compile(f"[^\\x00-\\x7f{TYPOGRAPHIC}]")
+#: WORD on a plain line, lower-cased and with straight apostrophes, where every letter is one
+#: of a-z: the standard library's `re` finds these 2-3x faster than `regex` finds WORD.
+_PLAIN_WORD = re.compile(r"[a-z]+(?:['\-][a-z]+)*")
 
 
 def is_plain(text: str) -> bool:
@@ -50,7 +53,7 @@ def _cached_words(text: str) -> tuple[str, ...]:
     callers cannot change a cached entry; `words` hands out a fresh list."""
     if is_plain(text):
         # "’" and "'" join words alike, so straightening first finds the same words.
-        return tuple(WORD.findall(text.replace("’", "'").lower()))
+        return tuple(_PLAIN_WORD.findall(text.replace("’", "'").lower()))
     return tuple(word.casefold().replace("’", "'") for word in WORD.findall(text))
 
 

@@ -219,3 +219,19 @@ def test_caption_and_copyright_anchor_checks_never_skip_a_match(text: str) -> No
     assert _may_be_caption(text) or not CAPTION_LINE.search(text)
     if is_plain(text) and COPYRIGHT.search(text):
         assert any(anchor in text.lower() for anchor in COPYRIGHT_ANCHORS)
+
+
+@given(st.text(alphabet=st.sampled_from(MIXED_ALPHABET + "09²")))
+def test_line_key_equals_its_definition(text: str) -> None:
+    from newsclean.filters.markers import line_key
+
+    assert line_key(text) == regex.sub(r"[^\p{L}\p{N}]+", " ", text.casefold()).strip()
+
+
+def test_words_and_line_keys_equal_their_definitions_on_real_lines() -> None:
+    from newsclean.filters.markers import line_key
+    from newsclean.wordlists import WORD, words
+
+    for line in real_lines():
+        assert words(line) == [word.casefold().replace("’", "'") for word in WORD.findall(line)]
+        assert line_key(line) == regex.sub(r"[^\p{L}\p{N}]+", " ", line.casefold()).strip()

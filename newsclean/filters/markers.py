@@ -7,22 +7,28 @@ advertisement campaign" stay.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Iterable
 
 import regex
 
 from ..document import Paragraph, Removal
-from ..wordlists import count_words, load_phrase_list, words
+from ..wordlists import count_words, is_plain, load_phrase_list, words
 from .base import LineFilter
 
 _NOT_WORD = regex.compile(r"[^\p{L}\p{N}]+")
+#: _NOT_WORD on a plain line (`is_plain`), lower-cased: its letters and digits are a-z and 0-9
+#: there, and the standard library's `re` substitutes them about twice as fast.
+_PLAIN_NOT_WORD = re.compile(r"[^a-z0-9]+")
 
 
 @lru_cache(maxsize=16384)
 def line_key(text: str) -> str:
     """The line case-folded with punctuation and symbols turned into single spaces. Memoised:
     the ad-marker and repeated-line filters key the same lines, in every round."""
+    if is_plain(text):
+        return _PLAIN_NOT_WORD.sub(" ", text.lower()).strip()
     return _NOT_WORD.sub(" ", text.casefold()).strip()
 
 
