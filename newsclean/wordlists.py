@@ -41,6 +41,16 @@ def is_plain(text: str) -> bool:
     return text.isascii() or _NOT_PLAIN.search(text) is None
 
 
+def may_contain_any(text: str, anchors: tuple[str, ...]) -> bool:
+    """False only when `text` is plain (`is_plain`: its letters are ASCII, so lower-casing is
+    exact) and holds none of the lower-case `anchors`: then a case-insensitive pattern whose
+    every match contains one of them cannot match, and its search can be skipped."""
+    if not is_plain(text):
+        return True
+    lowered = text.lower()
+    return any(anchor in lowered for anchor in anchors)
+
+
 def words(text: str) -> list[str]:
     """The words of a text, case-folded, with curly apostrophes made straight."""
     return list(_cached_words(text))

@@ -14,7 +14,7 @@ from functools import lru_cache
 import regex
 
 from ..document import Removal
-from ..wordlists import count_words, is_plain, load_phrase_list
+from ..wordlists import count_words, load_phrase_list, may_contain_any
 from .base import Filter, PageView
 from .prose import SENTENCE_END, is_title_like
 
@@ -54,20 +54,15 @@ CAPTION_LINE = regex.compile(
 )
 
 
-#: Every match of CAPTION_LINE contains one of these words: a plain line (ASCII letters only,
-#: so lower-casing is exact) without any of them skips the search.
+#: Every match of CAPTION_LINE contains one of these words (see `may_contain_any`).
 CAPTION_ANCHORS = ("credit", "courtesy", "photo", "image", "picture", "illustration")
-
-
-def _may_be_caption(text: str) -> bool:
-    return not is_plain(text) or any(anchor in text.lower() for anchor in CAPTION_ANCHORS)
 
 
 @lru_cache(maxsize=16384)
 def credit_kind(text: str) -> str | None:
     """'photo credit', 'photo caption' or None for one line on its own. Memoised: the
     pipeline's rounds ask about the same lines again."""
-    if count_words(text, _MAX_CAPTION_WORDS + 1) <= _MAX_CAPTION_WORDS and _may_be_caption(text) and CAPTION_LINE.search(text):
+    if count_words(text, _MAX_CAPTION_WORDS + 1) <= _MAX_CAPTION_WORDS and may_contain_any(text, CAPTION_ANCHORS) and CAPTION_LINE.search(text):
         return "photo caption"
     count = count_words(text, _MAX_CREDIT_WORDS + 1)
     if count <= _MAX_CREDIT_WORDS and (CREDIT_LINE.match(text) or _AGENCY_ALONE.match(text)):

@@ -10,7 +10,7 @@ from functools import lru_cache
 import regex
 
 from ..document import Paragraph, Removal
-from ..wordlists import count_words, is_plain
+from ..wordlists import count_words, may_contain_any
 from .base import LineFilter
 
 _I = regex.IGNORECASE
@@ -31,8 +31,8 @@ LEGAL_LINKS = regex.compile(
     _I,
 )
 _PRIVACY_OR_TERMS = regex.compile(r"\bprivacy\b|\bterms\b", _I)
-#: Every match of COPYRIGHT has "©" (never in a plain line) or one of these: a plain line
-#: (ASCII letters only, so lower-casing is exact) without any of them skips the search.
+#: Every match of COPYRIGHT has "©" (never in a plain line) or one of these (see
+#: `may_contain_any`).
 COPYRIGHT_ANCHORS = ("(c)", "all rights reserved", "copyright")
 _MAX_NOTICE_WORDS = 60
 
@@ -61,8 +61,7 @@ def _notice_kind(text: str, max_words: int) -> str | None:
     page of a site, and the pipeline's rounds ask again."""
     if count_words(text, max_words + 1) > max_words:
         return None
-    may_be_copyright = not is_plain(text) or any(anchor in text.lower() for anchor in COPYRIGHT_ANCHORS)
-    if may_be_copyright and COPYRIGHT.search(text):
+    if may_contain_any(text, COPYRIGHT_ANCHORS) and COPYRIGHT.search(text):
         return "copyright notice"
     if LEGAL_LINKS.match(text) and _PRIVACY_OR_TERMS.search(text):
         return "legal links"

@@ -12,7 +12,7 @@ from functools import lru_cache
 import regex
 
 from ..document import Paragraph, Removal
-from ..wordlists import count_words, is_plain
+from ..wordlists import count_words, may_contain_any
 from .base import LineFilter
 
 _I = regex.IGNORECASE
@@ -41,9 +41,8 @@ _COMPILED = tuple((kind, regex.compile(pattern, _I)) for kind, pattern in PROMPT
 _MAX_PROMPT_WORDS = 45
 #: Every match of every prompt pattern contains one of these words (or word stems), e.g. the
 #: cookie patterns "cookie", the newsletter ones "newsletter", "inbox", "mail", "alert" or
-#: "update": a plain line (ASCII letters only, so lower-casing is exact) without any of them
-#: cannot match, and skips the fifteen searches. tests/test_filters_memo.py checks this
-#: against the searches on real lines and generated ones.
+#: "update": a plain line without any of them skips the fifteen searches (`may_contain_any`).
+#: tests/test_filters_memo.py checks this against the searches on real and generated lines.
 PROMPT_ANCHORS = (
     "newsletter", "alert", "inbox", "mail", "update", "agree", "terms", "privacy", "subscrib",
     "member", "access", "trial", "journalism", "article", "stories", "limit", "friend", "others",
@@ -73,10 +72,8 @@ def _prompt_kind(text: str, max_words: int) -> str | None:
     """`PromptFilter.prompt_kind`, memoised by line: the pipeline's rounds ask again."""
     if count_words(text, max_words + 1) > max_words:
         return None
-    if is_plain(text):
-        lowered = text.lower()
-        if not any(anchor in lowered for anchor in PROMPT_ANCHORS):
-            return None
+    if not may_contain_any(text, PROMPT_ANCHORS):
+        return None
     for kind, pattern in _COMPILED:
         if pattern.search(text):
             return kind
