@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
-from functools import lru_cache
 from itertools import accumulate
 from typing import Iterator, Sequence
 
@@ -19,6 +18,7 @@ import ftfy
 import regex
 
 from .document import Normalisation, split_lines
+from .memo import line_memo
 
 #: Bump when normalisation output changes: near-duplicate indexes record it.
 NORMALISATION_VERSION = 1
@@ -140,7 +140,7 @@ def _normalise_plain_line(line: str) -> tuple[str, tuple[str, ...]]:
     return collapsed, ("whitespace collapsed",)
 
 
-@lru_cache(maxsize=16384)
+@line_memo
 def normalise_line_general(line: str) -> tuple[str, tuple[str, ...]]:
     """Normalise any line: every step, repeated until the line stops changing. Memoised (by
     line; lines are at most SEGMENT_CHARACTERS long here): site furniture with typographic

@@ -23,6 +23,7 @@ from .filters import (
     RepeatedLineFilter,
     ShareButtonFilter,
 )
+from .memo import forget_long_lines
 from .normalise import normalise_lines
 
 
@@ -48,6 +49,7 @@ class Pipeline:
             raise TypeError(f"Pipeline.run takes a Document or str, not {type(document).__name__}")
         if self.normalise:
             lines, normalisations = normalise_lines(document.lines)
+            forget_long_lines(document.lines)
         else:
             lines, normalisations = tuple(document.lines), ()
         return self._apply_filters(Result(document, lines, (), normalisations))
@@ -101,6 +103,7 @@ class Pipeline:
                 if len(removed) == before:
                     break
         removals = tuple(removed[line] for line in sorted(removed))
+        forget_long_lines(lines)
         return Result(document, lines, removals, partial.normalisations)
 
     def resume_many(self, partials: Sequence[Result]) -> list[Result]:

@@ -10,6 +10,8 @@ from itertools import islice
 
 import regex
 
+from .memo import line_memo
+
 #: A word: letters (any script) with inner apostrophes or hyphens ("don't", "cease-fire").
 WORD = regex.compile(r"\p{L}+(?:['’\-]\p{L}+)*")
 
@@ -56,7 +58,7 @@ def words(text: str) -> list[str]:
     return list(_cached_words(text))
 
 
-@lru_cache(maxsize=16384)
+@line_memo
 def _cached_words(text: str) -> tuple[str, ...]:
     """Every filter tokenises every kept paragraph, so one document's lines are tokenised
     several times in a row: remembering recent lines makes the repeats free. A tuple, so
@@ -83,7 +85,7 @@ def count_words(text: str, limit: int) -> int:
     return sum(1 for _ in islice(WORD.finditer(text), limit))
 
 
-@lru_cache(maxsize=65536)
+@line_memo
 def _capped_word_count(text: str) -> int:
     if len(text) <= _COUNT_FROM_LIST_CHARACTERS:
         # The words are listed anyway (nearly every line a filter counts, another tokenises):

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from functools import lru_cache
 from itertools import accumulate, chain
 from typing import Iterable, Sequence
 
@@ -21,6 +20,7 @@ import numpy as np
 
 from ..document import Document, Paragraph, Removal
 from ..filters.base import Filter, PageView
+from ..memo import forget_long_lines, line_memo
 from ..normalise import lines_needing_general_path, normalise_line
 from .index import FormEntry, IndexSettings, NewDocument, NewParagraph, ParagraphIndex, open_index
 from .minhash import band_hashes, lsh_bands, minhash_signatures
@@ -299,10 +299,11 @@ def template_line_keys(lines: Sequence[str]) -> set[int]:
             line = normalise_line(line)[0]
         if line.strip():
             keys.add(_line_key(line))
+    forget_long_lines(lines)
     return keys
 
 
-@lru_cache(maxsize=65536)
+@line_memo
 def _line_key(line: str) -> int:
     return exact_key(normalised_form(line))
 

@@ -9,11 +9,11 @@ sentence that mentions Reuters or a photographer stays.
 
 from __future__ import annotations
 
-from functools import lru_cache
 
 import regex
 
 from ..document import Removal
+from ..memo import line_memo
 from ..wordlists import count_words, load_phrase_list, may_contain_any
 from .base import Filter, PageView
 from .prose import SENTENCE_END, is_title_like
@@ -58,7 +58,7 @@ CAPTION_LINE = regex.compile(
 CAPTION_ANCHORS = ("credit", "courtesy", "photo", "image", "picture", "illustration")
 
 
-@lru_cache(maxsize=16384)
+@line_memo
 def credit_kind(text: str) -> str | None:
     """'photo credit', 'photo caption' or None for one line on its own. Memoised: the
     pipeline's rounds ask about the same lines again."""

@@ -18,6 +18,7 @@ import regex
 from langdetect.lang_detect_exception import LangDetectException
 
 from ..document import Paragraph, Removal
+from ..memo import line_memo
 from ..wordlists import OTHER_LANGUAGES, english_stopwords, foreign_stopwords, is_plain, load_word_list, words
 from .base import Filter, PageView
 from .detection import FastDetectorFactory, load_factory
@@ -173,7 +174,7 @@ class LanguageFilter(Filter):
                 reasons[index] = "non-English fragment: short line inside a non-English block"
 
 
-@lru_cache(maxsize=16384)
+@line_memo
 def _judge(
     text: str, min_latin_share: float, min_words: int, english_share: float, foreign_share: float
 ) -> tuple[Verdict, str]:

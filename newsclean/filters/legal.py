@@ -5,11 +5,11 @@ between its article and its footer, they are what tells the two apart.
 
 from __future__ import annotations
 
-from functools import lru_cache
 
 import regex
 
 from ..document import Paragraph, Removal
+from ..memo import line_memo
 from ..wordlists import count_words, may_contain_any
 from .base import LineFilter
 
@@ -55,7 +55,7 @@ class LegalNoticeFilter(LineFilter):
         return _notice_kind(text, self.max_words)
 
 
-@lru_cache(maxsize=16384)
+@line_memo
 def _notice_kind(text: str, max_words: int) -> str | None:
     """`LegalNoticeFilter.notice_kind`, memoised by line and setting: footers recur on every
     page of a site, and the pipeline's rounds ask again."""

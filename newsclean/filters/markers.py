@@ -8,12 +8,12 @@ advertisement campaign" stay.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import Iterable
 
 import regex
 
 from ..document import Paragraph, Removal
+from ..memo import line_memo
 from ..wordlists import count_words, is_plain, load_phrase_list, words
 from .base import LineFilter
 
@@ -23,7 +23,7 @@ _NOT_WORD = regex.compile(r"[^\p{L}\p{N}]+")
 _PLAIN_NOT_WORD = re.compile(r"[^a-z0-9]+")
 
 
-@lru_cache(maxsize=16384)
+@line_memo
 def line_key(text: str) -> str:
     """The line case-folded with punctuation and symbols turned into single spaces. Memoised:
     the ad-marker and repeated-line filters key the same lines, in every round."""
@@ -96,7 +96,7 @@ class ShareButtonFilter(LineFilter):
         return _share_drop_reason(text, self.max_words)
 
 
-@lru_cache(maxsize=16384)
+@line_memo
 def _share_drop_reason(text: str, max_words: int) -> str | None:
     """`ShareButtonFilter.drop_reason`, memoised by line and setting: page furniture recurs on
     every page of a site, and the pipeline's rounds ask again."""

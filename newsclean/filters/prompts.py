@@ -7,11 +7,11 @@ They are told apart from article sentences by being addressed to the reader (imp
 
 from __future__ import annotations
 
-from functools import lru_cache
 
 import regex
 
 from ..document import Paragraph, Removal
+from ..memo import line_memo
 from ..wordlists import count_words, may_contain_any
 from .base import LineFilter
 
@@ -67,7 +67,7 @@ class PromptFilter(LineFilter):
         return _prompt_kind(text, self.max_words)
 
 
-@lru_cache(maxsize=16384)
+@line_memo
 def _prompt_kind(text: str, max_words: int) -> str | None:
     """`PromptFilter.prompt_kind`, memoised by line: the pipeline's rounds ask again."""
     if count_words(text, max_words + 1) > max_words:

@@ -8,11 +8,11 @@ made of names and nouns, and end without it.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import NamedTuple
 
 import regex
 
+from ..memo import line_memo
 from ..wordlists import WORD, count_words, english_stopwords, is_plain, words
 
 #: A line ends like a sentence: final punctuation, possibly inside a closing quote or bracket.
@@ -48,7 +48,7 @@ class LineShape(NamedTuple):
 _LIST_WORDS_CHARACTERS = 10_000
 
 
-@lru_cache(maxsize=16384)
+@line_memo
 def line_shape(text: str) -> LineShape:
     """Measure a line: words, function-word share, sentence-final punctuation. Memoised: the
     context filters measure the same lines, in every round of the pipeline."""
@@ -64,7 +64,7 @@ def line_shape(text: str) -> LineShape:
     return LineShape(count, hits / count if count else 0.0, bool(SENTENCE_END.search(text)))
 
 
-@lru_cache(maxsize=32768)
+@line_memo
 def is_title_like(text: str, max_words: int) -> bool:
     """A short line that does not end like a sentence: a menu item, a link, a label.
     Memoised: menus recur on every page of a site."""

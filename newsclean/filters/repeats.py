@@ -9,9 +9,9 @@ paragraphs are left alone here: they are the near-duplicate filter's business.
 from __future__ import annotations
 
 from collections import defaultdict
-from functools import lru_cache
 
 from ..document import Removal
+from ..memo import line_memo
 from ..wordlists import count_words
 from .base import Filter, PageView
 from .markers import line_key
@@ -20,7 +20,7 @@ from .prose import line_shape
 _MAX_REPEATED_WORDS = 30
 
 
-@lru_cache(maxsize=16384)
+@line_memo
 def _repeat_key(text: str, max_words: int) -> str:
     """The key two lines share when they count as the same line (`line_key`), or "" for a line
     that is blank or longer than `max_words` words. Memoised by line and setting."""

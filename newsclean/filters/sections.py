@@ -8,12 +8,12 @@ the end of the page, and a short title-like line is a menu item only inside a ru
 from __future__ import annotations
 
 from enum import Enum
-from functools import lru_cache
 from typing import NamedTuple, Sequence
 
 import regex
 
 from ..document import Paragraph, Removal
+from ..memo import line_memo
 from ..wordlists import count_words
 from .base import Filter, PageView
 from .prose import is_title_like, line_shape
@@ -55,7 +55,7 @@ _MAX_METADATA_WORDS = 10
 _ARTICLE_WORDS_BEFORE = 25
 
 
-@lru_cache(maxsize=16384)
+@line_memo
 def is_comment_metadata(text: str) -> bool:
     """A short line ending in a date or time, as under a user's comment. Memoised, as are
     the other per-line answers here: the same lines come back in every round and on every
@@ -72,7 +72,7 @@ class _CommentLine(NamedTuple):
     prose_words: int
 
 
-@lru_cache(maxsize=16384)
+@line_memo
 def _comment_line(text: str) -> _CommentLine:
     heading = count_words(text, _MAX_HEADING_WORDS + 1) <= _MAX_HEADING_WORDS and bool(COMMENT_HEADING.match(text))
     count = count_words(text, _ARTICLE_WORDS_BEFORE)
@@ -163,7 +163,7 @@ class _NavigationLine(Enum):
     LIST_HEADING = "related-articles heading"
 
 
-@lru_cache(maxsize=16384)
+@line_memo
 def _navigation_line(text: str, max_related_words: int) -> _NavigationLine | None:
     """What a line is on its own for the navigation filter, if anything (memoised by line)."""
     if SKIP_LINK.match(text):
