@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from langdetect.detector import Detector
 from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
 from langdetect.lang_detect_exception import LangDetectException
 
@@ -108,3 +109,32 @@ def test_early_settled_answer_equals_the_full_answer(bar: float) -> None:
 def test_same_answer_as_langdetect_on_generated_text(text: str) -> None:
     reference, fast = factories()
     assert answer(fast, text) == answer(reference, text)
+
+
+def reference_ngrams(factory: DetectorFactory, text: str) -> tuple[str, list[str]]:
+    """The cleaned text and n-grams langdetect's own `Detector` extracts."""
+    detector = Detector(factory)
+    detector.append(text)
+    detector.cleaning_text()
+    return detector.text, detector._extract_ngrams()
+
+
+def fast_ngrams(factory: DetectorFactory, text: str) -> tuple[str, list[str]]:
+    detector = factory.create()
+    detector.append(text)
+    detector.cleaning_text()
+    return detector.text, detector._extract_ngrams()
+
+
+def test_same_text_and_ngrams_as_langdetect_on_real_lines() -> None:
+    reference, fast = factories()
+    tricky = ["NASA  and   the ESA", "  leading and trailing  ", "ÉTATS-UNIS d’Amérique", "see https://example.com or mail a@b.org"]
+    for text in OTHER_LANGUAGES + tricky + real_lines():
+        assert fast_ngrams(fast, text) == reference_ngrams(reference, text), text
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=60) | st.text(alphabet="aAbB  .éÉ’ЖжNS", max_size=40))
+def test_same_text_and_ngrams_as_langdetect_on_generated_text(text: str) -> None:
+    reference, fast = factories()
+    assert fast_ngrams(fast, text) == reference_ngrams(reference, text)

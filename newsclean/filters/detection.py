@@ -6,18 +6,36 @@ that loop is nearly all of its time. `FastDetector` runs the same algorithm, dra
 random numbers in the same order and doing the same floating-point operations in the same order
 (element-wise products, Python's own `sum` for the normalisation), on a numpy vector per step.
 Its answers are langdetect's answers, bit for bit (tests/test_detection.py), about 3x sooner.
+The text's clean-up and n-gram extraction, per character in langdetect, are done with a
+regular expression and one `str.translate` (the same text and n-grams, a third less time).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from typing import Iterator
 
 import numpy as np
 from langdetect.detector import Detector
 from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
 from langdetect.lang_detect_exception import ErrorCode, LangDetectException
+from langdetect.utils.ngram import NGram
+
+
+class _NormalisedCharacters(dict):
+    """`str.translate` table of langdetect's per-character `NGram.normalize`, filled in as
+    characters are first met: one C call normalises a whole text."""
+
+    def __missing__(self, character: int) -> str:
+        normalised = self[character] = NGram.normalize(chr(character))
+        return normalised
+
+
+_NORMALISED_CHARACTERS = _NormalisedCharacters()
+#: Runs of spaces, which langdetect's `Detector.append` collapses into one.
+_SPACE_RUN = re.compile(" {2,}")
 
 #: Room for floating-point rounding when a bound settles an answer early: a trial's
 #: probabilities sum to 1 give or take a few units in the last place.
@@ -29,7 +47,47 @@ class FastDetector(Detector):
 
     def __init__(self, factory: FastDetectorFactory) -> None:
         super().__init__(factory)
-        self._row = factory.row
+        self._rows = factory.rows
+
+    def append(self, text: str) -> None:
+        """langdetect's `append`, with its per-character loop done by a regular expression:
+        URLs and e-mail addresses become spaces, then the first `max_text_length` characters
+        are kept with every run of spaces collapsed into one."""
+        text = self.URL_RE.sub(" ", text)
+        text = self.MAIL_RE.sub(" ", text)
+        text = NGram.normalize_vi(text)
+        self.text += _SPACE_RUN.sub(" ", text[: self.max_text_length])
+
+    def _extract_ngrams(self) -> list[str]:
+        """langdetect's `_extract_ngrams` (the 1- to 3-grams it scores, in text order), with
+        `NGram.add_char`'s state inlined and the characters normalised by one `translate`.
+
+        langdetect skips the n-grams ending in the second and later letters of an upper-case
+        run ("NASA" gives only those ending in "N"): its `capitalword` flag is true exactly
+        when a character and the one before it are both upper case.
+        """
+        known = self.word_lang_prob_map
+        result: list[str] = []
+        grams = " "
+        for character in self.text.translate(_NORMALISED_CHARACTERS):
+            last = grams[-1]
+            if last == " ":
+                if character == " ":
+                    continue
+                grams = " "
+            elif len(grams) == 3:
+                grams = grams[1:]
+            grams += character
+            if character.isupper() and last.isupper():
+                continue
+            if character != " " and character in known:
+                result.append(character)
+            pair = grams[-2:]
+            if pair in known:
+                result.append(pair)
+            if len(grams) == 3 and grams in known:
+                result.append(grams)
+        return result
 
     def _detect_block(self) -> None:
         langprob = np.zeros(len(self.langlist))
@@ -65,7 +123,7 @@ class FastDetector(Detector):
         distinct = list(dict.fromkeys(ngrams))
         number = {ngram: index for index, ngram in enumerate(distinct)}
         drawn_rows = [number[ngram] for ngram in ngrams]
-        probabilities = np.vstack([self._row(ngram) for ngram in distinct])
+        probabilities = self._rows(distinct)
         self.random.seed(self.seed)
         # random.choice(ngrams), inlined: Random.choice draws getrandbits(k) until below n.
         getrandbits, count = self.random.getrandbits, len(ngrams)
@@ -134,9 +192,9 @@ class FastDetectorFactory(DetectorFactory):
         self.word_lang_prob_map = rows
         self._probabilities = probabilities
 
-    def row(self, ngram: str) -> np.ndarray:
-        """The n-gram's probability in each language, in `langlist` order."""
-        return self._probabilities[self.word_lang_prob_map[ngram]]
+    def rows(self, ngrams: list[str]) -> np.ndarray:
+        """Each n-gram's probability in each language, in `langlist` order: one row per n-gram."""
+        return self._probabilities[[self.word_lang_prob_map[ngram] for ngram in ngrams]]
 
     def _create_detector(self) -> FastDetector:
         if not self.langlist:
