@@ -55,3 +55,17 @@ def test_removal_survives_pickling_with_its_details() -> None:
     assert restored == removal and type(restored) is Removal
     assert restored.details == {"run_start": 3, "run_length": 5}
     assert restored.to_dict() == removal.to_dict()
+
+
+def test_removal_is_a_frozen_value_compared_without_its_details() -> None:
+    import dataclasses
+
+    plain = Removal(3, "ad-marker", "ad marker 'Advertisement'")
+    detailed = Removal(3, "ad-marker", "ad marker 'Advertisement'", {"marker": "advertisement"})
+    assert plain.details == {} and plain.details is not Removal(4, "x", "y").details
+    assert plain == detailed and hash(plain) == hash(detailed)
+    assert plain != Removal(4, "ad-marker", "ad marker 'Advertisement'")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        plain.line = 4  # type: ignore[misc]
+    assert repr(detailed) == "Removal(line=3, filter='ad-marker', reason=\"ad marker 'Advertisement'\", details={'marker': 'advertisement'})"
+    assert dataclasses.replace(detailed, line=5) == Removal(5, "ad-marker", "ad marker 'Advertisement'")
