@@ -20,6 +20,7 @@ from .io import JsonlWriter, atomic_write_text, check_extra_output_safe, check_o
 from .jsonl import JsonlLineError, JsonlRecord, cleaned_record, read_json_objects, read_jsonl
 from .parallel import available_cores, template_line_keys_of_files
 from .pipeline import Pipeline, default_pipeline
+from .runtime import tune_garbage_collector
 from .stats import CleaningStatistics, document_summary
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -475,7 +476,14 @@ def format_explanation(result: Result, width: int = 100) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the console script; returns the exit code."""
+    """Entry point of the console script; returns the exit code.
+
+    Run as a program (`argv` from the command line), it first tunes this process's garbage
+    collector for a batch run (`runtime.tune_garbage_collector`); called with `argv` from
+    Python, it leaves the caller's process settings alone.
+    """
+    if argv is None:
+        tune_garbage_collector()
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -30,6 +30,7 @@ from .io import InputFile, input_error, read_document
 from .manifest import FileFingerprint
 from .dedup.filter import template_line_keys
 from .pipeline import RESUME_BATCH_DOCUMENTS, Pipeline, bounded_batches
+from .runtime import tune_garbage_collector
 
 #: Chunks queued per worker: enough to keep every worker busy while the main process works.
 _CHUNKS_IN_FLIGHT_PER_WORKER = 4
@@ -177,6 +178,7 @@ def _start_worker(head: Pipeline, strict_encoding: bool) -> None:
     """Keep the head pipeline for this worker's tasks (and leave Ctrl-C to the main process)."""
     global _worker_head, _worker_strict_encoding
     _ignore_interrupts()
+    tune_garbage_collector()  # a worker is this package's own process, doing a batch run
     _worker_head = head
     _worker_strict_encoding = strict_encoding
 
