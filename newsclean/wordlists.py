@@ -55,14 +55,15 @@ def may_contain_any(text: str, anchors: tuple[str, ...]) -> bool:
 
 def words(text: str) -> list[str]:
     """The words of a text, case-folded, with curly apostrophes made straight."""
-    return list(_cached_words(text))
+    return list(cached_words(text))
 
 
 @line_memo
-def _cached_words(text: str) -> tuple[str, ...]:
-    """Every filter tokenises every kept paragraph, so one document's lines are tokenised
-    several times in a row: remembering recent lines makes the repeats free. A tuple, so
-    callers cannot change a cached entry; `words` hands out a fresh list."""
+def cached_words(text: str) -> tuple[str, ...]:
+    """`words` as a tuple, memoised: every filter tokenises every kept paragraph, so one
+    document's lines are tokenised several times in a row, and remembering recent lines makes
+    the repeats free. A tuple, so callers cannot change a cached entry; `words` hands out a
+    fresh list."""
     if is_plain(text):
         # "’" and "'" join words alike, so straightening first finds the same words.
         return tuple(_PLAIN_WORD.findall(text.replace("’", "'").lower()))
@@ -90,7 +91,7 @@ def _capped_word_count(text: str) -> int:
     if len(text) <= _COUNT_FROM_LIST_CHARACTERS:
         # The words are listed anyway (nearly every line a filter counts, another tokenises):
         # their memo serves both, one tokenising per line.
-        return min(len(_cached_words(text)), _COUNT_CAP)
+        return min(len(cached_words(text)), _COUNT_CAP)
     return sum(1 for _ in islice(WORD.finditer(text), _COUNT_CAP))
 
 

@@ -19,7 +19,7 @@ from langdetect.lang_detect_exception import LangDetectException
 
 from ..document import Paragraph, Removal
 from ..memo import line_memo
-from ..wordlists import OTHER_LANGUAGES, english_stopwords, foreign_stopwords, is_plain, load_word_list, words
+from ..wordlists import OTHER_LANGUAGES, cached_words, english_stopwords, foreign_stopwords, is_plain, load_word_list
 from .base import Filter, PageView
 from .detection import FastDetectorFactory, load_factory
 
@@ -191,18 +191,19 @@ def _judge(
     if latin / letters < min_latin_share:
         script = dominant_script(text)
         return Verdict.FOREIGN, f"non-English fragment: written in {script} script ({1 - latin / letters:.0%} of letters non-Latin)"
-    tokens = words(text)
+    tokens = cached_words(text)
     if len(tokens) < min_words:
         return Verdict.UNDECIDED, ""
     english = sum(map(distinctly_english_stopwords().__contains__, tokens))
-    foreign_hits: dict[str, list[str]] = {code: [] for code in foreign_stopwords()}
     languages_of = _foreign_stopword_languages()
     # One look-up per word for all languages; the few function words found are then sorted
-    # into each language's list, in the line's order.
+    # into each language's list, in the line's order. The language with the most wins (ties:
+    # the last code alphabetically); with none found, no language has any.
+    foreign_hits: dict[str, list[str]] = {}
     for token in [token for token in tokens if token in languages_of]:
         for code in languages_of[token]:
-            foreign_hits[code].append(token)
-    code, hits = max(foreign_hits.items(), key=lambda item: (len(item[1]), item[0]))
+            foreign_hits.setdefault(code, []).append(token)
+    code, hits = max(foreign_hits.items(), key=lambda item: (len(item[1]), item[0]), default=("", []))
     if english / len(tokens) >= english_share and english >= len(hits):
         return Verdict.ENGLISH, ""
     if len(hits) >= 2 and len(hits) / len(tokens) >= foreign_share and len(hits) > 2 * english:

@@ -14,7 +14,7 @@ import regex
 
 from ..document import Paragraph, Removal
 from ..memo import line_memo
-from ..wordlists import count_words, is_plain, load_phrase_list, words
+from ..wordlists import cached_words, count_words, is_plain, load_phrase_list
 from .base import LineFilter
 
 _NOT_WORD = regex.compile(r"[^\p{L}\p{N}]+")
@@ -103,7 +103,7 @@ def _share_drop_reason(text: str, max_words: int) -> str | None:
     longest = max(max_words, _MAX_FOLLOW_WORDS)
     if count_words(text, longest + 1) > longest:
         return None
-    tokens = words(text)
+    tokens = cached_words(text)
     if not tokens:
         return None
     if len(tokens) <= max_words and all(t in SHARE_ACTIONS or t in SHARE_FILLER for t in tokens):

@@ -13,7 +13,7 @@ from typing import NamedTuple
 import regex
 
 from ..memo import line_memo
-from ..wordlists import WORD, count_words, english_stopwords, is_plain, words
+from ..wordlists import WORD, cached_words, count_words, english_stopwords, is_plain
 
 #: A line ends like a sentence: final punctuation, possibly inside a closing quote or bracket.
 SENTENCE_END = regex.compile(r"[.!?;:…][\"”’')\]]*\s*$|[\"”’]\s*$")
@@ -43,7 +43,7 @@ class LineShape(NamedTuple):
         )
 
 
-#: Lines up to this long are measured from their list of words (`words`, memoised); longer
+#: Lines up to this long are measured from their list of words (`cached_words`); longer
 #: ones word by word, without a list.
 _LIST_WORDS_CHARACTERS = 10_000
 
@@ -54,7 +54,7 @@ def line_shape(text: str) -> LineShape:
     context filters measure the same lines, in every round of the pipeline."""
     stopwords = english_stopwords()
     if len(text) <= _LIST_WORDS_CHARACTERS and is_plain(text):
-        tokens = words(text)
+        tokens = cached_words(text)
         hits = sum(map(stopwords.__contains__, tokens))
         return LineShape(len(tokens), hits / len(tokens) if tokens else 0.0, bool(SENTENCE_END.search(text)))
     count = hits = 0
