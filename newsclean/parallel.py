@@ -101,7 +101,7 @@ def template_line_keys_of_files(inputs: Sequence[InputFile], jobs: int) -> Itera
     if jobs == 1 or len(inputs) < 2:
         keyed: Iterator[tuple[str, list[int]] | None] = (_template_keys_of_file(item.path) for item in inputs)
     else:
-        keyed = _in_workers([item.path for item in inputs], jobs, _template_keys_of_chunk, _ignore_interrupts, ())
+        keyed = _in_workers([item.path for item in inputs], jobs, _template_keys_of_chunk, _start_template_worker, ())
     with contextlib.closing(keyed):
         yield from (item for item in keyed if item is not None)
 
@@ -172,6 +172,12 @@ def _ignore_interrupts() -> None:
     """Ctrl-C is the main process's to handle: it stops the pool, so workers ignore SIGINT
     rather than each printing a traceback."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _start_template_worker() -> None:
+    """A template-pass worker: Ctrl-C left to the main process, the collector tuned for a batch run."""
+    _ignore_interrupts()
+    tune_garbage_collector()
 
 
 def _start_worker(head: Pipeline, strict_encoding: bool) -> None:
