@@ -21,6 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsclean.dedup import NearDuplicateFilter, words
+from newsclean.dedup.shingles import _NEEDS_UNICODE_WORDS, _PLAIN_SEPARATORS
 from newsclean.document import Paragraph
 from newsclean.filters.base import PageView
 
@@ -162,6 +163,22 @@ def test_fast_words_equal_the_regex_definition_on_real_lines() -> None:
 @settings(max_examples=300, deadline=None)
 @given(st.text())
 def test_fast_words_equal_the_regex_definition(text: str) -> None:
+    assert words(text) == regex_words(text)
+
+
+def test_plain_separators_are_the_common_typographic_ones() -> None:
+    assert set("‘’“”–—…\u00a0\u200b«»") <= set(_PLAIN_SEPARATORS)
+    assert not set("éß²™½\u0301\u00a8") & set(_PLAIN_SEPARATORS)
+    real_plain = [line for _, lines in real_articles() for line in lines if not line.isascii() and not _NEEDS_UNICODE_WORDS.search(line)]
+    assert len(real_plain) > 100  # the real-lines test above covers the plain-separator path
+
+
+PLAIN_ALPHABET = st.sampled_from("aZq09_ .,'\"-&*\t?") | st.sampled_from(_PLAIN_SEPARATORS)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=PLAIN_ALPHABET))
+def test_plain_separator_path_equals_the_regex_definition(text: str) -> None:
     assert words(text) == regex_words(text)
 
 

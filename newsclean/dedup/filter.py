@@ -21,10 +21,10 @@ import numpy as np
 from ..document import Document, Paragraph, Removal
 from ..filters.base import Filter, PageView
 from ..memo import forget_long_lines, line_memo
-from ..normalise import lines_needing_general_path, normalise_line
+from ..normalise import normalise_line
 from .index import FormEntry, IndexSettings, NewDocument, NewParagraph, ParagraphIndex, open_index
 from .minhash import band_hashes, lsh_bands, minhash_signatures
-from .shingles import Shingling, ShingleKind, exact_key, normalised_form, paragraph_key, word_bytes
+from .shingles import Shingling, ShingleKind, paragraph_key, word_bytes
 
 #: Candidate pairs compared per numpy step (pairs x num_perm values: 8 MiB at 128 permutations).
 _PAIRS_PER_CHUNK = 1 << 14
@@ -288,24 +288,26 @@ def template_line_keys(lines: Sequence[str]) -> set[int]:
     """The exact-form keys of a document's distinct non-empty lines, after normalisation: what
     the template-line pass counts (one per line per document).
 
-    Only lines with characters beyond the normalisation fast path are normalised here: on the
-    others normalisation only collapses whitespace, which the normalised form ignores anyway.
-    Keys are memoised by line, as template lines recur on every page of a site.
+    Keys are memoised by the raw line, normalisation included, as template lines recur on
+    every page of a site: a line seen before costs one look-up.
     """
-    general = lines_needing_general_path(lines)
-    keys: set[int] = set()
-    for index, line in enumerate(lines):
-        if index in general:
-            line = normalise_line(line)[0]
-        if line.strip():
-            keys.add(_line_key(line))
+    keys = set(map(_template_line_key, lines))
+    keys.discard(None)
     forget_long_lines(lines)
-    return keys
+    return keys  # type: ignore[return-value]
 
 
 @line_memo
-def _line_key(line: str) -> int:
-    return exact_key(normalised_form(line))
+def _template_line_key(line: str) -> int | None:
+    """The exact-form key of a raw line once normalised, None if it normalises to nothing.
+
+    `paragraph_key` with the line's `word_bytes` equals `exact_key(normalised_form(line))`
+    without decoding and re-encoding the words. `normalise_line` of a line on the
+    normalisation fast path only collapses whitespace, which the key ignores anyway."""
+    text = normalise_line(line)[0]
+    if not text.strip():
+        return None
+    return paragraph_key(text, word_bytes(text))
 
 
 class _Batch:

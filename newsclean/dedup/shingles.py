@@ -33,6 +33,28 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 #: Non-ASCII character -> whether it is a word character (decided by _WORD, cached).
 _IS_WORD_CHARACTER: dict[str, bool] = {}
 
+
+def _is_plain_separator(character: str) -> bool:
+    """Whether a character only ever separates words, whatever surrounds it: not a word
+    character, and neither it nor its NFKC + casefold form holds a word character or a
+    combining character (so NFKC cannot compose it with a neighbour, nor it a neighbour)."""
+    if _WORD.fullmatch(character) or unicodedata.combining(character):
+        return False
+    folded = unicodedata.normalize("NFKC", character).casefold()
+    return _WORD.search(folded) is None and not any(map(unicodedata.combining, folded))
+
+
+#: The non-ASCII punctuation, spaces and symbols of Latin-1, General Punctuation and CJK
+#: punctuation that are plain separators: curly quotes, dashes, ellipsis, no-break and
+#: zero-width spaces, guillemets... (199 characters).
+_PLAIN_SEPARATORS = "".join(
+    character
+    for character in map(chr, [*range(0x80, 0x100), *range(0x2000, 0x2070), *range(0x3000, 0x3040)])
+    if _is_plain_separator(character)
+)
+#: A character outside ASCII and the plain separators: the text needs NFKC and casefold.
+_NEEDS_UNICODE_WORDS = re.compile(f"[^\\x00-\\x7f{re.escape(_PLAIN_SEPARATORS)}]")
+
 _MASK32 = np.uint64(0xFFFFFFFF)
 _NGRAM_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # golden-ratio odd constant: spreads each position
 _FMIX64 = (np.uint64(33), np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53))
@@ -51,17 +73,25 @@ def word_bytes(text: str) -> list[bytes]:
     The same split as `_WORD.findall(NFKC(text).casefold())`, done with `bytes.translate` and
     `bytes.split` (several times faster than the regular expression): non-ASCII characters
     that are not word characters (curly quotes, dashes) become spaces first, each decided
-    once by `_WORD` itself, so the two definitions cannot drift apart.
+    once by `_WORD` itself, so the two definitions cannot drift apart. Text of ASCII and
+    plain separators only (most English paragraphs with curly quotes or dashes) skips NFKC,
+    casefold and the replacing: about 3x faster on such paragraphs.
     """
-    if not text.isascii():
+    if text.isascii():
         # NFKC is the identity on ASCII and casefold is lower, so ASCII text skips both.
-        text = unicodedata.normalize("NFKC", text).casefold()
-        for character in set(_NON_ASCII.findall(text)):
-            is_word = _IS_WORD_CHARACTER.get(character)
-            if is_word is None:
-                is_word = _IS_WORD_CHARACTER[character] = _WORD.fullmatch(character) is not None
-            if not is_word:
-                text = text.replace(character, " ")
+        return text.encode("utf-8").translate(_ASCII_WORD_BYTES).split()
+    if _NEEDS_UNICODE_WORDS.search(text) is None:
+        # ASCII and plain separators only: NFKC and casefold leave the ASCII as the ASCII path
+        # sees it and turn each separator into separators, so each separator can be any
+        # non-word byte ("?" from the encoder's replacement) instead.
+        return text.encode("ascii", "replace").translate(_ASCII_WORD_BYTES).split()
+    text = unicodedata.normalize("NFKC", text).casefold()
+    for character in set(_NON_ASCII.findall(text)):
+        is_word = _IS_WORD_CHARACTER.get(character)
+        if is_word is None:
+            is_word = _IS_WORD_CHARACTER[character] = _WORD.fullmatch(character) is not None
+        if not is_word:
+            text = text.replace(character, " ")
     return text.encode("utf-8").translate(_ASCII_WORD_BYTES).split()
 
 
