@@ -151,12 +151,13 @@ class NearDuplicateFilter(Filter):
         with self._index.transaction():
             known_before = {name: self._index.has_document(name) for name in dict.fromkeys(page.document_id for page in batch.pages)}
             stored_forms = self._index.forms(batch.keys)
-            candidates = self._index.band_candidates(batch.bands) if len(batch.long_positions) else []
+            candidates = self._index.band_candidates(batch.bands, batch.band_order) if len(batch.long_positions) else []
             forget_own = not self.record or self._replay_known
             own = self._forget_own_paragraphs(batch, known_before, stored_forms, candidates) if forget_own else {}
             stored_match, stored_count = self._best_stored_matches(batch.signatures, candidates)
             state = _BatchState(batch, stored_forms)
             new_documents: list[NewDocument] = []
+            recorded_rows: list[int] = []
             for number, page in enumerate(batch.pages):
                 counted_before = known_before[page.document_id] or page.document_id in state.recorded
                 page_removals: list[Removal] = []
@@ -177,8 +178,9 @@ class NearDuplicateFilter(Filter):
                 if self.record and not (self._replay_known and known_before[page.document_id]):
                     state.record(batch, number, kept, counted_before)
                     new_documents.append(NewDocument(page.document_id, batch.keys_of(number), [batch.new_paragraph(position) for position in kept]))
+                    recorded_rows.extend(batch.long_row[position] for position in kept if position in batch.long_row)
             if self.record:
-                self._index.add_documents(new_documents)
+                self._index.add_documents(new_documents, batch.band_order_of(recorded_rows))
         checked = iter(removals)
         return [next(checked) if page.paragraphs else [] for page in pages]
 
@@ -327,6 +329,9 @@ class _Batch:
         self.long_row = {position: row for row, position in enumerate(long_positions)}
         self.signatures = dedup.signatures([paragraph_words[position] for position in long_positions])
         self.bands = band_hashes(self.signatures, dedup.settings.bands, dedup.settings.rows)
+        # One sort of the batch's band hashes serves the shared-band search, the index's
+        # look-up and its insert (each would otherwise sort them again).
+        self.band_order = np.argsort(self.bands.reshape(-1))
 
     def positions(self, number: int) -> range:
         """Positions (in `paragraphs`) of page `number`'s paragraphs."""
@@ -344,6 +349,14 @@ class _Batch:
             return NewParagraph(self.paragraphs[position].line, self.keys[position], None, None)
         return NewParagraph(self.paragraphs[position].line, self.keys[position], self.signatures[row], self.bands[row])
 
+    def band_order_of(self, rows: Sequence[int]) -> np.ndarray:
+        """`np.argsort(bands[rows].reshape(-1))` for increasing `rows`, read off the batch's
+        sort: the order of the band hashes the batch records."""
+        selected = np.zeros(len(self.bands), dtype=bool)
+        selected[np.asarray(rows, dtype=np.int64)] = True
+        flat_selected = np.repeat(selected, self.bands.shape[1])
+        return (np.cumsum(flat_selected) - 1)[self.band_order[flat_selected[self.band_order]]]
+
     def shared_bands(self) -> tuple[np.ndarray, np.ndarray]:
         """Which (long paragraph, band) hashes also occur in an earlier page of the batch (worth
         looking up) and in a later one (worth remembering); all False for one page.
@@ -357,7 +370,7 @@ class _Batch:
             return empty, empty
         keys = self.bands.reshape(-1)
         pages = np.repeat(np.array(self.page_of, dtype=np.int64)[self.long_positions], bands)
-        order = np.argsort(keys)
+        order = self.band_order
         sorted_keys, sorted_pages = keys[order], pages[order]
         first = np.concatenate([[True], sorted_keys[1:] != sorted_keys[:-1]])
         starts = np.flatnonzero(first)

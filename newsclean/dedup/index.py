@@ -116,8 +116,11 @@ class ParagraphIndex(ABC):
         """The known exact forms among `keys`."""
 
     @abstractmethod
-    def band_candidates(self, band_hashes: np.ndarray) -> list[list[int]]:
-        """For each row of band hashes (paragraphs x bands), the ids sharing any band, sorted."""
+    def band_candidates(self, band_hashes: np.ndarray, order: np.ndarray | None = None) -> list[list[int]]:
+        """For each row of band hashes (paragraphs x bands), the ids sharing any band, sorted.
+
+        `order`, if the caller has it, is `np.argsort(band_hashes.reshape(-1))` (a storage
+        that sorts may reuse it instead of sorting again)."""
 
     @abstractmethod
     def signatures(self, paragraph_ids: Sequence[int]) -> np.ndarray:
@@ -128,9 +131,12 @@ class ParagraphIndex(ABC):
         """The document id and line of a stored paragraph."""
 
     @abstractmethod
-    def add_documents(self, documents: Sequence[NewDocument]) -> None:
+    def add_documents(self, documents: Sequence[NewDocument], band_order: np.ndarray | None = None) -> None:
         """Remember documents in order, exactly as `add_document` on each in turn would, but
-        with bulk writes."""
+        with bulk writes.
+
+        `band_order`, if the caller has it, is the argsort of the band hashes of all the
+        documents' long paragraphs, concatenated in order (a storage that sorts may reuse it)."""
 
     def add_document(self, name: str, form_keys: Sequence[int], paragraphs: Sequence[NewParagraph]) -> None:
         """Remember a document: count each of its distinct exact forms once (unless the document
@@ -172,8 +178,10 @@ class _SortedRuns:
         shards = (sorted_keys >> (64 - self._SHARD_BITS)) + (1 << (self._SHARD_BITS - 1))
         return np.searchsorted(shards, np.arange(len(self._shards) + 1)).tolist()
 
-    def add(self, keys: np.ndarray, ids: np.ndarray) -> None:
-        order = np.argsort(keys)  # the order of equal keys never matters: look-ups sort ids
+    def add(self, keys: np.ndarray, ids: np.ndarray, order: np.ndarray | None = None) -> None:
+        """Add an entry per (key, id); `order` is `np.argsort(keys)` if the caller has it."""
+        if order is None:
+            order = np.argsort(keys)  # the order of equal keys never matters: look-ups sort ids
         keys, ids = keys[order], ids[order]
         bounds = self._shard_bounds(keys)
         for shard, runs in enumerate(self._shards):
@@ -193,9 +201,11 @@ class _SortedRuns:
                 merged_keys[older_at], merged_ids[older_at] = older_keys, older_ids
                 runs.append((merged_keys, merged_ids))
 
-    def lookup(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """`(positions, ids)`: every stored id whose key equals `keys[position]`."""
-        order = np.argsort(keys)
+    def lookup(self, keys: np.ndarray, order: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """`(positions, ids)`: every stored id whose key equals `keys[position]`; `order` is
+        `np.argsort(keys)` if the caller has it."""
+        if order is None:
+            order = np.argsort(keys)
         needles = keys[order]  # sorted needles: each binary search starts where the last ended
         bounds = self._shard_bounds(needles)
         positions: list[np.ndarray] = []
@@ -244,9 +254,9 @@ class MemoryIndex(ParagraphIndex):
     def forms(self, keys: Sequence[int]) -> dict[int, FormEntry]:
         return {key: FormEntry(*self._forms[key]) for key in keys if key in self._forms}
 
-    def band_candidates(self, band_hashes: np.ndarray) -> list[list[int]]:
+    def band_candidates(self, band_hashes: np.ndarray, order: np.ndarray | None = None) -> list[list[int]]:
         count, bands = band_hashes.shape
-        positions, ids = self._bands.lookup(band_hashes.reshape(-1))
+        positions, ids = self._bands.lookup(band_hashes.reshape(-1), order)
         # Distinct (row, paragraph) pairs in order, as one sorted array of row * stride + id.
         stride = len(self._paragraph_lines) + 1
         pairs = np.unique(positions // bands * stride + ids)
@@ -262,7 +272,7 @@ class MemoryIndex(ParagraphIndex):
     def location(self, paragraph_id: int) -> tuple[str, int]:
         return self._document_names[self._paragraph_documents[paragraph_id]], self._paragraph_lines[paragraph_id]
 
-    def add_documents(self, documents: Sequence[NewDocument]) -> None:
+    def add_documents(self, documents: Sequence[NewDocument], band_order: np.ndarray | None = None) -> None:
         band_keys: list[np.ndarray] = []
         band_ids: list[int] = []
         signatures: list[np.ndarray] = []
@@ -292,7 +302,7 @@ class MemoryIndex(ParagraphIndex):
         if signatures:
             self._append_signatures(np.array(signatures, dtype=np.uint32))
             bands = self.settings.bands
-            self._bands.add(np.concatenate(band_keys), np.repeat(np.array(band_ids, dtype=np.int64), bands))
+            self._bands.add(np.concatenate(band_keys), np.repeat(np.array(band_ids, dtype=np.int64), bands), band_order)
 
     def _append_signatures(self, signatures: np.ndarray) -> None:
         needed = self._signature_count + len(signatures)
@@ -436,7 +446,7 @@ class SQLiteIndex(ParagraphIndex):
             chunk = unique[start : start + _IN_CHUNK]
             yield from self._connection.execute(f"{select} WHERE {column} IN ({','.join('?' * len(chunk))})", chunk)
 
-    def band_candidates(self, band_hashes: np.ndarray) -> list[list[int]]:
+    def band_candidates(self, band_hashes: np.ndarray, order: np.ndarray | None = None) -> list[list[int]]:
         count, bands = band_hashes.shape
         found: list[set[int]] = [set() for _ in range(count)]
         flat = band_hashes.reshape(-1).tolist()
@@ -466,7 +476,7 @@ class SQLiteIndex(ParagraphIndex):
             raise IndexFileError(f"index {self.path} is inconsistent (paragraph {paragraph_id} is missing); pass a new --index path")
         return row[0], row[1]
 
-    def add_documents(self, documents: Sequence[NewDocument]) -> None:
+    def add_documents(self, documents: Sequence[NewDocument], band_order: np.ndarray | None = None) -> None:
         with self._guard("write"):
             connection = self._connection
             # Ids are given explicitly (the next free ones, under the caller's write lock) so
