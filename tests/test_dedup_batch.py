@@ -15,6 +15,7 @@ import random
 import unicodedata
 from pathlib import Path
 
+import numpy as np
 import pytest
 import regex
 from hypothesis import given, settings
@@ -184,3 +185,18 @@ def test_plain_separator_path_equals_the_regex_definition(text: str) -> None:
 
 if __name__ == "__main__":
     REFERENCE.write_text(json.dumps(compact(one_at_a_time(PAGES, None), PAGES), separators=(",", ":")) + "\n", encoding="utf-8")
+
+
+def test_band_order_of_recorded_rows_sorts_their_band_hashes() -> None:
+    from newsclean.dedup.filter import _Batch
+
+    dedup = NearDuplicateFilter()
+    batch = _Batch(PAGES[:300], dedup)
+    rng = random.Random(5)
+    rows_count = len(batch.bands)
+    for rows in ([], list(range(rows_count)), sorted(rng.sample(range(rows_count), rows_count // 3))):
+        keys = batch.bands[rows].reshape(-1)
+        order = batch.band_order_of(rows)
+        assert sorted(order.tolist()) == list(range(len(keys)))
+        assert np.array_equal(keys[order], np.sort(keys))
+    assert np.array_equal(batch.bands.reshape(-1)[batch.band_order], np.sort(batch.bands.reshape(-1)))

@@ -3,13 +3,18 @@ signatures equal datasketch's MinHash for the same hash values."""
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 import pytest
 from datasketch import MinHash
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newsclean.dedup import Shingling, band_hashes, exact_key, lsh_bands, minhash_signatures, normalised_form, words
+from newsclean.dedup.shingles import paragraph_key, word_batch, word_bytes
 
-from .conftest import SEEDS
+from .conftest import DEVSET, SEEDS
 
 SEED_PARAGRAPHS = [
     line for path in sorted(SEEDS.glob("*.txt")) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
@@ -96,3 +101,39 @@ def test_permutations_equal_datasketchs(num_perm: int, seed: int) -> None:
     a, b = permutations(num_perm, seed)
     assert a.dtype == b.dtype == np.uint32
     assert np.array_equal(a, expected_a) and np.array_equal(b, expected_b)
+
+
+def unbatched_words(texts: list[str]) -> tuple[list[list[int]], list[int]]:
+    """What `word_batch` replaces: each paragraph's word units (CRC-32 + 1 of each of its
+    `word_bytes`) and its `paragraph_key`."""
+    paragraph_words = [word_bytes(text) for text in texts]
+    units = [[zlib.crc32(word) + 1 for word in items] for items in paragraph_words]
+    return units, [paragraph_key(text, items) for text, items in zip(texts, paragraph_words)]
+
+
+def batched_words(texts: list[str]) -> tuple[list[list[int]], list[int]]:
+    batch = word_batch(texts)
+    offsets = batch.offsets.tolist()
+    return [batch.units[offsets[i] : offsets[i + 1]].tolist() for i in range(len(texts))], batch.keys
+
+
+def test_word_batch_equals_word_by_word_on_real_lines() -> None:
+    paths = sorted(SEEDS.glob("*.txt")) + sorted((DEVSET / "scraped").glob("*.txt")) + sorted((DEVSET / "truth").glob("*.txt"))
+    lines = [line for path in paths for line in path.read_text(encoding="utf-8").splitlines()]
+    assert len(lines) > 3000
+    for start in range(0, len(lines), 700):
+        assert batched_words(lines[start : start + 700]) == unbatched_words(lines[start : start + 700])
+    assert batched_words([]) == ([], [])
+
+
+def test_word_batch_hashes_words_of_every_length() -> None:
+    # Words of 63 to 66 bytes straddle the vectorised CRC's limit; a 5,000-byte word and a
+    # line of no words at all take the fallbacks.
+    texts = ["a" * length + " b " + "é" * (length // 2) for length in (1, 63, 64, 65, 66, 200)] + ["x" * 5000, "* * *", "", " ‘ ’ "]
+    assert batched_words(texts) == unbatched_words(texts)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=st.characters(codec="utf-8") | st.sampled_from(" ab’—\t"), max_size=80), max_size=8))
+def test_word_batch_equals_word_by_word(texts: list[str]) -> None:
+    assert batched_words(texts) == unbatched_words(texts)

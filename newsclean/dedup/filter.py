@@ -24,7 +24,7 @@ from ..memo import forget_long_lines, line_memo
 from ..normalise import normalise_line
 from .index import FormEntry, IndexSettings, NewDocument, NewParagraph, ParagraphIndex, open_index
 from .minhash import band_hashes, lsh_bands, minhash_signatures
-from .shingles import Shingling, ShingleKind, paragraph_key, word_bytes
+from .shingles import Shingling, ShingleKind, WordBatch, paragraph_key, word_batch, word_bytes
 
 #: Candidate pairs compared per numpy step (pairs x num_perm values: 8 MiB at 128 permutations).
 _PAIRS_PER_CHUNK = 1 << 14
@@ -128,6 +128,24 @@ class NearDuplicateFilter(Filter):
         parts = [np.zeros((0, settings.num_perm), dtype=np.uint32)]
         for start in range(0, len(paragraph_words), self.batch_size):
             hashes, offsets = settings.shingling.hashes(paragraph_words[start : start + self.batch_size], self._word_cache)
+            parts.append(minhash_signatures(hashes, offsets, settings.num_perm, settings.seed))
+        return np.concatenate(parts)
+
+    def _long_signatures(self, words: WordBatch, positions: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+        """`signatures` of the paragraphs at `positions` of a batch: for word shingling from
+        the batch's word units (no word lists), `batch_size` paragraphs at a time."""
+        settings = self.settings
+        if settings.shingling.kind != "word":
+            return self.signatures([word_bytes(texts[position]) for position in positions.tolist()])
+        parts = [np.zeros((0, settings.num_perm), dtype=np.uint32)]
+        for start in range(0, len(positions), self.batch_size):
+            chosen = positions[start : start + self.batch_size]
+            lengths = words.offsets[chosen + 1] - words.offsets[chosen]
+            unit_offsets = np.zeros(len(chosen) + 1, dtype=np.int64)
+            np.cumsum(lengths, out=unit_offsets[1:])
+            # Each chosen paragraph's units, one after another.
+            units = words.units[np.repeat(words.offsets[chosen] - unit_offsets[:-1], lengths) + np.arange(unit_offsets[-1])]
+            hashes, offsets = settings.shingling.hashes_of_units(units, unit_offsets)
             parts.append(minhash_signatures(hashes, offsets, settings.num_perm, settings.seed))
         return np.concatenate(parts)
 
@@ -322,12 +340,12 @@ class _Batch:
         self.paragraphs = [paragraph for page in self.pages for paragraph in page.paragraphs]
         self.starts = [0, *accumulate(len(page.paragraphs) for page in self.pages)]
         self.page_of = [number for number, page in enumerate(self.pages) for _ in page.paragraphs]
-        paragraph_words = [word_bytes(paragraph.text) for paragraph in self.paragraphs]
-        self.keys = [paragraph_key(paragraph.text, items) for paragraph, items in zip(self.paragraphs, paragraph_words)]
-        long_positions = [position for position, items in enumerate(paragraph_words) if len(items) >= dedup.min_words]
-        self.long_positions = np.array(long_positions, dtype=np.int64)
-        self.long_row = {position: row for row, position in enumerate(long_positions)}
-        self.signatures = dedup.signatures([paragraph_words[position] for position in long_positions])
+        texts = [paragraph.text for paragraph in self.paragraphs]
+        words = word_batch(texts)
+        self.keys = words.keys
+        self.long_positions = np.flatnonzero(np.diff(words.offsets) >= dedup.min_words)
+        self.long_row = dict(zip(self.long_positions.tolist(), range(len(self.long_positions))))
+        self.signatures = dedup._long_signatures(words, self.long_positions, texts)
         self.bands = band_hashes(self.signatures, dedup.settings.bands, dedup.settings.rows)
         # One sort of the batch's band hashes serves the shared-band search, the index's
         # look-up and its insert (each would otherwise sort them again).
