@@ -22,7 +22,7 @@ from ..document import Document, Paragraph, Removal
 from ..filters.base import Filter, PageView
 from ..memo import forget_long_lines, line_memo
 from ..normalise import normalise_line
-from .index import FormEntry, IndexSettings, NewDocument, NewParagraph, ParagraphIndex, open_index
+from .index import FormEntry, IndexSettings, NewDocument, NewParagraphs, ParagraphIndex, open_index
 from .minhash import band_hashes, lsh_bands, minhash_signatures
 from .shingles import Shingling, ShingleKind, WordBatch, paragraph_key, word_batch, word_bytes
 
@@ -195,8 +195,10 @@ class NearDuplicateFilter(Filter):
                 removals.append(page_removals)
                 if self.record and not (self._replay_known and known_before[page.document_id]):
                     state.record(batch, number, kept, counted_before)
-                    new_documents.append(NewDocument(page.document_id, batch.keys_of(number), [batch.new_paragraph(position) for position in kept]))
-                    recorded_rows.extend(batch.long_row[position] for position in kept if position in batch.long_row)
+                    rows = [batch.long_row.get(position) for position in kept]
+                    long_rows = [row for row in rows if row is not None]
+                    new_documents.append(NewDocument(page.document_id, batch.keys_of(number), batch.new_paragraphs(kept, rows, long_rows)))
+                    recorded_rows.extend(long_rows)
             if self.record:
                 self._index.add_documents(new_documents, batch.band_order_of(recorded_rows))
         checked = iter(removals)
@@ -361,11 +363,16 @@ class _Batch:
     def location(self, position: int) -> tuple[str, int]:
         return self.pages[self.page_of[position]].document_id, self.paragraphs[position].line
 
-    def new_paragraph(self, position: int) -> NewParagraph:
-        row = self.long_row.get(position)
-        if row is None:
-            return NewParagraph(self.paragraphs[position].line, self.keys[position], None, None)
-        return NewParagraph(self.paragraphs[position].line, self.keys[position], self.signatures[row], self.bands[row])
+    def new_paragraphs(self, positions: list[int], rows: list[int | None], long_rows: list[int]) -> NewParagraphs:
+        """The paragraphs at `positions` to record, with their `long_row`s (None for short
+        ones) and those that are not None."""
+        return NewParagraphs(
+            [self.paragraphs[position].line for position in positions],
+            [self.keys[position] for position in positions],
+            [row is not None for row in rows],
+            self.signatures[long_rows],
+            self.bands[long_rows],
+        )
 
     def band_order_of(self, rows: Sequence[int]) -> np.ndarray:
         """`np.argsort(bands[rows].reshape(-1))` for increasing `rows`, read off the batch's
@@ -374,6 +381,21 @@ class _Batch:
         selected[np.asarray(rows, dtype=np.int64)] = True
         flat_selected = np.repeat(selected, self.bands.shape[1])
         return (np.cumsum(flat_selected) - 1)[self.band_order[flat_selected[self.band_order]]]
+
+    def shared_keys(self) -> set[int]:
+        """The exact-form keys that occur in more than one page of the batch: only their state
+        is ever read back by a later page (a page never reads its own), so only they go
+        through the Python dict of `_BatchState`."""
+        if len(self.pages) < 2:
+            return set()
+        keys = np.array(self.keys, dtype=np.int64)
+        pages = np.array(self.page_of, dtype=np.int64)
+        order = np.lexsort((pages, keys))
+        sorted_keys, sorted_pages = keys[order], pages[order]
+        # Sorted by key, then page: a key is shared when a neighbour has the same key and
+        # another page.
+        shared = (sorted_keys[1:] == sorted_keys[:-1]) & (sorted_pages[1:] != sorted_pages[:-1])
+        return set(sorted_keys[1:][shared].tolist())
 
     def shared_bands(self) -> tuple[np.ndarray, np.ndarray]:
         """Which (long paragraph, band) hashes also occur in an earlier page of the batch (worth
@@ -413,6 +435,7 @@ class _BatchState:
         self._rows_to_look_up = set(np.flatnonzero(self._lookup.any(axis=1)).tolist())
         self._rows_to_remember = set(np.flatnonzero(self._remember.any(axis=1)).tolist())
         self._rows_by_band: dict[int, list[int]] = {}
+        self._shared_keys = batch.shared_keys()
 
     def form(self, key: int) -> FormEntry | None:
         entry = self._forms.get(key)
@@ -430,16 +453,19 @@ class _BatchState:
     def record(self, batch: _Batch, number: int, kept: list[int], counted_before: bool) -> None:
         """What `add_document` does to the index, for page `number` with `kept` paragraphs."""
         self.recorded.add(batch.pages[number].document_id)
+        shared_keys = self._shared_keys
         for position in kept:
-            entry = self._entry(batch.keys[position])
-            if entry[0] is None:
-                entry[0] = -1 - position
+            key = batch.keys[position]
+            if key in shared_keys:
+                entry = self._entry(key)
+                if entry[0] is None:
+                    entry[0] = -1 - position
             row = batch.long_row.get(position)
             if row in self._rows_to_remember:
                 for band_hash in batch.bands[row][self._remember[row]].tolist():
                     self._rows_by_band.setdefault(band_hash, []).append(row)
         if not counted_before:
-            for key in dict.fromkeys(batch.keys_of(number)):
+            for key in shared_keys.intersection(batch.keys_of(number)):
                 self._entry(key)[1] += 1
 
     def _entry(self, key: int) -> list:

@@ -80,6 +80,55 @@ class NewParagraph(NamedTuple):
     band_hashes: np.ndarray | None
 
 
+class NewParagraphs(Sequence[NewParagraph]):
+    """A document's kept paragraphs to remember, as columns: what the filter hands over for a
+    batch, so that no NewParagraph (nor numpy row) is built per paragraph; a sequence of
+    NewParagraph for any storage that wants them one by one.
+
+    `long[i]` says whether paragraph i has MinHash data; `signatures` and `band_hashes` hold
+    one row per long paragraph, in order.
+    """
+
+    def __init__(self, lines: list[int], form_keys: list[int], long: list[bool], signatures: np.ndarray, band_hashes: np.ndarray) -> None:
+        self.lines, self.form_keys, self.long = lines, form_keys, long
+        self.signatures, self.band_hashes = signatures, band_hashes
+
+    @classmethod
+    def of(cls, paragraphs: Sequence[NewParagraph], num_perm: int, bands: int) -> NewParagraphs:
+        """The columns of NewParagraphs given one by one."""
+        if isinstance(paragraphs, NewParagraphs):
+            return paragraphs
+        long = [paragraph.signature is not None for paragraph in paragraphs]
+        chosen = [paragraph for paragraph, is_long in zip(paragraphs, long) if is_long]
+        return cls(
+            [paragraph.line for paragraph in paragraphs],
+            [paragraph.form_key for paragraph in paragraphs],
+            long,
+            np.array([paragraph.signature for paragraph in chosen], dtype=np.uint32).reshape(len(chosen), num_perm),
+            np.array([paragraph.band_hashes for paragraph in chosen], dtype=np.int64).reshape(len(chosen), bands),
+        )
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def __getitem__(self, position):  # type: ignore[override]
+        if isinstance(position, slice):
+            return [self[item] for item in range(len(self))[position]]
+        if not self.long[position]:
+            return NewParagraph(self.lines[position], self.form_keys[position], None, None)
+        row = sum(self.long[:position])
+        return NewParagraph(self.lines[position], self.form_keys[position], self.signatures[row], self.band_hashes[row])
+
+    def __iter__(self) -> Iterator[NewParagraph]:
+        rows = iter(range(len(self.signatures)))
+        for line, form_key, is_long in zip(self.lines, self.form_keys, self.long):
+            if is_long:
+                row = next(rows)
+                yield NewParagraph(line, form_key, self.signatures[row], self.band_hashes[row])
+            else:
+                yield NewParagraph(line, form_key, None, None)
+
+
 class NewDocument(NamedTuple):
     """A checked document to remember: its id, the exact-form keys of all its paragraphs (kept
     or not, for template counts), and its kept paragraphs in line order."""
@@ -273,36 +322,44 @@ class MemoryIndex(ParagraphIndex):
         return self._document_names[self._paragraph_documents[paragraph_id]], self._paragraph_lines[paragraph_id]
 
     def add_documents(self, documents: Sequence[NewDocument], band_order: np.ndarray | None = None) -> None:
-        band_keys: list[np.ndarray] = []
-        band_ids: list[int] = []
+        num_perm, bands = self.settings.num_perm, self.settings.bands
         signatures: list[np.ndarray] = []
+        band_keys: list[np.ndarray] = []
+        band_ids: list[np.ndarray] = []
+        forms = self._forms
         for name, form_keys, paragraphs in documents:
+            paragraphs = NewParagraphs.of(paragraphs, num_perm, bands)
             known = name in self._documents
             if not known:
                 self._documents[name] = len(self._document_names)
                 self._document_names.append(name)
-            document = self._documents[name]
-            for paragraph in paragraphs:
-                paragraph_id = len(self._paragraph_lines)
-                self._paragraph_documents.append(document)
-                self._paragraph_lines.append(paragraph.line)
-                entry = self._forms.setdefault(paragraph.form_key, [None, 0])
-                if entry[0] is None:
+            first_id = len(self._paragraph_lines)
+            self._paragraph_documents.extend([self._documents[name]] * len(paragraphs))
+            self._paragraph_lines.extend(paragraphs.lines)
+            for paragraph_id, form_key in enumerate(paragraphs.form_keys, start=first_id):
+                entry = forms.get(form_key)
+                if entry is None:
+                    forms[form_key] = [paragraph_id, 0]
+                elif entry[0] is None:
                     entry[0] = paragraph_id
-                if paragraph.signature is None:
-                    self._signature_rows.append(-1)
-                    continue
-                self._signature_rows.append(self._signature_count + len(signatures))
-                signatures.append(paragraph.signature)
-                band_keys.append(paragraph.band_hashes)
-                band_ids.append(paragraph_id)
+            next_row = self._signature_count + sum(map(len, signatures))
+            rows = iter(range(next_row, next_row + len(paragraphs.signatures)))
+            self._signature_rows.extend([next(rows) if is_long else -1 for is_long in paragraphs.long])
+            if len(paragraphs.signatures):
+                signatures.append(paragraphs.signatures)
+                band_keys.append(paragraphs.band_hashes.reshape(-1))
+                ids = np.flatnonzero(np.array(paragraphs.long, dtype=bool)) + first_id
+                band_ids.append(np.repeat(ids, bands))
             if not known:
                 for key in dict.fromkeys(form_keys):
-                    self._forms.setdefault(key, [None, 0])[1] += 1
+                    entry = forms.get(key)
+                    if entry is None:
+                        forms[key] = [None, 1]
+                    else:
+                        entry[1] += 1
         if signatures:
-            self._append_signatures(np.array(signatures, dtype=np.uint32))
-            bands = self.settings.bands
-            self._bands.add(np.concatenate(band_keys), np.repeat(np.array(band_ids, dtype=np.int64), bands), band_order)
+            self._append_signatures(np.concatenate(signatures))
+            self._bands.add(np.concatenate(band_keys), np.concatenate(band_ids), band_order)
 
     def _append_signatures(self, signatures: np.ndarray) -> None:
         needed = self._signature_count + len(signatures)
