@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from itertools import accumulate, chain
+from itertools import accumulate, chain, repeat
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -445,10 +445,9 @@ class _BatchState:
         """Long rows of earlier pages in the batch, kept, sharing a band with `row` (sorted)."""
         if row not in self._rows_to_look_up:
             return []
-        found: set[int] = set()
-        for band_hash in batch.bands[row][self._lookup[row]].tolist():
-            found.update(self._rows_by_band.get(band_hash, ()))
-        return sorted(found)
+        band_hashes = batch.bands[row][self._lookup[row]].tolist()
+        # The rows of every band, gathered without a Python loop step per band.
+        return sorted(set(chain.from_iterable(map(self._rows_by_band.get, band_hashes, repeat(())))))
 
     def record(self, batch: _Batch, number: int, kept: list[int], counted_before: bool) -> None:
         """What `add_document` does to the index, for page `number` with `kept` paragraphs."""
