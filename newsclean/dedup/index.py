@@ -287,7 +287,9 @@ class MemoryIndex(ParagraphIndex):
         self._document_names: list[str] = []
         self._paragraph_documents: list[int] = []
         self._paragraph_lines: list[int] = []
-        self._signature_rows: list[int] = []  # row in _signatures, -1 for short paragraphs
+        # Row in _signatures of each paragraph, -1 for short ones (the first len(_paragraph_lines)
+        # entries are used; numpy, so that a batch's candidates are looked up at once).
+        self._signature_rows = np.zeros(1024, dtype=np.int64)
         self._signatures = np.zeros((1024, self.settings.num_perm), dtype=np.uint32)
         self._signature_count = 0
         self._forms: dict[int, list] = {}  # key -> [paragraph id | None, documents]
@@ -315,8 +317,7 @@ class MemoryIndex(ParagraphIndex):
         return [paragraph_list[bounds[row] : bounds[row + 1]] for row in range(count)]
 
     def signatures(self, paragraph_ids: Sequence[int]) -> np.ndarray:
-        rows = [self._signature_rows[paragraph] for paragraph in paragraph_ids]
-        return self._signatures[rows]
+        return self._signatures[self._signature_rows[np.asarray(paragraph_ids, dtype=np.int64)]]
 
     def location(self, paragraph_id: int) -> tuple[str, int]:
         return self._document_names[self._paragraph_documents[paragraph_id]], self._paragraph_lines[paragraph_id]
@@ -327,6 +328,9 @@ class MemoryIndex(ParagraphIndex):
         band_keys: list[np.ndarray] = []
         band_ids: list[np.ndarray] = []
         forms = self._forms
+        paragraphs_before = len(self._paragraph_lines)
+        signature_rows: list[int] = []
+        next_row = self._signature_count
         for name, form_keys, paragraphs in documents:
             paragraphs = NewParagraphs.of(paragraphs, num_perm, bands)
             known = name in self._documents
@@ -342,9 +346,9 @@ class MemoryIndex(ParagraphIndex):
                     forms[form_key] = [paragraph_id, 0]
                 elif entry[0] is None:
                     entry[0] = paragraph_id
-            next_row = self._signature_count + sum(map(len, signatures))
             rows = iter(range(next_row, next_row + len(paragraphs.signatures)))
-            self._signature_rows.extend([next(rows) if is_long else -1 for is_long in paragraphs.long])
+            signature_rows.extend([next(rows) if is_long else -1 for is_long in paragraphs.long])
+            next_row += len(paragraphs.signatures)
             if len(paragraphs.signatures):
                 signatures.append(paragraphs.signatures)
                 band_keys.append(paragraphs.band_hashes.reshape(-1))
@@ -357,18 +361,24 @@ class MemoryIndex(ParagraphIndex):
                         forms[key] = [None, 1]
                     else:
                         entry[1] += 1
+        self._signature_rows = _appended(self._signature_rows, paragraphs_before, np.array(signature_rows, dtype=np.int64))
         if signatures:
-            self._append_signatures(np.concatenate(signatures))
+            new_signatures = np.concatenate(signatures)
+            self._signatures = _appended(self._signatures, self._signature_count, new_signatures)
+            self._signature_count += len(new_signatures)
             self._bands.add(np.concatenate(band_keys), np.concatenate(band_ids), band_order)
 
-    def _append_signatures(self, signatures: np.ndarray) -> None:
-        needed = self._signature_count + len(signatures)
-        if needed > len(self._signatures):
-            grown = np.zeros((max(needed, 2 * len(self._signatures)), self.settings.num_perm), dtype=np.uint32)
-            grown[: self._signature_count] = self._signatures[: self._signature_count]
-            self._signatures = grown
-        self._signatures[self._signature_count : needed] = signatures
-        self._signature_count = needed
+
+def _appended(array: np.ndarray, used: int, new: np.ndarray) -> np.ndarray:
+    """`array`, whose first `used` rows hold data, with `new` rows after them: in place, or in
+    a copy twice as long when it is full (amortised constant time per row)."""
+    needed = used + len(new)
+    if needed > len(array):
+        grown = np.zeros((max(needed, 2 * len(array)), *array.shape[1:]), dtype=array.dtype)
+        grown[:used] = array[:used]
+        array = grown
+    array[used:needed] = new
+    return array
 
 
 _SCHEMA = """

@@ -131,18 +131,21 @@ def word_batch(texts: Sequence[str]) -> WordBatch:
     paragraph_starts = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum([len(text) + 1 for text in translated], out=paragraph_starts[1:])
     offsets = np.searchsorted(starts, paragraph_starts).astype(np.int64)
-    units = _crc32_of_runs(buffer, joined, starts, ends - starts).astype(np.uint64) + np.uint64(1)
-    # Collapse each run of spaces to one: a byte is kept if it is in a word or follows one.
+    lengths = ends - starts
+    units = _crc32_of_runs(buffer, joined, starts, lengths).astype(np.uint64) + np.uint64(1)
+    # Collapse each run of spaces to one: a byte is kept if it is in a word or follows one, so
+    # each word is followed by one space and starts after the earlier words and their spaces.
     kept = buffer != 32
     kept[1:] |= kept[:-1].copy()
     compact = buffer[kept].tobytes()
-    moved = np.cumsum(kept, dtype=np.int64) - 1  # position of each kept byte in `compact`
-    counts = np.diff(offsets)
-    with_words = np.flatnonzero(counts)
+    compact_starts = np.zeros(len(starts), dtype=np.int64)
+    np.cumsum(lengths[:-1] + 1, out=compact_starts[1:])
+    with_words = np.flatnonzero(np.diff(offsets))
+    last_words = offsets[with_words + 1] - 1
     form_starts = np.zeros(len(texts), dtype=np.int64)
     form_ends = np.zeros(len(texts), dtype=np.int64)
-    form_starts[with_words] = moved[starts[offsets[with_words]]]
-    form_ends[with_words] = moved[ends[offsets[with_words + 1] - 1] - 1] + 1
+    form_starts[with_words] = compact_starts[offsets[with_words]]
+    form_ends[with_words] = compact_starts[last_words] + lengths[last_words]
     keys = [
         _form_bytes_key(compact[start:end]) if end else exact_key(normalised_form(text))
         for text, start, end in zip(texts, form_starts.tolist(), form_ends.tolist())
