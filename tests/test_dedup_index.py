@@ -12,7 +12,7 @@ import pytest
 
 from newsclean import Document, NearDuplicateFilter, Pipeline, default_pipeline
 from newsclean.dedup import IndexSettings, MemoryIndex, Shingling, SQLiteIndex, band_hashes, minhash_signatures, words
-from newsclean.dedup.index import NewParagraph
+from newsclean.dedup.index import NewParagraph, NewParagraphs
 from newsclean.errors import IndexBusyError, IndexFileError, NewscleanError
 
 from .conftest import SEEDS, seed_text
@@ -177,3 +177,16 @@ def test_concurrent_writers_keep_one_original(tmp_path: Path) -> None:
         thread.join()
     assert not errors
     assert sorted(kept_counts)[0] == 0 and sorted(kept_counts)[1] > 0
+
+
+def test_paragraph_columns_are_the_paragraphs_they_stand_for() -> None:
+    lines = seed_text("002_1d7f724c3669c58c.txt").splitlines()
+    paragraphs = [NewParagraph(9, 11, *signed(lines[8])), NewParagraph(10, 12, None, None), NewParagraph(12, 13, *signed(lines[4]))]
+    columns = NewParagraphs.of(paragraphs, 128, 37)
+    assert isinstance(columns, NewParagraphs) and NewParagraphs.of(columns, 128, 37) is columns
+    for one_by_one in (list(columns), [columns[position] for position in range(len(columns))], columns[:]):
+        assert [(item.line, item.form_key) for item in one_by_one] == [(item.line, item.form_key) for item in paragraphs]
+        for item, expected in zip(one_by_one, paragraphs):
+            assert (item.signature is None) == (expected.signature is None)
+            if expected.signature is not None:
+                assert np.array_equal(item.signature, expected.signature) and np.array_equal(item.band_hashes, expected.band_hashes)
