@@ -131,9 +131,10 @@ class NearDuplicateFilter(Filter):
             parts.append(minhash_signatures(hashes, offsets, settings.num_perm, settings.seed))
         return np.concatenate(parts)
 
-    def _long_signatures(self, words: WordBatch, positions: np.ndarray, texts: Sequence[str]) -> np.ndarray:
-        """`signatures` of the paragraphs at `positions` of a batch: for word shingling from
-        the batch's word units (no word lists), `batch_size` paragraphs at a time."""
+    def batch_signatures(self, words: WordBatch, positions: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+        """`signatures` of the paragraphs at `positions` of `texts`, whose `word_batch` is
+        `words`: for word shingling from the batch's word units (no word lists), `batch_size`
+        paragraphs at a time."""
         settings = self.settings
         if settings.shingling.kind != "word":
             return self.signatures([word_bytes(texts[position]) for position in positions.tolist()])
@@ -347,7 +348,7 @@ class _Batch:
         self.keys = words.keys
         self.long_positions = np.flatnonzero(np.diff(words.offsets) >= dedup.min_words)
         self.long_row = dict(zip(self.long_positions.tolist(), range(len(self.long_positions))))
-        self.signatures = dedup._long_signatures(words, self.long_positions, texts)
+        self.signatures = dedup.batch_signatures(words, self.long_positions, texts)
         self.bands = band_hashes(self.signatures, dedup.settings.bands, dedup.settings.rows)
         # One sort of the batch's band hashes serves the shared-band search, the index's
         # look-up and its insert (each would otherwise sort them again).
