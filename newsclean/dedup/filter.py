@@ -314,10 +314,9 @@ def template_line_keys(lines: Sequence[str]) -> set[int]:
     Keys are memoised by the raw line, normalisation included, as template lines recur on
     every page of a site: a line seen before costs one look-up.
     """
-    keys = set(map(_template_line_key, lines))
-    keys.discard(None)
+    keys = {key for key in map(_template_line_key, lines) if key is not None}
     forget_long_lines(lines)
-    return keys  # type: ignore[return-value]
+    return keys
 
 
 @line_memo

@@ -4,8 +4,9 @@ exact normalised form for short paragraphs and exact copies.
 Shingles are built from a normalised form in which case, punctuation, quote style and
 whitespace do not matter (NFKC, case-folded, words only), so a copy with curly quotes or an
 extra space is the same text. Hashing is vectorised with numpy over a whole batch: words are
-hashed once each (CRC-32 of their UTF-8, cached), n-grams are combined and avalanched with
-64-bit integer arithmetic, which wraps identically on every machine.
+hashed by CRC-32 of their UTF-8 (all of a batch's words at once, `word_batch`; or cached per
+word, given word lists), n-grams are combined and avalanched with 64-bit integer arithmetic,
+which wraps identically on every machine.
 """
 
 from __future__ import annotations
