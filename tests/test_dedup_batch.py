@@ -21,9 +21,9 @@ import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsclean.dedup import NearDuplicateFilter, words
+from newsclean.dedup import MemoryIndex, NearDuplicateFilter, words
+from newsclean.document import Document, Paragraph
 from newsclean.dedup.shingles import _NEEDS_UNICODE_WORDS, _PLAIN_SEPARATORS
-from newsclean.document import Paragraph
 from newsclean.filters.base import PageView
 
 from .conftest import DEVSET, SEEDS
@@ -200,3 +200,38 @@ def test_band_order_of_recorded_rows_sorts_their_band_hashes() -> None:
         assert sorted(order.tolist()) == list(range(len(keys)))
         assert np.array_equal(keys[order], np.sort(keys))
     assert np.array_equal(batch.bands.reshape(-1)[batch.band_order], np.sort(batch.bands.reshape(-1)))
+
+
+class EveryParagraphDecided(NearDuplicateFilter):
+    """The filter without its shortcut for paragraphs nothing can match."""
+
+    def _unmatched(self, batch, *_: object) -> list[bool]:  # type: ignore[no-untyped-def]
+        return [False] * len(batch.paragraphs)
+
+
+class CountedShortcut(NearDuplicateFilter):
+    """The filter as it is, counting the paragraphs its shortcut keeps."""
+
+    shortcuts = 0
+
+    def _unmatched(self, *arguments):  # type: ignore[no-untyped-def]
+        unmatched = super()._unmatched(*arguments)
+        self.shortcuts += sum(unmatched)
+        return unmatched
+
+
+@pytest.mark.parametrize("record", [True, False])
+def test_unmatched_paragraphs_are_kept_by_every_decision(record: bool) -> None:
+    if not PAGES:
+        pytest.skip("../shared/devset is not available")
+    runs = []
+    for kind in (CountedShortcut, EveryParagraphDecided):
+        index = MemoryIndex(NearDuplicateFilter().settings)
+        if not record:  # explain every page against an index that holds the first 300
+            NearDuplicateFilter(index=index).find_removals_batch(PAGES[:300])
+        dedup = kind(index=index, record=record)
+        dedup.count_template_lines(Document(page.document_id, page.lines) for page in PAGES[:200])
+        runs.append([[removal.to_dict() for removal in removals] for start in range(0, len(PAGES), 150) for removals in dedup.find_removals_batch(PAGES[start : start + 150])])
+        if kind is CountedShortcut:
+            assert dedup.shortcuts > 50
+    assert runs[0] == runs[1] and any(runs[0])

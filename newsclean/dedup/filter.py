@@ -175,6 +175,7 @@ class NearDuplicateFilter(Filter):
             own = self._forget_own_paragraphs(batch, known_before, stored_forms, candidates) if forget_own else {}
             stored_match, stored_count = self._best_stored_matches(batch.signatures, candidates)
             state = _BatchState(batch, stored_forms)
+            unmatched = self._unmatched(batch, state, stored_forms, stored_count)
             new_documents: list[NewDocument] = []
             recorded_rows: list[int] = []
             for number, page in enumerate(batch.pages):
@@ -182,6 +183,9 @@ class NearDuplicateFilter(Filter):
                 page_removals: list[Removal] = []
                 kept: list[int] = []
                 for position in batch.positions(number):
+                    if unmatched[position]:
+                        kept.append(position)
+                        continue
                     key = batch.keys[position]
                     form = state.form(key)
                     if form is not None and form.paragraph in own.get(number, ()):
@@ -253,6 +257,21 @@ class NearDuplicateFilter(Filter):
         best_count[non_empty] = top // stride
         best[non_empty] = flat[firsts[non_empty] + stride - 1 - top % stride]
         return best, best_count
+
+    def _unmatched(self, batch: _Batch, state: _BatchState, stored_forms: dict[int, FormEntry], stored_count: np.ndarray) -> list[bool]:
+        """Which paragraphs of the batch nothing can match: an exact form that neither the
+        index, nor the corpus count, nor another page of the batch has, and (if long) no LSH
+        candidate stored or in the batch. `_decide` keeps every one of them (at most one
+        document counted, under `template_documents`), so they skip it: most paragraphs of a
+        large corpus are new."""
+        without_candidates = np.ones(len(batch.paragraphs), dtype=bool)
+        if len(batch.long_positions):
+            without_candidates[batch.long_positions] = (stored_count < 0) & ~state.rows_looking_up
+        shared_keys, corpus_forms, template_documents = state.shared_keys, self._corpus_forms, self.template_documents
+        return [
+            alone and key not in stored_forms and key not in shared_keys and corpus_forms.get(key, 0) < template_documents
+            for key, alone in zip(batch.keys, without_candidates.tolist())
+        ]
 
     def _best_match(self, batch: _Batch, row: int, stored: int, stored_count: int, state: _BatchState) -> tuple[int, float] | None:
         """The most similar verified candidate of a long paragraph (the earliest on a tie):
@@ -432,10 +451,11 @@ class _BatchState:
         self._forms: dict[int, list] = {}  # key -> [original, documents], once changed by the batch
         self.recorded: set[str] = set()
         self._lookup, self._remember = batch.shared_bands()
-        self._rows_to_look_up = set(np.flatnonzero(self._lookup.any(axis=1)).tolist())
+        self.rows_looking_up = self._lookup.any(axis=1)  # rows with a band shared with an earlier page
+        self._rows_to_look_up = set(np.flatnonzero(self.rows_looking_up).tolist())
         self._rows_to_remember = set(np.flatnonzero(self._remember.any(axis=1)).tolist())
         self._rows_by_band: dict[int, list[int]] = {}
-        self._shared_keys = batch.shared_keys()
+        self.shared_keys = batch.shared_keys()
 
     def form(self, key: int) -> FormEntry | None:
         entry = self._forms.get(key)
@@ -452,7 +472,7 @@ class _BatchState:
     def record(self, batch: _Batch, number: int, kept: list[int], counted_before: bool) -> None:
         """What `add_document` does to the index, for page `number` with `kept` paragraphs."""
         self.recorded.add(batch.pages[number].document_id)
-        shared_keys = self._shared_keys
+        shared_keys = self.shared_keys
         for position in kept:
             key = batch.keys[position]
             if key in shared_keys:
