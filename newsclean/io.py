@@ -6,14 +6,16 @@ Decoding, in order: a UTF-8 or UTF-16 byte-order mark decides the encoding; othe
 must be UTF-8. Invalid UTF-8 falls back to cp1252 when the whole input decodes cleanly as
 cp1252 (the usual case for Windows-1252 pages), else to UTF-8 with U+FFFD for the bad bytes;
 either way a warning names the input and the byte offset of the first bad byte. Under
-`strict=True` an invalid input is an EncodingError instead. Files are read in chunks, twice
-at most (a check pass, then a decoding pass), so the raw bytes and the decoded text of a huge
-file are never both in memory.
+`strict=True` an invalid input is an EncodingError instead. Files are read in chunks and
+split into lines as they are decoded, so the raw bytes and the decoded text of a huge file are
+never both in memory; a valid file is read and decoded once (an invalid one three times: up to
+its first bad byte, a pass to choose the fallback, a pass to decode with it).
 """
 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import errno
 import fnmatch
 import gzip
@@ -26,7 +28,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from .document import Document
 from .errors import BinaryInputError, EncodingError, InputError, OutputError, UsageError
@@ -96,53 +98,91 @@ def _describe_binary(head: bytes) -> str | None:
     return None
 
 
-def _first_invalid_offset(chunks: Iterable[bytes], encoding: str) -> int | None:
-    """The byte offset of the first byte that does not decode, or None if all of it does."""
-    decoder = codecs.getincrementaldecoder(encoding)("strict")
+class _InvalidByte(Exception):
+    """Raised inside decoding: the byte offset of the first byte that does not decode."""
+
+    def __init__(self, offset: int) -> None:
+        super().__init__(offset)
+        self.offset = offset
+
+
+def _encoding_of_head(head: bytes, name: str) -> tuple[str, str]:
+    """The codec its first bytes call for (a BOM, else UTF-8) and the codec's name for
+    messages; raises BinaryInputError when the head says the input is not text."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig", "UTF-8"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16", "UTF-16"
+    description = _describe_binary(head)
+    if description is not None:
+        raise BinaryInputError(f"{name}: skipped, it looks like {description}, not text")
+    return "utf-8", "UTF-8"
+
+
+def _refusing_nul(chunks: Iterable[bytes], name: str) -> Iterator[bytes]:
+    """Pass chunks through; a NUL byte anywhere means binary data (BinaryInputError)."""
+    for chunk in chunks:
+        if b"\x00" in chunk:
+            raise BinaryInputError(f"{name}: skipped, it looks like binary data (contains NUL bytes), not text")
+        yield chunk
+
+
+def _decoded_pieces(chunks: Iterable[bytes], encoding: str, errors: str = "strict") -> Iterator[str]:
+    """Decode chunks incrementally (a character cut at a chunk edge is kept for the next one).
+    With errors="strict", an undecodable byte raises _InvalidByte with its offset in the input."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors)
     consumed = 0
     for chunk in chunks:
         pending = len(decoder.getstate()[0])
         try:
-            decoder.decode(chunk)
+            piece = decoder.decode(chunk)
         except UnicodeDecodeError as error:
-            return consumed - pending + error.start
+            raise _InvalidByte(consumed - pending + error.start) from None
         consumed += len(chunk)
+        yield piece
     pending = len(decoder.getstate()[0])
     try:
-        decoder.decode(b"", final=True)
+        piece = decoder.decode(b"", final=True)
     except UnicodeDecodeError as error:
-        return consumed - pending + error.start
-    return None
+        raise _InvalidByte(consumed - pending + error.start) from None
+    yield piece
 
 
-def choose_encoding(read_chunks: Callable[[], Iterator[bytes]], name: str, strict: bool = False) -> EncodingChoice:
-    """Decide how to decode an input, given a function that yields its bytes in chunks (it is
-    called once or twice, each time from the start).
+def _split_pieces(pieces: Iterable[str]) -> tuple[str, ...]:
+    """Input lines of text given in pieces, split as `document.split_lines` splits the whole
+    text (\\n, \\r\\n or \\r; no empty last line after a final newline), without joining the
+    pieces into one string first. A "\\r" at the end of a piece waits for the next piece, which
+    may start with the "\\n" of the same line break."""
+    lines: list[str] = []
+    line_start: list[str] = []  # pieces of the current line, which has no line break yet
+    held_return = ""
+    for piece in pieces:
+        text = held_return + piece
+        held_return = ""
+        if text.endswith("\r"):
+            text, held_return = text[:-1], "\r"
+        if "\r" in text:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        parts = text.split("\n")
+        if len(parts) == 1:
+            line_start.append(text)
+            continue
+        if line_start:
+            parts[0] = "".join(line_start) + parts[0]
+        line_start = [parts.pop()]
+        lines.extend(parts)
+    last = "".join(line_start)
+    if held_return or last:
+        lines.append(last)
+    return tuple(lines)
 
-    Raises BinaryInputError for non-text data and, with `strict`, EncodingError for text that
-    is not valid in its encoding.
-    """
-    chunks = read_chunks()
-    head = next(chunks, b"")
-    if head.startswith(codecs.BOM_UTF8):
-        encoding, label = "utf-8-sig", "UTF-8"
-    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        encoding, label = "utf-16", "UTF-16"
-    else:
-        encoding, label = "utf-8", "UTF-8"
-        description = _describe_binary(head)
-        if description is not None:
-            raise BinaryInputError(f"{name}: skipped, it looks like {description}, not text")
 
-    def checked(chunks: Iterable[bytes]) -> Iterator[bytes]:
-        for chunk in chunks:
-            if encoding == "utf-8" and b"\x00" in chunk:
-                raise BinaryInputError(f"{name}: skipped, it looks like binary data (contains NUL bytes), not text")
-            yield chunk
-
-    offset = _first_invalid_offset(checked(itertools.chain((head,), chunks)), encoding)
-    if offset is None:
-        return EncodingChoice(encoding)
+def _fallback_encoding(
+    read_chunks: Callable[[], Iterator[bytes]], name: str, encoding: str, label: str, offset: int, strict: bool
+) -> EncodingChoice:
+    """How to decode an input that is not valid in `encoding` (its first bad byte at `offset`):
+    an EncodingError under `strict`, else cp1252 when all of it is clean cp1252 (UTF-8 inputs
+    only), else `encoding` with U+FFFD for bad bytes; with a warning that says which."""
     problem = f"{name}: not valid {label} (first bad byte at offset {offset})"
     if strict:
         raise EncodingError(f"{problem}; skipped because of --strict-encoding (convert it to UTF-8, or drop the option to use the fallback)")
@@ -150,7 +190,7 @@ def choose_encoding(read_chunks: Callable[[], Iterator[bytes]], name: str, stric
         # A second, full pass: NUL bytes after the first bad byte still mean binary, and cp1252
         # (one byte per character) can be checked chunk by chunk.
         cp1252_clean = True
-        for chunk in checked(read_chunks()):
+        for chunk in _refusing_nul(read_chunks(), name):
             if cp1252_clean:
                 try:
                     chunk.decode("cp1252")
@@ -161,10 +201,44 @@ def choose_encoding(read_chunks: Callable[[], Iterator[bytes]], name: str, stric
     return EncodingChoice(encoding, "replace", f"{problem}; undecodable bytes replaced with U+FFFD")
 
 
+Consumed = TypeVar("Consumed")
+
+
+def _decode_input(
+    read_chunks: Callable[[], Iterator[bytes]], name: str, strict: bool, consume: Callable[[Iterator[str]], Consumed]
+) -> tuple[Consumed, EncodingChoice]:
+    """Decode an input given as a function that yields its bytes in chunks, each time from the
+    start: `consume` gets the decoded text in pieces as they come (so the raw bytes and the
+    text of a huge input are never both held); return what it returned and how the input
+    was decoded.
+
+    Valid text is read and decoded once. An input with a bad byte is read again to choose the
+    fallback (`_fallback_encoding`), and once more to decode with it (what `consume` made of
+    the first pass is dropped). Raises BinaryInputError for non-text data and, with `strict`,
+    EncodingError for text that is not valid in its encoding.
+    """
+    with contextlib.closing(read_chunks()) as chunks:
+        head = next(chunks, b"")
+        encoding, label = _encoding_of_head(head, name)
+        checked = itertools.chain((head,), chunks)
+        if encoding == "utf-8":
+            checked = _refusing_nul(checked, name)
+        try:
+            return consume(_decoded_pieces(checked, encoding)), EncodingChoice(encoding)
+        except _InvalidByte as invalid:
+            offset = invalid.offset
+    choice = _fallback_encoding(read_chunks, name, encoding, label, offset, strict)
+    with contextlib.closing(read_chunks()) as chunks:
+        return consume(_decoded_pieces(chunks, choice.encoding, choice.errors)), choice
+
+
 def decode_bytes(data: bytes, name: str = "<bytes>", strict: bool = False) -> Decoded:
     """Decode in-memory contents (stdin, a record) with the same rules as files."""
-    choice = choose_encoding(lambda: iter((data,)), name, strict)
-    return Decoded(data.decode(choice.encoding, errors=choice.errors), choice.encoding, choice.warning)
+    def chunks() -> Iterator[bytes]:
+        yield data
+
+    text, choice = _decode_input(chunks, name, strict, "".join)
+    return Decoded(text, choice.encoding, choice.warning)
 
 
 def _file_chunks(path: Path) -> Iterator[bytes]:
@@ -188,11 +262,6 @@ def input_error(path: Path, error: OSError) -> InputError:
     return InputError(f"{path}: cannot be read ({error.strerror or error})")
 
 
-def read_lines(stream: IO[str]) -> tuple[str, ...]:
-    """Read a text stream opened with universal newlines into input lines (as split_lines)."""
-    return tuple(line[:-1] if line.endswith("\n") else line for line in stream)
-
-
 def read_document(path: Path, document_id: str | None = None, strict: bool = False) -> tuple[Document, str | None]:
     """Read and decode one file; return the Document and a decoding warning, if any.
 
@@ -202,9 +271,7 @@ def read_document(path: Path, document_id: str | None = None, strict: bool = Fal
     try:
         if path.is_dir():
             raise IsADirectoryError(errno.EISDIR, "is a directory")
-        choice = choose_encoding(lambda: _file_chunks(path), str(path), strict)
-        with open(path, encoding=choice.encoding, errors=choice.errors, newline=None) as stream:
-            lines = read_lines(stream)
+        lines, choice = _decode_input(lambda: _file_chunks(path), str(path), strict, _split_pieces)
     except OSError as error:
         raise input_error(path, error) from None
     return Document(id=document_id or str(path), lines=lines), choice.warning
