@@ -80,6 +80,18 @@ def process_files(
     (Ctrl-C, a worker that died), the files read before it are finished and yielded first.
     Close the iterator (or exhaust it) to stop the workers.
     """
+    with contextlib.closing(process_file_batches(pipeline, tasks, jobs, strict_encoding)) as batches:
+        for batch in batches:
+            yield from batch
+
+
+def process_file_batches(
+    pipeline: Pipeline, tasks: Sequence[FileTask], jobs: int = 1, strict_encoding: bool = False
+) -> Iterator[list[FileOutcome]]:
+    """`process_files`, one list per batch the stateful tail ran on (`bounded_batches`: one
+    task, then twice as many each time, up to RESUME_BATCH_DOCUMENTS), so a caller can act
+    once per batch (write its outputs as a group). Close it (or exhaust it) to stop the workers.
+    """
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
     head, tail = pipeline.split()
@@ -89,7 +101,7 @@ def process_files(
         heads = _in_workers(tasks, jobs, _run_head_chunk, _start_worker, (head, strict_encoding), _DOCUMENTS_IN_FLIGHT)
     with contextlib.closing(heads):
         for batch in bounded_batches(heads, _lines_of):
-            yield from _finish(tail, batch)
+            yield _finish(tail, batch)
 
 
 def template_line_keys_of_files(inputs: Sequence[InputFile], jobs: int) -> Iterator[tuple[str, list[int]]]:

@@ -15,6 +15,7 @@ import random
 import re
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -33,7 +34,7 @@ from newsclean.filters import Filter, PageView
 from newsclean.io import find_inputs
 from newsclean.manifest import MANIFEST_NAME
 from newsclean.normalise import normalise_line
-from newsclean.pipeline import Pipeline, boilerplate_filters
+from newsclean.pipeline import RESUME_BATCH_DOCUMENTS, Pipeline, boilerplate_filters
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
@@ -258,10 +259,11 @@ def test_sigkill_at_a_random_point_leaves_only_complete_outputs_and_resume_finis
 
     resumed = run_cli("clean", str(inputs), "-o", str(outdir), "--resume")
     assert resumed.returncode == EXIT_OK, resumed.stderr
-    # An output is recorded in the manifest right after it is renamed into place, so a kill
-    # between the two leaves one complete output unrecorded: --resume writes it again.
+    # Outputs are recorded in the manifest a group at a time, right after the group is renamed
+    # into place, so a kill between the two leaves that group complete but unrecorded: --resume
+    # writes it again.
     up_to_date = int(re.search(r"(\d+) already up to date \(--resume\)", resumed.stderr).group(1))
-    assert len(written) - 1 <= up_to_date <= len(written), resumed.stderr
+    assert len(written) - RESUME_BATCH_DOCUMENTS <= up_to_date <= len(written), resumed.stderr
     assert files_under(outdir) == sorted([MANIFEST_NAME, *sources])
     assert_outputs_match(outdir, reference)
 
@@ -394,12 +396,16 @@ def test_disk_full_stops_with_a_clear_error_and_leaves_no_partial_file(tmp_path,
     inputs = tmp_path / "in"
     pages = copy_pages(inputs, SEEDS)
     real_fsync = os.fsync
-    calls = {"outputs": 0}
+    calls = {"files": 0}
 
     def fsync_until_full(handle):
-        calls["outputs"] += 1
-        if calls["outputs"] > 5:  # the manifest header and the first two outputs (+ their records) fit
-            raise OSError(errno.ENOSPC, "No space left on device")
+        if stat.S_ISREG(os.fstat(handle).st_mode):  # directories have no data to run out of space for
+            calls["files"] += 1
+            # The manifest header, the first output and its record, the second output fit; the
+            # third output (the second of its group) finds the disk full, and so does the record
+            # of the second, which is renamed into place as the run stops.
+            if calls["files"] > 4:
+                raise OSError(errno.ENOSPC, "No space left on device")
         real_fsync(handle)
 
     monkeypatch.setattr(newsclean_io.os, "fsync", fsync_until_full)
@@ -410,6 +416,12 @@ def test_disk_full_stops_with_a_clear_error_and_leaves_no_partial_file(tmp_path,
     written = [name for name in files_under(tmp_path / "out") if name != MANIFEST_NAME]
     assert 0 < len(written) < len(pages)
     assert not any(name.endswith(newsclean_io.TEMPORARY_SUFFIX) for name in files_under(tmp_path / "out"))
+    assert_outputs_complete(tmp_path / "out", {p.name: p for p in SEEDS})
+
+    monkeypatch.setattr(newsclean_io.os, "fsync", real_fsync)
+    assert cli.main(["clean", str(inputs), "-o", str(tmp_path / "out"), "--no-dedup", "--jobs", "1", "--resume"]) == EXIT_OK
+    assert "already up to date (--resume)" in capsys.readouterr().err
+    assert outputs(tmp_path / "out") == sorted(page.name for page in pages)
     assert_outputs_complete(tmp_path / "out", {p.name: p for p in SEEDS})
 
 
