@@ -122,7 +122,8 @@ def _encoded_hashing(chunks: Iterable[str], digest: Any, size: list[int]) -> Ite
 
 
 def _paragraphs(result: Result) -> int:
-    return sum(1 for line in result.lines if line)
+    """The document's paragraphs (non-empty lines)."""
+    return len(result.lines) - result.lines.count("")
 
 
 @dataclass(frozen=True)

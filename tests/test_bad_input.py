@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import json
 import os
 import random
 import re
@@ -265,6 +266,54 @@ def test_sigkill_at_a_random_point_leaves_only_complete_outputs_and_resume_finis
     up_to_date = int(re.search(r"(\d+) already up to date \(--resume\)", resumed.stderr).group(1))
     assert len(written) - RESUME_BATCH_DOCUMENTS <= up_to_date <= len(written), resumed.stderr
     assert files_under(outdir) == sorted([MANIFEST_NAME, *sources])
+    assert_outputs_match(outdir, reference)
+
+
+#: Runs `newsclean clean` and SIGKILLs itself at one step of a group commit: after the
+#: outputs of a group were renamed into place, at the fsync of their directory (argv[1]: how
+#: many renames must have happened first), so they are on disk but not yet durable.
+_KILL_AT_DIRECTORY_FSYNC = """
+import os, signal, sys
+from newsclean import cli, io
+renames = 0
+real_replace, real_fsync_directory = os.replace, io._fsync_directory
+def counting_replace(source, target):
+    global renames
+    renames += 1
+    real_replace(source, target)
+def killing_fsync_directory(directory):
+    if renames >= int(sys.argv[1]):
+        os.kill(os.getpid(), signal.SIGKILL)
+    real_fsync_directory(directory)
+os.replace, io._fsync_directory = counting_replace, killing_fsync_directory
+sys.exit(cli.main(sys.argv[2:]))
+"""
+
+
+def test_a_kill_between_renames_and_directory_fsync_leaves_the_group_unrecorded_and_resume_redoes_it(tmp_path):
+    inputs, outdir = tmp_path / "in", tmp_path / "out"
+    inputs.mkdir()
+    sources = make_corpus(inputs, 1)
+    reference = tmp_path / "reference"
+    assert run_cli("clean", str(inputs), "-o", str(reference), "-q").returncode == EXIT_OK
+    # Groups follow the pipeline's batches: 1, 2, 4, ... documents. The manifest header is one
+    # rename; the first two groups (3 outputs) are recorded; the kill hits the third group
+    # (4 outputs) after its renames.
+    killed = subprocess.run(
+        [sys.executable, "-c", _KILL_AT_DIRECTORY_FSYNC, "8", "clean", str(inputs), "-o", str(outdir), "-q", "--jobs", "1"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    on_disk = outputs(outdir)
+    assert len(on_disk) == 7
+    assert_outputs_match(outdir, reference)
+    records = (outdir / MANIFEST_NAME).read_text(encoding="utf-8").splitlines()[1:]
+    assert [json.loads(line)["path"] for line in records] == on_disk[:3]
+
+    resumed = run_cli("clean", str(inputs), "-o", str(outdir), "--resume")
+    assert resumed.returncode == EXIT_OK, resumed.stderr
+    assert "3 already up to date (--resume)" in resumed.stderr
+    assert outputs(outdir) == sorted(sources)
     assert_outputs_match(outdir, reference)
 
 
