@@ -20,6 +20,7 @@ import contextlib
 import errno
 import fnmatch
 import gzip
+import hashlib
 import io
 import itertools
 import json
@@ -254,19 +255,49 @@ def input_error(path: Path, error: OSError) -> InputError:
     return InputError(f"{path}: cannot be read ({error.strerror or error})")
 
 
+def _read_file(path: Path, document_id: str | None, strict: bool, read_chunks: Callable[[], Iterator[bytes]]) -> tuple[Document, str | None]:
+    try:
+        if path.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "is a directory")
+        lines, choice = _decode_input(read_chunks, str(path), strict, _split_pieces)
+    except OSError as error:
+        raise input_error(path, error) from None
+    return Document(id=document_id or str(path), lines=lines), choice.warning
+
+
 def read_document(path: Path, document_id: str | None = None, strict: bool = False) -> tuple[Document, str | None]:
     """Read and decode one file; return the Document and a decoding warning, if any.
 
     Raises InputError (or its subclasses BinaryInputError, EncodingError) for an input that
     cannot be cleaned; the message names the file and says what to do.
     """
-    try:
-        if path.is_dir():
-            raise IsADirectoryError(errno.EISDIR, "is a directory")
-        lines, choice = _decode_input(lambda: _file_chunks(path), str(path), strict, _split_pieces)
-    except OSError as error:
-        raise input_error(path, error) from None
-    return Document(id=document_id or str(path), lines=lines), choice.warning
+    return _read_file(path, document_id, strict, lambda: _file_chunks(path))
+
+
+class _HashedChunks:
+    """A file's chunks, hashed as they are read; each call starts a new read and a new hash,
+    so after decoding, `size` and `digest` are those of the last pass, which read it all."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.size = 0
+        self.digest = hashlib.sha256()
+
+    def __call__(self) -> Iterator[bytes]:
+        self.size = 0
+        self.digest = hashlib.sha256()
+        for chunk in _file_chunks(self.path):
+            self.digest.update(chunk)
+            self.size += len(chunk)
+            yield chunk
+
+
+def read_document_and_hash(path: Path, strict: bool = False) -> tuple[Document, str | None, int, str]:
+    """`read_document`, plus the size and SHA-256 of the bytes it decoded, taken as they were
+    read (the file is not read again for them)."""
+    chunks = _HashedChunks(path)
+    document, warning = _read_file(path, None, strict, chunks)
+    return document, warning, chunks.size, chunks.digest.hexdigest()
 
 
 @dataclass(frozen=True)

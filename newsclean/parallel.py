@@ -26,7 +26,7 @@ from typing import Callable, Iterator, Sequence, TypeVar
 
 from .document import Result
 from .errors import InputError, WorkerError
-from .io import InputFile, input_error, read_document
+from .io import InputFile, read_document, read_document_and_hash
 from .manifest import FileFingerprint
 from .dedup.filter import template_line_keys
 from .pipeline import RESUME_BATCH_DOCUMENTS, Pipeline, bounded_batches
@@ -154,15 +154,12 @@ def _in_workers(
 
 
 def _run_head(head: Pipeline, task: FileTask, strict_encoding: bool) -> FileOutcome:
-    path = task.input.path
     try:
-        try:
-            fingerprint = FileFingerprint.of(path) if task.fingerprint else None
-        except OSError as error:
-            raise input_error(path, error) from None
-        document, warning = read_document(path, strict=strict_encoding)
+        # Hashing as it reads costs less than a second read, so the fingerprint is always taken.
+        document, warning, size, sha256 = read_document_and_hash(task.input.path, strict=strict_encoding)
     except InputError as error:
         return FileOutcome(task, None, error=error)
+    fingerprint = FileFingerprint(size, sha256) if task.fingerprint else None
     return FileOutcome(task, head.run(document), warning=warning, fingerprint=fingerprint)
 
 

@@ -386,7 +386,7 @@ def test_resume_with_a_stateful_filter_replays_done_inputs_and_matches_an_uninte
 
     outdir = tmp_path / "out"
     done = len(REAL_PAGES) + 3
-    real_read_document = parallel.read_document
+    real_read_document = parallel.read_document_and_hash
     reads = []
 
     def ctrl_c_after_done(path, *args, **kwargs):
@@ -395,10 +395,10 @@ def test_resume_with_a_stateful_filter_replays_done_inputs_and_matches_an_uninte
             raise KeyboardInterrupt
         return real_read_document(path, *args, **kwargs)
 
-    monkeypatch.setattr(parallel, "read_document", ctrl_c_after_done)
+    monkeypatch.setattr(parallel, "read_document_and_hash", ctrl_c_after_done)
     interrupted = clean_files(plan_outputs(found, outdir), Pipeline([*boilerplate_filters(), RepeatedParagraphFilter()]), outdir=outdir)
     assert interrupted.interrupted and interrupted.written == done
-    monkeypatch.setattr(parallel, "read_document", real_read_document)
+    monkeypatch.setattr(parallel, "read_document_and_hash", real_read_document)
     stateful = RepeatedParagraphFilter()
     resumed = clean_files(plan_outputs(found, outdir), Pipeline([*boilerplate_filters(), stateful]), outdir=outdir, resume=True)
     assert (resumed.up_to_date, resumed.written) == (done, len(found) - done)
@@ -415,13 +415,13 @@ def test_resume_without_stateful_filters_skips_done_inputs_entirely_and_redoes_c
     pages[0].write_bytes(DEVSET[0].read_bytes())  # the input changed since
     (outdir / pages[1].name).write_text("truncated")  # the output was damaged
     read = []
-    real_read_document = parallel.read_document
+    real_read_document = parallel.read_document_and_hash
 
     def recording_read(path, *args, **kwargs):
         read.append(Path(path).name)
         return real_read_document(path, *args, **kwargs)
 
-    monkeypatch.setattr(parallel, "read_document", recording_read)
+    monkeypatch.setattr(parallel, "read_document_and_hash", recording_read)
     resumed = clean_files(plan_outputs(found, outdir), Pipeline(boilerplate_filters()), outdir=outdir, resume=True)
     assert read == [pages[0].name, pages[1].name]
     assert (resumed.up_to_date, resumed.written) == (len(pages) - 2, 2)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 import errno
 import gzip
+import hashlib
 import io
 import os
 import re
@@ -28,6 +29,7 @@ from newsclean.io import (
     decode_bytes,
     find_inputs,
     read_document,
+    read_document_and_hash,
     sweep_temporaries,
 )
 
@@ -288,3 +290,13 @@ def test_commit_fsyncs_each_file_before_its_rename_and_each_directory_once_after
     assert [path for _, path in events[:3]] == temporaries  # each temporary file fsynced, then renamed
     # One fsync per directory that changed: tmp_path (two renames, and the new directory), new/.
     assert sorted(path for _, path in events[6:]) == [str(tmp_path), str(tmp_path / "new")]
+
+
+@pytest.mark.parametrize("data", [ARTICLE.encode("utf-8"), b"caf\xe9 " + ARTICLE.encode("utf-8"), b"", ARTICLE.encode("utf-16")])
+def test_reading_and_hashing_gives_the_document_and_the_files_size_and_sha256(tmp_path, monkeypatch, data):
+    monkeypatch.setattr(newsclean_io, "CHUNK_BYTES", 256)  # the fallback reads the file three times
+    path = tmp_path / "page.txt"
+    path.write_bytes(data)
+    document, warning, size, sha256 = read_document_and_hash(path)
+    assert (document, warning) == read_document(path)
+    assert (size, sha256) == (len(data), hashlib.sha256(data).hexdigest())
