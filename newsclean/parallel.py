@@ -14,8 +14,11 @@ same way: workers read and normalise, the main process only counts.
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
+import multiprocessing.connection
 import os
 import signal
+import threading
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -177,22 +180,31 @@ _worker_head: Pipeline | None = None
 _worker_strict_encoding = False
 
 
-def _ignore_interrupts() -> None:
+def _prepare_worker() -> None:
     """Ctrl-C is the main process's to handle: it stops the pool, so workers ignore SIGINT
-    rather than each printing a traceback."""
+    rather than each printing a traceback. A worker exits when the main process dies (SIGKILL,
+    the OOM killer), which the pool's queues never tell it: it would wait for work forever."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent.sentinel,), name="newsclean-parent-watch", daemon=True).start()
+
+
+def _exit_with(parent_sentinel: int) -> None:
+    multiprocessing.connection.wait([parent_sentinel])
+    os._exit(1)
 
 
 def _start_template_worker() -> None:
     """A template-pass worker: Ctrl-C left to the main process, the collector tuned for a batch run."""
-    _ignore_interrupts()
+    _prepare_worker()
     tune_garbage_collector()
 
 
 def _start_worker(head: Pipeline, strict_encoding: bool) -> None:
     """Keep the head pipeline for this worker's tasks (and leave Ctrl-C to the main process)."""
     global _worker_head, _worker_strict_encoding
-    _ignore_interrupts()
+    _prepare_worker()
     tune_garbage_collector()  # a worker is this package's own process, doing a batch run
     _worker_head = head
     _worker_strict_encoding = strict_encoding

@@ -317,6 +317,41 @@ def test_a_kill_between_renames_and_directory_fsync_leaves_the_group_unrecorded_
     assert_outputs_match(outdir, reference)
 
 
+def _children(pid: int) -> list[int]:
+    """The child processes of `pid` (Linux /proc), or a skip where the kernel does not list them."""
+    tasks = Path(f"/proc/{pid}/task")
+    if not tasks.is_dir() or not (tasks / str(pid) / "children").exists():
+        pytest.skip("needs /proc/PID/task/TID/children (Linux)")
+    return [int(child) for task in tasks.iterdir() for child in (task / "children").read_text().split()]
+
+
+def _is_running(pid: int) -> bool:
+    """True while `pid` exists and is not a zombie (an exited child not yet reaped)."""
+    try:
+        return "\nState:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+
+
+def test_workers_exit_when_the_main_process_is_killed(tmp_path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    make_corpus(inputs, 6)
+    process = subprocess.Popen([sys.executable, "-m", "newsclean", "clean", str(inputs), "-o", str(tmp_path / "out"), "-q", "--jobs", "2"], cwd=ROOT)
+    deadline = time.monotonic() + 60
+    workers: list[int] = []
+    while len(workers) < 2 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+        workers = _children(process.pid)
+    assert len(workers) == 2, "the run finished before both workers started; raise the corpus size"
+    process.kill()
+    process.wait()
+    deadline = time.monotonic() + 10
+    while any(_is_running(worker) for worker in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_is_running(worker) for worker in workers), "workers kept waiting for work after the main process died"
+
+
 def test_sigint_stops_cleanly_reports_progress_and_exits_130(tmp_path):
     inputs, outdir = tmp_path / "in", tmp_path / "out"
     inputs.mkdir()
