@@ -145,7 +145,7 @@ class _OutputWriter:
     fsync, so no output is recorded before it is durable."""
 
     def __init__(self, manifest: Manifest | None, summary: BatchSummary) -> None:
-        self._writes = AtomicWrites()
+        self._writes = AtomicWrites(background=True)
         self._staged: dict[Path, _StagedOutput] = {}
         self._manifest = manifest
         self._summary = summary
@@ -178,6 +178,7 @@ class _OutputWriter:
             self.commit()
         finally:
             self._writes.discard()
+            self._writes.close()
 
 
 def _committing_each_batch(batches: Iterator[list[FileOutcome]], commit: Callable[[], None]) -> Iterator[FileOutcome]:

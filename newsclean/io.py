@@ -27,9 +27,11 @@ import json
 import os
 import re
 import sys
+from concurrent import futures
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, TypeVar
+from typing import IO, Any, Callable, Iterable, Iterator, TypeVar
 
 from .document import Document
 from .errors import BinaryInputError, EncodingError, InputError, OutputError, UsageError
@@ -476,24 +478,38 @@ def _make_directories(directory: Path) -> list[Path]:
     return [created.parent for created in missing]
 
 
+def _fsync_and_close(stream: IO[bytes]) -> None:
+    try:
+        os.fsync(stream.fileno())
+    finally:
+        stream.close()
+
+
 class AtomicWrites:
     """Outputs written atomically and made durable as a group ("group commit").
 
-    `stage` writes one output to a temporary file in its target's directory and fsyncs it;
-    `commit` renames every staged file over its target, then fsyncs each directory that
-    changed, once, and returns the targets, which are then complete and durable (a reader only
-    ever sees an old file or a complete new one). Staging N outputs and committing them costs
-    N file fsyncs and one per directory, instead of two per output. `discard` deletes the
-    temporary files of outputs staged but not committed (after an error).
+    `stage` writes one output to a temporary file in its target's directory and has it
+    fsynced; `commit` waits for those fsyncs, renames every staged file over its target, then
+    fsyncs each directory that changed, once, and returns the targets, which are then complete
+    and durable (a reader only ever sees an old file or a complete new one). Staging N outputs
+    and committing them costs N file fsyncs and one per directory, instead of two per output.
+    `discard` deletes the temporary files of outputs staged but not committed (after an error).
+
+    With `background=True` the file fsyncs run on a thread while the caller goes on (cleaning
+    the next documents), so their wait for the disk is not the caller's; `close` ends the
+    thread. An fsync that fails is then reported by `commit`, which commits the outputs staged
+    before it and raises OutputError for it.
     """
 
-    def __init__(self) -> None:
-        self._staged: collections.deque[tuple[str, Path]] = collections.deque()
+    def __init__(self, background: bool = False) -> None:
+        self._staged: collections.deque[tuple[str, Path, Future[None]]] = collections.deque()
         self._renamed: list[Path] = []
         self._directories: set[Path] = set()
+        self._syncer = ThreadPoolExecutor(1, thread_name_prefix="newsclean-fsync") if background else None
 
     def stage(self, path: Path, data: Iterable[bytes]) -> None:
-        """Write `data` to a temporary file next to `path`, and fsync it.
+        """Write `data` to a temporary file next to `path`, and fsync it (on the background
+        thread, if there is one).
 
         Raises OutputError (with the temporary file removed) when the write fails.
         """
@@ -501,25 +517,38 @@ class AtomicWrites:
         try:
             changed = _make_directories(path.parent)
             handle, temporary = _create_temporary(path)
-            with os.fdopen(handle, "wb") as stream:
+            stream = os.fdopen(handle, "wb")
+            try:
                 for piece in data:
                     stream.write(piece)
                 stream.flush()
-                os.fsync(stream.fileno())
-        except OSError as error:
+            except BaseException:
+                stream.close()
+                raise
+            synced: Future[None] = Future()
+            if self._syncer is None:
+                _fsync_and_close(stream)
+                synced.set_result(None)
+            else:
+                synced = self._syncer.submit(_fsync_and_close, stream)
+        except BaseException as error:  # Ctrl-C too: no temporary file is left behind
             if temporary is not None:
                 Path(temporary).unlink(missing_ok=True)
-            raise _output_error(path, error) from None
+            if isinstance(error, OSError):
+                raise _output_error(path, error) from None
+            raise
         self._directories.update(changed)
-        self._staged.append((temporary, path))
+        self._staged.append((temporary, path, synced))
 
     def commit(self) -> list[Path]:
-        """Rename the staged files into place and fsync their directories; return the targets
-        (in staging order), now complete and durable. Raises OutputError when a rename fails
-        (the targets renamed before it come back from the next commit)."""
+        """Rename the staged files into place, each once its fsync is done, then fsync their
+        directories; return the targets (in staging order), now complete and durable. Raises
+        OutputError when an fsync or a rename fails (the targets renamed before it come back
+        from the next commit)."""
         while self._staged:
-            temporary, path = self._staged[0]
+            temporary, path, synced = self._staged[0]
             try:
+                synced.result()
                 os.replace(temporary, path)
             except OSError as error:
                 raise _output_error(path, error) from None
@@ -535,7 +564,14 @@ class AtomicWrites:
     def discard(self) -> None:
         """Delete the temporary files of staged outputs (their targets keep their old content)."""
         while self._staged:
-            Path(self._staged.popleft()[0]).unlink(missing_ok=True)
+            temporary, _, synced = self._staged.popleft()
+            futures.wait([synced])
+            Path(temporary).unlink(missing_ok=True)
+
+    def close(self) -> None:
+        """End the background thread (after `commit` or `discard`)."""
+        if self._syncer is not None:
+            self._syncer.shutdown()
 
 
 def atomic_write_chunks(path: Path, chunks: Iterable[str]) -> None:
