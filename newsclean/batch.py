@@ -126,16 +126,16 @@ def _paragraphs(result: Result) -> int:
     return len(result.lines) - result.lines.count("")
 
 
-@dataclass(frozen=True)
+@dataclass
 class _StagedOutput:
-    """An output written and fsynced but not yet in place: what its manifest record and the
-    summary need once it is committed."""
+    """An output written but not yet in place: what its manifest record and the summary need
+    once it is committed."""
 
     relative: Path
     input: FileFingerprint | None
-    output: FileFingerprint
     kept: int
     paragraphs: int
+    output: FileFingerprint | None = None
 
 
 class _OutputWriter:
@@ -146,26 +146,26 @@ class _OutputWriter:
 
     def __init__(self, manifest: Manifest | None, summary: BatchSummary) -> None:
         self._writes = AtomicWrites(background=True)
-        self._staged: dict[Path, _StagedOutput] = {}
         self._manifest = manifest
         self._summary = summary
 
     def write(self, result: Result, target: Path, relative: Path, fingerprint: FileFingerprint | None) -> None:
         digest = hashlib.sha256()
         size = [0]
-        self._writes.stage(target, _encoded_hashing(result.text_chunks(), digest, size))
-        self._staged[target] = _StagedOutput(
-            relative, fingerprint, FileFingerprint(size[0], digest.hexdigest()), len(result.kept()), _paragraphs(result)
-        )
+        staged = _StagedOutput(relative, fingerprint, len(result.kept()), _paragraphs(result))
+        self._writes.stage(target, _encoded_hashing(result.text_chunks(), digest, size), note=staged)
+        staged.output = FileFingerprint(size[0], digest.hexdigest())  # stage() has hashed it all
 
     def commit(self) -> None:
-        committed = [self._staged.pop(target) for target in self._writes.commit()]
+        committed: list[_StagedOutput] = self._writes.commit()
         for output in committed:
             self._summary.add_written(output.kept, output.paragraphs)
         if self._manifest is None:
             return
         try:
-            self._manifest.record((output.relative, output.input, output.output) for output in committed if output.input is not None)
+            self._manifest.record(
+                (output.relative, output.input, output.output) for output in committed if output.input is not None and output.output is not None
+            )
         except OSError as error:
             raise OutputError(
                 f"cannot record {len(committed)} output(s) in {self._manifest.path}: {error.strerror or error}; re-run with --resume"
@@ -173,7 +173,8 @@ class _OutputWriter:
 
     def finish(self) -> None:
         """Commit what is staged (after Ctrl-C or an error, the outputs written before it);
-        if that fails, drop the temporary files. Raises OutputError when the commit fails."""
+        if that fails, drop the temporary files of the rest. Raises OutputError when the
+        commit fails."""
         try:
             self.commit()
         finally:

@@ -196,12 +196,12 @@ def _fallback_encoding(
     return EncodingChoice(encoding, "replace", f"{problem}; undecodable bytes replaced with U+FFFD")
 
 
-Consumed = TypeVar("Consumed")
+_Consumed = TypeVar("_Consumed")
 
 
 def _decode_input(
-    read_chunks: Callable[[], Iterator[bytes]], name: str, strict: bool, consume: Callable[[Iterator[str]], Consumed]
-) -> tuple[Consumed, EncodingChoice]:
+    read_chunks: Callable[[], Iterator[bytes]], name: str, strict: bool, consume: Callable[[Iterator[str]], _Consumed]
+) -> tuple[_Consumed, EncodingChoice]:
     """Decode an input given as a function that yields its bytes in chunks, each time from the
     start: `consume` gets the decoded text in pieces as they come (so the raw bytes and the
     text of a huge input are never both held); return what it returned and how the input
@@ -490,26 +490,26 @@ class AtomicWrites:
 
     `stage` writes one output to a temporary file in its target's directory and has it
     fsynced; `commit` waits for those fsyncs, renames every staged file over its target, then
-    fsyncs each directory that changed, once, and returns the targets, which are then complete
-    and durable (a reader only ever sees an old file or a complete new one). Staging N outputs
-    and committing them costs N file fsyncs and one per directory, instead of two per output.
-    `discard` deletes the temporary files of outputs staged but not committed (after an error).
+    fsyncs each directory that changed, once, and returns the outputs (their `note`s), which
+    are then complete and durable (a reader only ever sees an old file or a complete new one).
+    Staging N outputs and committing them costs N file fsyncs and one per directory, instead of
+    two per output. `discard` deletes the temporary files of outputs staged but not committed.
 
     With `background=True` the file fsyncs run on a thread while the caller goes on (cleaning
     the next documents), so their wait for the disk is not the caller's; `close` ends the
-    thread. An fsync that fails is then reported by `commit`, which commits the outputs staged
-    before it and raises OutputError for it.
+    thread. An fsync that failed is reported by `commit`.
     """
 
     def __init__(self, background: bool = False) -> None:
-        self._staged: collections.deque[tuple[str, Path, Future[None]]] = collections.deque()
-        self._renamed: list[Path] = []
+        self._staged: collections.deque[tuple[str, Path, Future[None], Any]] = collections.deque()
+        self._renamed: list[Any] = []
         self._directories: set[Path] = set()
         self._syncer = ThreadPoolExecutor(1, thread_name_prefix="newsclean-fsync") if background else None
 
-    def stage(self, path: Path, data: Iterable[bytes]) -> None:
+    def stage(self, path: Path, data: Iterable[bytes], note: Any = None) -> None:
         """Write `data` to a temporary file next to `path`, and fsync it (on the background
-        thread, if there is one).
+        thread, if there is one). `commit` returns `note` (by default `path`) once the output
+        is in place.
 
         Raises OutputError (with the temporary file removed) when the write fails.
         """
@@ -538,22 +538,22 @@ class AtomicWrites:
                 raise _output_error(path, error) from None
             raise
         self._directories.update(changed)
-        self._staged.append((temporary, path, synced))
+        self._staged.append((temporary, path, synced, path if note is None else note))
 
-    def commit(self) -> list[Path]:
+    def commit(self) -> list[Any]:
         """Rename the staged files into place, each once its fsync is done, then fsync their
-        directories; return the targets (in staging order), now complete and durable. Raises
-        OutputError when an fsync or a rename fails (the targets renamed before it come back
-        from the next commit)."""
+        directories; return the notes of the outputs (in staging order), now complete and
+        durable. When an output's fsync or rename fails, its temporary file is deleted and
+        OutputError raised; the outputs before it and after it come from the next commit."""
         while self._staged:
-            temporary, path, synced = self._staged[0]
+            temporary, path, synced, note = self._staged.popleft()
             try:
                 synced.result()
                 os.replace(temporary, path)
             except OSError as error:
+                Path(temporary).unlink(missing_ok=True)
                 raise _output_error(path, error) from None
-            self._staged.popleft()
-            self._renamed.append(path)
+            self._renamed.append(note)
             self._directories.add(path.parent)
         for directory in sorted(self._directories):
             _fsync_directory(directory)
@@ -564,7 +564,7 @@ class AtomicWrites:
     def discard(self) -> None:
         """Delete the temporary files of staged outputs (their targets keep their old content)."""
         while self._staged:
-            temporary, _, synced = self._staged.popleft()
+            temporary, _, synced, _ = self._staged.popleft()
             futures.wait([synced])
             Path(temporary).unlink(missing_ok=True)
 

@@ -267,7 +267,8 @@ def test_staged_outputs_appear_only_when_committed_and_discard_leaves_old_conten
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["a.txt", "deeper", "old.txt", "sub"]
 
 
-def test_commit_fsyncs_each_file_before_its_rename_and_each_directory_once_after_them(tmp_path, monkeypatch):
+@pytest.mark.parametrize("background", [False, True])
+def test_commit_fsyncs_each_file_before_its_rename_and_each_directory_once_after_them(tmp_path, monkeypatch, background):
     events = []
     real_fsync, real_replace = os.fsync, os.replace
 
@@ -281,15 +282,17 @@ def test_commit_fsyncs_each_file_before_its_rename_and_each_directory_once_after
 
     monkeypatch.setattr(newsclean_io.os, "fsync", logged_fsync)
     monkeypatch.setattr(newsclean_io.os, "replace", logged_replace)
-    writes = AtomicWrites()
+    writes = AtomicWrites(background=background)
     for name in ("a.txt", "b.txt", "new/c.txt"):
         writes.stage(tmp_path / name, [name.encode()])
     writes.commit()
-    temporaries = [path for kind, path in events if kind == "rename"]
-    assert [kind for kind, _ in events] == ["fsync"] * 3 + ["rename"] * 3 + ["fsync"] * 2
-    assert [path for _, path in events[:3]] == temporaries  # each temporary file fsynced, then renamed
-    # One fsync per directory that changed: tmp_path (two renames, and the new directory), new/.
-    assert sorted(path for _, path in events[6:]) == [str(tmp_path), str(tmp_path / "new")]
+    writes.close()
+    renames = [index for index, (kind, _) in enumerate(events) if kind == "rename"]
+    assert len(renames) == 3 and len(events) == 8
+    for index in renames:  # each temporary file was fsynced before its rename
+        assert events.index(("fsync", events[index][1])) < index
+    # Then one fsync per directory that changed: tmp_path (renames, the new directory), new/.
+    assert sorted(path for _, path in events[max(renames) + 1 :]) == [str(tmp_path), str(tmp_path / "new")]
 
 
 @pytest.mark.parametrize("data", [ARTICLE.encode("utf-8"), b"caf\xe9 " + ARTICLE.encode("utf-8"), b"", ARTICLE.encode("utf-16")])
@@ -300,3 +303,24 @@ def test_reading_and_hashing_gives_the_document_and_the_files_size_and_sha256(tm
     document, warning, size, sha256 = read_document_and_hash(path)
     assert (document, warning) == read_document(path)
     assert (size, sha256) == (len(data), hashlib.sha256(data).hexdigest())
+
+
+def test_a_background_fsync_that_fails_commits_the_outputs_before_it_and_reports_it(tmp_path, monkeypatch):
+    real_fsync = os.fsync
+
+    def disk_full_for_b(handle):
+        if os.readlink(f"/proc/self/fd/{handle}").startswith(str(tmp_path / ".b.txt.")):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_fsync(handle)
+
+    monkeypatch.setattr(newsclean_io.os, "fsync", disk_full_for_b)
+    writes = AtomicWrites(background=True)
+    for name in ("a.txt", "b.txt", "c.txt"):
+        writes.stage(tmp_path / name, [name.encode()])
+    with pytest.raises(OutputError, match=r"cannot write .*b\.txt: No space left on device; nothing partial was left behind"):
+        writes.commit()
+    left = sorted(os.listdir(tmp_path))  # a in place, b's temporary file gone, c's waiting
+    assert len(left) == 2 and left[0].startswith(".c.txt.") and left[1] == "a.txt"
+    assert writes.commit() == [tmp_path / "a.txt", tmp_path / "c.txt"]
+    writes.close()
+    assert sorted(os.listdir(tmp_path)) == ["a.txt", "c.txt"]
