@@ -17,9 +17,9 @@ from typing import Any, Callable, Iterable, Iterator
 
 from .document import Result
 from .errors import BinaryInputError, EncodingError, InputError, OutputError, UsageError, WorkerError
-from .io import InputFile, atomic_write_chunks, check_targets_safe, sweep_temporaries
+from .io import AtomicWrites, InputFile, check_targets_safe, sweep_temporaries
 from .manifest import FileFingerprint, Manifest, run_settings
-from .parallel import FileTask, process_files
+from .parallel import FileOutcome, FileTask, process_file_batches
 from .pipeline import Pipeline
 
 
@@ -47,6 +47,12 @@ class BatchSummary:
     @property
     def done(self) -> int:
         return self.written + self.up_to_date + len(self.skipped)
+
+    def add_written(self, kept: int, paragraphs: int) -> None:
+        """Count one output written, with its kept and total paragraphs."""
+        self.written += 1
+        self.kept += kept
+        self.paragraphs += paragraphs
 
     def skip(self, error: InputError) -> None:
         if isinstance(error, BinaryInputError):
@@ -104,16 +110,85 @@ def needs_replay(pipeline: Pipeline, wants_every_result: bool) -> bool:
 _WRITE_PIECE = 1 << 20
 
 
-def _hashing(chunks: Iterable[str], digest: Any, size: list[int]) -> Iterator[str]:
-    """Pass chunks through, in pieces of at most _WRITE_PIECE characters (so a huge line is
-    never encoded whole), while adding their UTF-8 bytes to `digest` and `size`."""
+def _encoded_hashing(chunks: Iterable[str], digest: Any, size: list[int]) -> Iterator[bytes]:
+    """The UTF-8 bytes of chunks, in pieces of at most _WRITE_PIECE characters (so a huge line
+    is never encoded whole), added to `digest` and `size` as they pass."""
     for chunk in chunks:
         for start in range(0, len(chunk), _WRITE_PIECE):
-            piece = chunk[start : start + _WRITE_PIECE]
-            data = piece.encode("utf-8")
+            data = chunk[start : start + _WRITE_PIECE].encode("utf-8")
             digest.update(data)
             size[0] += len(data)
-            yield piece
+            yield data
+
+
+def _paragraphs(result: Result) -> int:
+    """The document's paragraphs (non-empty lines)."""
+    return len(result.lines) - result.lines.count("")
+
+
+@dataclass
+class _StagedOutput:
+    """An output written but not yet in place: what its manifest record and the summary need
+    once it is committed."""
+
+    relative: Path
+    input: FileFingerprint | None
+    kept: int
+    paragraphs: int
+    output: FileFingerprint | None = None
+
+
+class _OutputWriter:
+    """Writes a run's outputs in groups: each result is written to a temporary file and
+    fsynced as it comes (`write`); `commit`, once per batch of results, renames the group into
+    place, fsyncs their directories, then records them in the manifest with one write and one
+    fsync, so no output is recorded before it is durable."""
+
+    def __init__(self, manifest: Manifest | None, summary: BatchSummary) -> None:
+        self._writes = AtomicWrites(background=True)
+        self._manifest = manifest
+        self._summary = summary
+
+    def write(self, result: Result, target: Path, relative: Path, fingerprint: FileFingerprint | None) -> None:
+        digest = hashlib.sha256()
+        size = [0]
+        staged = _StagedOutput(relative, fingerprint, len(result.kept()), _paragraphs(result))
+        self._writes.stage(target, _encoded_hashing(result.text_chunks(), digest, size), note=staged)
+        staged.output = FileFingerprint(size[0], digest.hexdigest())  # stage() has hashed it all
+
+    def commit(self) -> None:
+        committed: list[_StagedOutput] = self._writes.commit()
+        for output in committed:
+            self._summary.add_written(output.kept, output.paragraphs)
+        if self._manifest is None:
+            return
+        try:
+            self._manifest.record(
+                (output.relative, output.input, output.output) for output in committed if output.input is not None and output.output is not None
+            )
+        except OSError as error:
+            raise OutputError(
+                f"cannot record {len(committed)} output(s) in {self._manifest.path}: {error.strerror or error}; re-run with --resume"
+            ) from None
+
+    def finish(self) -> None:
+        """Commit what is staged (after Ctrl-C or an error, the outputs written before it);
+        if that fails, drop the temporary files of the rest. Raises OutputError when the
+        commit fails."""
+        try:
+            self.commit()
+        finally:
+            self._writes.discard()
+            self._writes.close()
+
+
+def _committing_each_batch(batches: Iterator[list[FileOutcome]], commit: Callable[[], None]) -> Iterator[FileOutcome]:
+    """The outcomes of `batches` one by one; `commit` runs once the caller has handled the last
+    outcome of a batch, before the next batch is computed."""
+    with contextlib.closing(batches):
+        for batch in batches:
+            yield from batch
+            commit()
 
 
 def clean_files(
@@ -164,7 +239,9 @@ def clean_files(
             summary.up_to_date += 1
             continue
         work.append((FileTask(item, fingerprint=manifest is not None and not done_before), target, done_before))
-    outcomes = process_files(pipeline, [task for task, _, _ in work], jobs, strict_encoding)
+    writer = _OutputWriter(manifest, summary)
+    batches = process_file_batches(pipeline, [task for task, _, _ in work], jobs, strict_encoding)
+    outcomes = _committing_each_batch(batches, writer.commit)
     try:
         with contextlib.closing(outcomes):
             for (task, target, done_before), outcome in zip(work, progress(outcomes, len(work))):
@@ -178,11 +255,13 @@ def clean_files(
                 assert result is not None
                 if done_before:
                     summary.up_to_date += 1
+                elif target is not None:
+                    writer.write(result, target, task.input.relative, outcome.fingerprint)
+                elif write_stdout is None:
+                    raise ValueError("clean_files needs write_stdout for inputs without an output path")
                 else:
-                    _write(result, target, manifest, task.input, outcome.fingerprint, write_stdout)
-                    summary.written += 1
-                    summary.kept += len(result.kept())
-                    summary.paragraphs += sum(1 for line in result.lines if line)
+                    write_stdout(result.text)
+                    summary.add_written(len(result.kept()), _paragraphs(result))
                 if on_result is not None:
                     on_result(result)
     except KeyboardInterrupt:
@@ -190,29 +269,11 @@ def clean_files(
     except (OutputError, WorkerError) as error:
         summary.output_error = str(error)
     finally:
+        try:
+            writer.finish()
+        except OutputError as error:
+            summary.output_error = summary.output_error or str(error)
         if manifest is not None:
             manifest.close()
     return summary
 
-
-def _write(
-    result: Result,
-    target: Path | None,
-    manifest: Manifest | None,
-    item: InputFile,
-    fingerprint: FileFingerprint | None,
-    write_stdout: Callable[[str], object] | None,
-) -> None:
-    if target is None:
-        if write_stdout is None:
-            raise ValueError("clean_files needs write_stdout for inputs without an output path")
-        write_stdout(result.text)
-        return
-    digest = hashlib.sha256()
-    size = [0]
-    atomic_write_chunks(target, _hashing(result.text_chunks(), digest, size))
-    if manifest is not None and fingerprint is not None:
-        try:
-            manifest.record(item.relative, fingerprint, FileFingerprint(size[0], digest.hexdigest()))
-        except OSError as error:
-            raise OutputError(f"cannot record {target} in {manifest.path}: {error.strerror or error}; re-run with --resume") from None

@@ -6,27 +6,32 @@ Decoding, in order: a UTF-8 or UTF-16 byte-order mark decides the encoding; othe
 must be UTF-8. Invalid UTF-8 falls back to cp1252 when the whole input decodes cleanly as
 cp1252 (the usual case for Windows-1252 pages), else to UTF-8 with U+FFFD for the bad bytes;
 either way a warning names the input and the byte offset of the first bad byte. Under
-`strict=True` an invalid input is an EncodingError instead. Files are read in chunks, twice
-at most (a check pass, then a decoding pass), so the raw bytes and the decoded text of a huge
-file are never both in memory.
+`strict=True` an invalid input is an EncodingError instead. Files are read in chunks and
+split into lines as they are decoded, so the raw bytes and the decoded text of a huge file are
+never both in memory; a valid file is read and decoded once (an invalid one three times: up to
+its first bad byte, a pass to choose the fallback, a pass to decode with it).
 """
 
 from __future__ import annotations
 
 import codecs
+import collections
+import contextlib
 import errno
 import fnmatch
 import gzip
+import hashlib
 import io
 import itertools
 import json
 import os
 import re
 import sys
-import tempfile
+from concurrent import futures
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Callable, Iterable, Iterator
+from typing import IO, Any, Callable, Iterable, Iterator, TypeVar
 
 from .document import Document
 from .errors import BinaryInputError, EncodingError, InputError, OutputError, UsageError
@@ -53,14 +58,6 @@ BINARY_SIGNATURES: tuple[tuple[bytes, str], ...] = (
 _TAR_MAGIC_OFFSET = 257
 
 
-def _current_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-#: Outputs get the permissions a plain open() would give them (mkstemp makes them 0600).
-_OUTPUT_MODE = 0o666 & ~_current_umask()
 _BZIP2_SIGNATURE = re.compile(rb"BZh[1-9]1AY&SY")
 
 
@@ -96,53 +93,91 @@ def _describe_binary(head: bytes) -> str | None:
     return None
 
 
-def _first_invalid_offset(chunks: Iterable[bytes], encoding: str) -> int | None:
-    """The byte offset of the first byte that does not decode, or None if all of it does."""
-    decoder = codecs.getincrementaldecoder(encoding)("strict")
+class _InvalidByte(Exception):
+    """Raised inside decoding: the byte offset of the first byte that does not decode."""
+
+    def __init__(self, offset: int) -> None:
+        super().__init__(offset)
+        self.offset = offset
+
+
+def _encoding_of_head(head: bytes, name: str) -> tuple[str, str]:
+    """The codec its first bytes call for (a BOM, else UTF-8) and the codec's name for
+    messages; raises BinaryInputError when the head says the input is not text."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig", "UTF-8"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16", "UTF-16"
+    description = _describe_binary(head)
+    if description is not None:
+        raise BinaryInputError(f"{name}: skipped, it looks like {description}, not text")
+    return "utf-8", "UTF-8"
+
+
+def _refusing_nul(chunks: Iterable[bytes], name: str) -> Iterator[bytes]:
+    """Pass chunks through; a NUL byte anywhere means binary data (BinaryInputError)."""
+    for chunk in chunks:
+        if b"\x00" in chunk:
+            raise BinaryInputError(f"{name}: skipped, it looks like binary data (contains NUL bytes), not text")
+        yield chunk
+
+
+def _decoded_pieces(chunks: Iterable[bytes], encoding: str, errors: str = "strict") -> Iterator[str]:
+    """Decode chunks incrementally (a character cut at a chunk edge is kept for the next one).
+    With errors="strict", an undecodable byte raises _InvalidByte with its offset in the input."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors)
     consumed = 0
     for chunk in chunks:
         pending = len(decoder.getstate()[0])
         try:
-            decoder.decode(chunk)
+            piece = decoder.decode(chunk)
         except UnicodeDecodeError as error:
-            return consumed - pending + error.start
+            raise _InvalidByte(consumed - pending + error.start) from None
         consumed += len(chunk)
+        yield piece
     pending = len(decoder.getstate()[0])
     try:
-        decoder.decode(b"", final=True)
+        piece = decoder.decode(b"", final=True)
     except UnicodeDecodeError as error:
-        return consumed - pending + error.start
-    return None
+        raise _InvalidByte(consumed - pending + error.start) from None
+    yield piece
 
 
-def choose_encoding(read_chunks: Callable[[], Iterator[bytes]], name: str, strict: bool = False) -> EncodingChoice:
-    """Decide how to decode an input, given a function that yields its bytes in chunks (it is
-    called once or twice, each time from the start).
+def _split_pieces(pieces: Iterable[str]) -> tuple[str, ...]:
+    """Input lines of text given in pieces, split as `document.split_lines` splits the whole
+    text (\\n, \\r\\n or \\r; no empty last line after a final newline), without joining the
+    pieces into one string first. A "\\r" at the end of a piece waits for the next piece, which
+    may start with the "\\n" of the same line break."""
+    lines: list[str] = []
+    line_start: list[str] = []  # pieces of the current line, which has no line break yet
+    held_return = ""
+    for piece in pieces:
+        text = held_return + piece
+        held_return = ""
+        if text.endswith("\r"):
+            text, held_return = text[:-1], "\r"
+        if "\r" in text:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        parts = text.split("\n")
+        if len(parts) == 1:
+            line_start.append(text)
+            continue
+        if line_start:
+            parts[0] = "".join(line_start) + parts[0]
+        line_start = [parts.pop()]
+        lines.extend(parts)
+    last = "".join(line_start)
+    if held_return or last:
+        lines.append(last)
+    return tuple(lines)
 
-    Raises BinaryInputError for non-text data and, with `strict`, EncodingError for text that
-    is not valid in its encoding.
-    """
-    chunks = read_chunks()
-    head = next(chunks, b"")
-    if head.startswith(codecs.BOM_UTF8):
-        encoding, label = "utf-8-sig", "UTF-8"
-    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        encoding, label = "utf-16", "UTF-16"
-    else:
-        encoding, label = "utf-8", "UTF-8"
-        description = _describe_binary(head)
-        if description is not None:
-            raise BinaryInputError(f"{name}: skipped, it looks like {description}, not text")
 
-    def checked(chunks: Iterable[bytes]) -> Iterator[bytes]:
-        for chunk in chunks:
-            if encoding == "utf-8" and b"\x00" in chunk:
-                raise BinaryInputError(f"{name}: skipped, it looks like binary data (contains NUL bytes), not text")
-            yield chunk
-
-    offset = _first_invalid_offset(checked(itertools.chain((head,), chunks)), encoding)
-    if offset is None:
-        return EncodingChoice(encoding)
+def _fallback_encoding(
+    read_chunks: Callable[[], Iterator[bytes]], name: str, encoding: str, label: str, offset: int, strict: bool
+) -> EncodingChoice:
+    """How to decode an input that is not valid in `encoding` (its first bad byte at `offset`):
+    an EncodingError under `strict`, else cp1252 when all of it is clean cp1252 (UTF-8 inputs
+    only), else `encoding` with U+FFFD for bad bytes; with a warning that says which."""
     problem = f"{name}: not valid {label} (first bad byte at offset {offset})"
     if strict:
         raise EncodingError(f"{problem}; skipped because of --strict-encoding (convert it to UTF-8, or drop the option to use the fallback)")
@@ -150,7 +185,7 @@ def choose_encoding(read_chunks: Callable[[], Iterator[bytes]], name: str, stric
         # A second, full pass: NUL bytes after the first bad byte still mean binary, and cp1252
         # (one byte per character) can be checked chunk by chunk.
         cp1252_clean = True
-        for chunk in checked(read_chunks()):
+        for chunk in _refusing_nul(read_chunks(), name):
             if cp1252_clean:
                 try:
                     chunk.decode("cp1252")
@@ -161,10 +196,44 @@ def choose_encoding(read_chunks: Callable[[], Iterator[bytes]], name: str, stric
     return EncodingChoice(encoding, "replace", f"{problem}; undecodable bytes replaced with U+FFFD")
 
 
+_Consumed = TypeVar("_Consumed")
+
+
+def _decode_input(
+    read_chunks: Callable[[], Iterator[bytes]], name: str, strict: bool, consume: Callable[[Iterator[str]], _Consumed]
+) -> tuple[_Consumed, EncodingChoice]:
+    """Decode an input given as a function that yields its bytes in chunks, each time from the
+    start: `consume` gets the decoded text in pieces as they come (so the raw bytes and the
+    text of a huge input are never both held); return what it returned and how the input
+    was decoded.
+
+    Valid text is read and decoded once. An input with a bad byte is read again to choose the
+    fallback (`_fallback_encoding`), and once more to decode with it (what `consume` made of
+    the first pass is dropped). Raises BinaryInputError for non-text data and, with `strict`,
+    EncodingError for text that is not valid in its encoding.
+    """
+    with contextlib.closing(read_chunks()) as chunks:
+        head = next(chunks, b"")
+        encoding, label = _encoding_of_head(head, name)
+        checked = itertools.chain((head,), chunks)
+        if encoding == "utf-8":
+            checked = _refusing_nul(checked, name)
+        try:
+            return consume(_decoded_pieces(checked, encoding)), EncodingChoice(encoding)
+        except _InvalidByte as invalid:
+            offset = invalid.offset
+    choice = _fallback_encoding(read_chunks, name, encoding, label, offset, strict)
+    with contextlib.closing(read_chunks()) as chunks:
+        return consume(_decoded_pieces(chunks, choice.encoding, choice.errors)), choice
+
+
 def decode_bytes(data: bytes, name: str = "<bytes>", strict: bool = False) -> Decoded:
     """Decode in-memory contents (stdin, a record) with the same rules as files."""
-    choice = choose_encoding(lambda: iter((data,)), name, strict)
-    return Decoded(data.decode(choice.encoding, errors=choice.errors), choice.encoding, choice.warning)
+    def chunks() -> Iterator[bytes]:
+        yield data
+
+    text, choice = _decode_input(chunks, name, strict, "".join)
+    return Decoded(text, choice.encoding, choice.warning)
 
 
 def _file_chunks(path: Path) -> Iterator[bytes]:
@@ -188,9 +257,14 @@ def input_error(path: Path, error: OSError) -> InputError:
     return InputError(f"{path}: cannot be read ({error.strerror or error})")
 
 
-def read_lines(stream: IO[str]) -> tuple[str, ...]:
-    """Read a text stream opened with universal newlines into input lines (as split_lines)."""
-    return tuple(line[:-1] if line.endswith("\n") else line for line in stream)
+def _read_file(path: Path, document_id: str | None, strict: bool, read_chunks: Callable[[], Iterator[bytes]]) -> tuple[Document, str | None]:
+    try:
+        if path.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "is a directory")
+        lines, choice = _decode_input(read_chunks, str(path), strict, _split_pieces)
+    except OSError as error:
+        raise input_error(path, error) from None
+    return Document(id=document_id or str(path), lines=lines), choice.warning
 
 
 def read_document(path: Path, document_id: str | None = None, strict: bool = False) -> tuple[Document, str | None]:
@@ -199,15 +273,33 @@ def read_document(path: Path, document_id: str | None = None, strict: bool = Fal
     Raises InputError (or its subclasses BinaryInputError, EncodingError) for an input that
     cannot be cleaned; the message names the file and says what to do.
     """
-    try:
-        if path.is_dir():
-            raise IsADirectoryError(errno.EISDIR, "is a directory")
-        choice = choose_encoding(lambda: _file_chunks(path), str(path), strict)
-        with open(path, encoding=choice.encoding, errors=choice.errors, newline=None) as stream:
-            lines = read_lines(stream)
-    except OSError as error:
-        raise input_error(path, error) from None
-    return Document(id=document_id or str(path), lines=lines), choice.warning
+    return _read_file(path, document_id, strict, lambda: _file_chunks(path))
+
+
+class _HashedChunks:
+    """A file's chunks, hashed as they are read; each call starts a new read and a new hash,
+    so after decoding, `size` and `digest` are those of the last pass, which read it all."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.size = 0
+        self.digest = hashlib.sha256()
+
+    def __call__(self) -> Iterator[bytes]:
+        self.size = 0
+        self.digest = hashlib.sha256()
+        for chunk in _file_chunks(self.path):
+            self.digest.update(chunk)
+            self.size += len(chunk)
+            yield chunk
+
+
+def read_document_and_hash(path: Path, strict: bool = False) -> tuple[Document, str | None, int, str]:
+    """`read_document`, plus the size and SHA-256 of the bytes it decoded, taken as they were
+    read (the file is not read again for them)."""
+    chunks = _HashedChunks(path)
+    document, warning = _read_file(path, None, strict, chunks)
+    return document, warning, chunks.size, chunks.digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -356,30 +448,145 @@ def _output_error(path: Path, error: OSError) -> OutputError:
     return OutputError(f"cannot write {path}: {reason}; nothing partial was left behind; {advice}")
 
 
+_temporary_numbers = itertools.count()
+
+
+def _create_temporary(path: Path) -> tuple[int, str]:
+    """Create a new, empty temporary file next to `path` (`.NAME.PID-N.newsclean-tmp`, which
+    `sweep_temporaries` recognises); return its descriptor and name. O_EXCL makes the name
+    ours; the process id and a counter make a clash (a killed run's leftover) rare, and a
+    clash just moves on to the next number. The permissions are a plain open()'s (0666 less
+    the umask)."""
+    while True:
+        name = str(path.parent / f".{path.name}.{os.getpid()}-{next(_temporary_numbers)}{TEMPORARY_SUFFIX}")
+        try:
+            return os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666), name
+        except FileExistsError:
+            continue
+
+
+def _make_directories(directory: Path) -> list[Path]:
+    """Create `directory` and any missing parents; return the directories whose entries
+    changed (the parent of each one created), which must be fsynced for the new ones to last."""
+    missing: list[Path] = []
+    probe = directory
+    while not probe.is_dir() and probe != probe.parent:
+        missing.append(probe)
+        probe = probe.parent
+    for created in reversed(missing):
+        created.mkdir(exist_ok=True)
+    return [created.parent for created in missing]
+
+
+def _fsync_and_close(stream: IO[bytes]) -> None:
+    try:
+        os.fsync(stream.fileno())
+    finally:
+        stream.close()
+
+
+class AtomicWrites:
+    """Outputs written atomically and made durable as a group ("group commit").
+
+    `stage` writes one output to a temporary file in its target's directory and has it
+    fsynced; `commit` waits for those fsyncs, renames every staged file over its target, then
+    fsyncs each directory that changed, once, and returns the outputs (their `note`s), which
+    are then complete and durable (a reader only ever sees an old file or a complete new one).
+    Staging N outputs and committing them costs N file fsyncs and one per directory, instead of
+    two per output. `discard` deletes the temporary files of outputs staged but not committed.
+
+    With `background=True` the file fsyncs run on a thread while the caller goes on (cleaning
+    the next documents), so their wait for the disk is not the caller's; `close` ends the
+    thread. An fsync that failed is reported by `commit`.
+    """
+
+    def __init__(self, background: bool = False) -> None:
+        self._staged: collections.deque[tuple[str, Path, Future[None], Any]] = collections.deque()
+        self._renamed: list[Any] = []
+        self._directories: set[Path] = set()
+        self._syncer = ThreadPoolExecutor(1, thread_name_prefix="newsclean-fsync") if background else None
+
+    def stage(self, path: Path, data: Iterable[bytes], note: Any = None) -> None:
+        """Write `data` to a temporary file next to `path`, and fsync it (on the background
+        thread, if there is one). `commit` returns `note` (by default `path`) once the output
+        is in place.
+
+        Raises OutputError (with the temporary file removed) when the write fails.
+        """
+        temporary: str | None = None
+        try:
+            changed = _make_directories(path.parent)
+            handle, temporary = _create_temporary(path)
+            stream = os.fdopen(handle, "wb")
+            try:
+                for piece in data:
+                    stream.write(piece)
+                stream.flush()
+            except BaseException:
+                stream.close()
+                raise
+            synced: Future[None] = Future()
+            if self._syncer is None:
+                _fsync_and_close(stream)
+                synced.set_result(None)
+            else:
+                synced = self._syncer.submit(_fsync_and_close, stream)
+        except BaseException as error:  # Ctrl-C too: no temporary file is left behind
+            if temporary is not None:
+                Path(temporary).unlink(missing_ok=True)
+            if isinstance(error, OSError):
+                raise _output_error(path, error) from None
+            raise
+        self._directories.update(changed)
+        self._staged.append((temporary, path, synced, path if note is None else note))
+
+    def commit(self) -> list[Any]:
+        """Rename the staged files into place, each once its fsync is done, then fsync their
+        directories; return the notes of the outputs (in staging order), now complete and
+        durable. When an output's fsync or rename fails, its temporary file is deleted and
+        OutputError raised; the outputs before it and after it come from the next commit."""
+        while self._staged:
+            temporary, path, synced, note = self._staged.popleft()
+            try:
+                synced.result()
+                os.replace(temporary, path)
+            except OSError as error:
+                Path(temporary).unlink(missing_ok=True)
+                raise _output_error(path, error) from None
+            self._renamed.append(note)
+            self._directories.add(path.parent)
+        for directory in sorted(self._directories):
+            _fsync_directory(directory)
+        self._directories.clear()
+        committed, self._renamed = self._renamed, []
+        return committed
+
+    def discard(self) -> None:
+        """Delete the temporary files of staged outputs (their targets keep their old content)."""
+        while self._staged:
+            temporary, _, synced, _ = self._staged.popleft()
+            futures.wait([synced])
+            Path(temporary).unlink(missing_ok=True)
+
+    def close(self) -> None:
+        """End the background thread (after `commit` or `discard`)."""
+        if self._syncer is not None:
+            self._syncer.shutdown()
+
+
 def atomic_write_chunks(path: Path, chunks: Iterable[str]) -> None:
-    """Write text to path via a temporary file in the same directory, fsync and rename, so
-    the path holds either its old content or the complete new one, never a part.
+    """Write text to path via a temporary file in the same directory, fsync, rename and fsync
+    the directory, so the path holds either its old content or the complete new one, never a
+    part.
 
     Raises OutputError (with the temporary file removed) when the write fails.
     """
-    temporary: str | None = None
+    writes = AtomicWrites()
+    writes.stage(path, (chunk.encode("utf-8") for chunk in chunks))
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMPORARY_SUFFIX, dir=path.parent)
-        os.fchmod(handle, _OUTPUT_MODE)
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            for chunk in chunks:
-                stream.write(chunk)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-        temporary = None
-        _fsync_directory(path.parent)
-    except OSError as error:
-        raise _output_error(path, error) from None
+        writes.commit()
     finally:
-        if temporary is not None:
-            Path(temporary).unlink(missing_ok=True)
+        writes.discard()
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -401,10 +608,9 @@ class JsonlWriter:
             target = Path(path)
             try:
                 target.parent.mkdir(parents=True, exist_ok=True)
-                handle, self._temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMPORARY_SUFFIX, dir=target.parent)
+                handle, self._temporary = _create_temporary(target)
             except OSError as error:
                 raise _output_error(target, error) from None
-            os.fchmod(handle, _OUTPUT_MODE)
             self._file = os.fdopen(handle, "wb")
             # A ".gz" name is written gzip-compressed (mtime 0, so equal input gives equal bytes).
             binary = gzip.GzipFile(fileobj=self._file, mode="wb", mtime=0) if target.name.endswith(".gz") else self._file

@@ -3,9 +3,10 @@ from, so that `--resume` can skip finished inputs after a crash, a kill or Ctrl-
 
 It is a JSON Lines file. The first line holds the settings of the run (newsclean version,
 normalisation version, the pipeline's filters and options); each further line records one
-completed output: its input's size and SHA-256, and the output's size and SHA-256. A line is
-appended only after its output was renamed into place, so a record never claims more than is
-on disk; a torn last line (a kill mid-append) is ignored and that input is simply redone. The
+completed output: its input's size and SHA-256, and the output's size and SHA-256. Lines are
+appended (a group at a time, one fsync for the group) only after their outputs were renamed
+into place and their directories fsynced, so a record never claims more than is durably on
+disk; a torn last line (a kill mid-append) is ignored and that input is simply redone. The
 header is written atomically, and a run without `--resume` starts a fresh manifest.
 """
 
@@ -14,9 +15,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from . import __version__
 from .errors import UsageError
@@ -34,6 +35,10 @@ class FileFingerprint:
 
     size: int
     sha256: str
+
+    def as_record(self) -> dict[str, Any]:
+        """The fingerprint as the manifest stores it (what dataclasses.asdict gives, faster)."""
+        return {"size": self.size, "sha256": self.sha256}
 
     @classmethod
     def of(cls, path: Path) -> FileFingerprint:
@@ -132,21 +137,26 @@ class Manifest:
             if source.stat().st_size != record["input"]["size"] or target.stat().st_size != record["output"]["size"]:
                 return False
             return (
-                asdict(FileFingerprint.of(target)) == record["output"]
-                and asdict(FileFingerprint.of(source)) == record["input"]
+                FileFingerprint.of(target).as_record() == record["output"]
+                and FileFingerprint.of(source).as_record() == record["input"]
             )
         except (OSError, KeyError, TypeError):
             return False
 
-    def record(self, relative: Path, source: FileFingerprint, output: FileFingerprint) -> None:
-        """Record one output as complete (call only after it was renamed into place)."""
-        entry = {"path": relative.as_posix(), "input": asdict(source), "output": asdict(output)}
+    def record(self, outputs: Iterable[tuple[Path, FileFingerprint, FileFingerprint]]) -> None:
+        """Record outputs as complete, each given as (path relative to OUTDIR, input's
+        fingerprint, output's fingerprint), with one write and one fsync for all of them.
+        Call only once they are durable in place (`AtomicWrites.commit`)."""
+        entries = [{"path": relative.as_posix(), "input": source.as_record(), "output": output.as_record()} for relative, source, output in outputs]
+        if not entries:
+            return
         if self._stream is None:
             self._stream = open(self.path, "a", encoding="utf-8")
-        self._stream.write(json.dumps(entry, sort_keys=True) + "\n")
+        self._stream.write("".join(json.dumps(entry, sort_keys=True) + "\n" for entry in entries))
         self._stream.flush()
         os.fsync(self._stream.fileno())
-        self.records[relative.as_posix()] = entry
+        for entry in entries:
+            self.records[entry["path"]] = entry
 
     def close(self) -> None:
         if self._stream is not None:

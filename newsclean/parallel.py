@@ -14,8 +14,11 @@ same way: workers read and normalise, the main process only counts.
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
+import multiprocessing.connection
 import os
 import signal
+import threading
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -26,7 +29,7 @@ from typing import Callable, Iterator, Sequence, TypeVar
 
 from .document import Result
 from .errors import InputError, WorkerError
-from .io import InputFile, input_error, read_document
+from .io import InputFile, read_document, read_document_and_hash
 from .manifest import FileFingerprint
 from .dedup.filter import template_line_keys
 from .pipeline import RESUME_BATCH_DOCUMENTS, Pipeline, bounded_batches
@@ -80,6 +83,18 @@ def process_files(
     (Ctrl-C, a worker that died), the files read before it are finished and yielded first.
     Close the iterator (or exhaust it) to stop the workers.
     """
+    with contextlib.closing(process_file_batches(pipeline, tasks, jobs, strict_encoding)) as batches:
+        for batch in batches:
+            yield from batch
+
+
+def process_file_batches(
+    pipeline: Pipeline, tasks: Sequence[FileTask], jobs: int = 1, strict_encoding: bool = False
+) -> Iterator[list[FileOutcome]]:
+    """`process_files`, one list per batch the stateful tail ran on (`bounded_batches`: one
+    task, then twice as many each time, up to RESUME_BATCH_DOCUMENTS), so a caller can act
+    once per batch (write its outputs as a group). Close it (or exhaust it) to stop the workers.
+    """
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
     head, tail = pipeline.split()
@@ -89,7 +104,7 @@ def process_files(
         heads = _in_workers(tasks, jobs, _run_head_chunk, _start_worker, (head, strict_encoding), _DOCUMENTS_IN_FLIGHT)
     with contextlib.closing(heads):
         for batch in bounded_batches(heads, _lines_of):
-            yield from _finish(tail, batch)
+            yield _finish(tail, batch)
 
 
 def template_line_keys_of_files(inputs: Sequence[InputFile], jobs: int) -> Iterator[tuple[str, list[int]]]:
@@ -142,15 +157,12 @@ def _in_workers(
 
 
 def _run_head(head: Pipeline, task: FileTask, strict_encoding: bool) -> FileOutcome:
-    path = task.input.path
     try:
-        try:
-            fingerprint = FileFingerprint.of(path) if task.fingerprint else None
-        except OSError as error:
-            raise input_error(path, error) from None
-        document, warning = read_document(path, strict=strict_encoding)
+        # Hashing as it reads costs less than a second read, so the fingerprint is always taken.
+        document, warning, size, sha256 = read_document_and_hash(task.input.path, strict=strict_encoding)
     except InputError as error:
         return FileOutcome(task, None, error=error)
+    fingerprint = FileFingerprint(size, sha256) if task.fingerprint else None
     return FileOutcome(task, head.run(document), warning=warning, fingerprint=fingerprint)
 
 
@@ -168,22 +180,31 @@ _worker_head: Pipeline | None = None
 _worker_strict_encoding = False
 
 
-def _ignore_interrupts() -> None:
+def _prepare_worker() -> None:
     """Ctrl-C is the main process's to handle: it stops the pool, so workers ignore SIGINT
-    rather than each printing a traceback."""
+    rather than each printing a traceback. A worker exits when the main process dies (SIGKILL,
+    the OOM killer), which the pool's queues never tell it: it would wait for work forever."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent.sentinel,), name="newsclean-parent-watch", daemon=True).start()
+
+
+def _exit_with(parent_sentinel: int) -> None:
+    multiprocessing.connection.wait([parent_sentinel])
+    os._exit(1)
 
 
 def _start_template_worker() -> None:
     """A template-pass worker: Ctrl-C left to the main process, the collector tuned for a batch run."""
-    _ignore_interrupts()
+    _prepare_worker()
     tune_garbage_collector()
 
 
 def _start_worker(head: Pipeline, strict_encoding: bool) -> None:
     """Keep the head pipeline for this worker's tasks (and leave Ctrl-C to the main process)."""
     global _worker_head, _worker_strict_encoding
-    _ignore_interrupts()
+    _prepare_worker()
     tune_garbage_collector()  # a worker is this package's own process, doing a batch run
     _worker_head = head
     _worker_strict_encoding = strict_encoding

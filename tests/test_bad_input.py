@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import errno
 import functools
+import json
 import os
 import random
 import re
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -33,7 +35,7 @@ from newsclean.filters import Filter, PageView
 from newsclean.io import find_inputs
 from newsclean.manifest import MANIFEST_NAME
 from newsclean.normalise import normalise_line
-from newsclean.pipeline import Pipeline, boilerplate_filters
+from newsclean.pipeline import RESUME_BATCH_DOCUMENTS, Pipeline, boilerplate_filters
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
@@ -258,12 +260,96 @@ def test_sigkill_at_a_random_point_leaves_only_complete_outputs_and_resume_finis
 
     resumed = run_cli("clean", str(inputs), "-o", str(outdir), "--resume")
     assert resumed.returncode == EXIT_OK, resumed.stderr
-    # An output is recorded in the manifest right after it is renamed into place, so a kill
-    # between the two leaves one complete output unrecorded: --resume writes it again.
+    # Outputs are recorded in the manifest a group at a time, right after the group is renamed
+    # into place, so a kill between the two leaves that group complete but unrecorded: --resume
+    # writes it again.
     up_to_date = int(re.search(r"(\d+) already up to date \(--resume\)", resumed.stderr).group(1))
-    assert len(written) - 1 <= up_to_date <= len(written), resumed.stderr
+    assert len(written) - RESUME_BATCH_DOCUMENTS <= up_to_date <= len(written), resumed.stderr
     assert files_under(outdir) == sorted([MANIFEST_NAME, *sources])
     assert_outputs_match(outdir, reference)
+
+
+#: Runs `newsclean clean` and SIGKILLs itself at one step of a group commit: after the
+#: outputs of a group were renamed into place, at the fsync of their directory (argv[1]: how
+#: many renames must have happened first), so they are on disk but not yet durable.
+_KILL_AT_DIRECTORY_FSYNC = """
+import os, signal, sys
+from newsclean import cli, io
+renames = 0
+real_replace, real_fsync_directory = os.replace, io._fsync_directory
+def counting_replace(source, target):
+    global renames
+    renames += 1
+    real_replace(source, target)
+def killing_fsync_directory(directory):
+    if renames >= int(sys.argv[1]):
+        os.kill(os.getpid(), signal.SIGKILL)
+    real_fsync_directory(directory)
+os.replace, io._fsync_directory = counting_replace, killing_fsync_directory
+sys.exit(cli.main(sys.argv[2:]))
+"""
+
+
+def test_a_kill_between_renames_and_directory_fsync_leaves_the_group_unrecorded_and_resume_redoes_it(tmp_path):
+    inputs, outdir = tmp_path / "in", tmp_path / "out"
+    inputs.mkdir()
+    sources = make_corpus(inputs, 1)
+    reference = tmp_path / "reference"
+    assert run_cli("clean", str(inputs), "-o", str(reference), "-q").returncode == EXIT_OK
+    # Groups follow the pipeline's batches: 1, 2, 4, ... documents. The manifest header is one
+    # rename; the first two groups (3 outputs) are recorded; the kill hits the third group
+    # (4 outputs) after its renames.
+    killed = subprocess.run(
+        [sys.executable, "-c", _KILL_AT_DIRECTORY_FSYNC, "8", "clean", str(inputs), "-o", str(outdir), "-q", "--jobs", "1"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    on_disk = outputs(outdir)
+    assert len(on_disk) == 7
+    assert_outputs_match(outdir, reference)
+    records = (outdir / MANIFEST_NAME).read_text(encoding="utf-8").splitlines()[1:]
+    assert [json.loads(line)["path"] for line in records] == on_disk[:3]
+
+    resumed = run_cli("clean", str(inputs), "-o", str(outdir), "--resume")
+    assert resumed.returncode == EXIT_OK, resumed.stderr
+    assert "3 already up to date (--resume)" in resumed.stderr
+    assert outputs(outdir) == sorted(sources)
+    assert_outputs_match(outdir, reference)
+
+
+def _children(pid: int) -> list[int]:
+    """The child processes of `pid` (Linux /proc), or a skip where the kernel does not list them."""
+    tasks = Path(f"/proc/{pid}/task")
+    if not tasks.is_dir() or not (tasks / str(pid) / "children").exists():
+        pytest.skip("needs /proc/PID/task/TID/children (Linux)")
+    return [int(child) for task in tasks.iterdir() for child in (task / "children").read_text().split()]
+
+
+def _is_running(pid: int) -> bool:
+    """True while `pid` exists and is not a zombie (an exited child not yet reaped)."""
+    try:
+        return "\nState:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+
+
+def test_workers_exit_when_the_main_process_is_killed(tmp_path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    make_corpus(inputs, 6)
+    process = subprocess.Popen([sys.executable, "-m", "newsclean", "clean", str(inputs), "-o", str(tmp_path / "out"), "-q", "--jobs", "2"], cwd=ROOT)
+    deadline = time.monotonic() + 60
+    workers: list[int] = []
+    while len(workers) < 2 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+        workers = _children(process.pid)
+    assert len(workers) == 2, "the run finished before both workers started; raise the corpus size"
+    process.kill()
+    process.wait()
+    deadline = time.monotonic() + 10
+    while any(_is_running(worker) for worker in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_is_running(worker) for worker in workers), "workers kept waiting for work after the main process died"
 
 
 def test_sigint_stops_cleanly_reports_progress_and_exits_130(tmp_path):
@@ -335,7 +421,7 @@ def test_resume_with_a_stateful_filter_replays_done_inputs_and_matches_an_uninte
 
     outdir = tmp_path / "out"
     done = len(REAL_PAGES) + 3
-    real_read_document = parallel.read_document
+    real_read_document = parallel.read_document_and_hash
     reads = []
 
     def ctrl_c_after_done(path, *args, **kwargs):
@@ -344,10 +430,10 @@ def test_resume_with_a_stateful_filter_replays_done_inputs_and_matches_an_uninte
             raise KeyboardInterrupt
         return real_read_document(path, *args, **kwargs)
 
-    monkeypatch.setattr(parallel, "read_document", ctrl_c_after_done)
+    monkeypatch.setattr(parallel, "read_document_and_hash", ctrl_c_after_done)
     interrupted = clean_files(plan_outputs(found, outdir), Pipeline([*boilerplate_filters(), RepeatedParagraphFilter()]), outdir=outdir)
     assert interrupted.interrupted and interrupted.written == done
-    monkeypatch.setattr(parallel, "read_document", real_read_document)
+    monkeypatch.setattr(parallel, "read_document_and_hash", real_read_document)
     stateful = RepeatedParagraphFilter()
     resumed = clean_files(plan_outputs(found, outdir), Pipeline([*boilerplate_filters(), stateful]), outdir=outdir, resume=True)
     assert (resumed.up_to_date, resumed.written) == (done, len(found) - done)
@@ -364,13 +450,13 @@ def test_resume_without_stateful_filters_skips_done_inputs_entirely_and_redoes_c
     pages[0].write_bytes(DEVSET[0].read_bytes())  # the input changed since
     (outdir / pages[1].name).write_text("truncated")  # the output was damaged
     read = []
-    real_read_document = parallel.read_document
+    real_read_document = parallel.read_document_and_hash
 
     def recording_read(path, *args, **kwargs):
         read.append(Path(path).name)
         return real_read_document(path, *args, **kwargs)
 
-    monkeypatch.setattr(parallel, "read_document", recording_read)
+    monkeypatch.setattr(parallel, "read_document_and_hash", recording_read)
     resumed = clean_files(plan_outputs(found, outdir), Pipeline(boilerplate_filters()), outdir=outdir, resume=True)
     assert read == [pages[0].name, pages[1].name]
     assert (resumed.up_to_date, resumed.written) == (len(pages) - 2, 2)
@@ -394,12 +480,16 @@ def test_disk_full_stops_with_a_clear_error_and_leaves_no_partial_file(tmp_path,
     inputs = tmp_path / "in"
     pages = copy_pages(inputs, SEEDS)
     real_fsync = os.fsync
-    calls = {"outputs": 0}
+    calls = {"files": 0}
 
     def fsync_until_full(handle):
-        calls["outputs"] += 1
-        if calls["outputs"] > 5:  # the manifest header and the first two outputs (+ their records) fit
-            raise OSError(errno.ENOSPC, "No space left on device")
+        if stat.S_ISREG(os.fstat(handle).st_mode):  # directories have no data to run out of space for
+            calls["files"] += 1
+            # The manifest header, the first output and its record, the second output fit; the
+            # third output (the second of its group) finds the disk full, and so does the record
+            # of the second, which is renamed into place as the run stops.
+            if calls["files"] > 4:
+                raise OSError(errno.ENOSPC, "No space left on device")
         real_fsync(handle)
 
     monkeypatch.setattr(newsclean_io.os, "fsync", fsync_until_full)
@@ -410,6 +500,12 @@ def test_disk_full_stops_with_a_clear_error_and_leaves_no_partial_file(tmp_path,
     written = [name for name in files_under(tmp_path / "out") if name != MANIFEST_NAME]
     assert 0 < len(written) < len(pages)
     assert not any(name.endswith(newsclean_io.TEMPORARY_SUFFIX) for name in files_under(tmp_path / "out"))
+    assert_outputs_complete(tmp_path / "out", {p.name: p for p in SEEDS})
+
+    monkeypatch.setattr(newsclean_io.os, "fsync", real_fsync)
+    assert cli.main(["clean", str(inputs), "-o", str(tmp_path / "out"), "--no-dedup", "--jobs", "1", "--resume"]) == EXIT_OK
+    assert "already up to date (--resume)" in capsys.readouterr().err
+    assert outputs(tmp_path / "out") == sorted(page.name for page in pages)
     assert_outputs_complete(tmp_path / "out", {p.name: p for p in SEEDS})
 
 

@@ -6,23 +6,30 @@ from __future__ import annotations
 import codecs
 import errno
 import gzip
+import hashlib
 import io
 import os
 import re
+import tempfile
 import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newsclean import io as newsclean_io
+from newsclean.document import split_lines
 from newsclean.errors import BinaryInputError, EncodingError, OutputError, UsageError
 from newsclean.io import (
+    AtomicWrites,
     atomic_write_text,
     check_output_safe,
     check_targets_safe,
     decode_bytes,
     find_inputs,
     read_document,
+    read_document_and_hash,
     sweep_temporaries,
 )
 
@@ -191,3 +198,129 @@ def test_sweep_removes_only_our_temporaries(tmp_path):
     removed = sweep_temporaries(tmp_path)
     assert [path.name for path in removed] == [".out.txt.abc123.newsclean-tmp"]
     assert sorted(os.listdir(tmp_path)) == [".keep.txt.tmp", "keep.txt"]
+
+
+# Decoding once: the lines a file gives are those of the text-mode reading it replaced --------
+
+#: Byte pieces that exercise the decoder: line breaks of every kind, multi-byte characters
+#: (cut at chunk edges when chunks are tiny), bytes invalid in UTF-8 (0x81 is not cp1252
+#: either), and real article text.
+_BYTE_PIECES = [b"\n", b"\r", b"\r\n", b"\r\r\n", "é".encode(), "“€”".encode(), b"\xe9", b"\x81", b"\xc3", b" ", ARTICLE[:300].encode()]
+
+
+def _text_mode_lines(data: bytes, encoding: str, errors: str) -> tuple[str, ...]:
+    """The reference: a universal-newline text stream over the bytes, newlines stripped."""
+    stream = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, errors=errors, newline=None)
+    return tuple(line[:-1] if line.endswith("\n") else line for line in stream)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    prefix=st.sampled_from([b"", codecs.BOM_UTF8]),
+    pieces=st.lists(st.sampled_from(_BYTE_PIECES), max_size=40),
+    chunk_bytes=st.integers(min_value=4, max_value=64),  # the first chunk holds a whole BOM, as with 1 MB chunks
+)
+def test_reading_a_file_decodes_once_into_the_lines_of_text_mode(prefix, pieces, chunk_bytes):
+    data = prefix + b"".join(pieces)
+    with tempfile.TemporaryDirectory() as directory, pytest.MonkeyPatch.context() as patch:
+        path = Path(directory) / "page.txt"
+        path.write_bytes(data)
+        decoded = decode_bytes(data, str(path))  # decoded whole, in one chunk
+        patch.setattr(newsclean_io, "CHUNK_BYTES", chunk_bytes)
+        document, warning = read_document(path)
+    errors = "replace" if decoded.warning and "U+FFFD" in decoded.warning else "strict"
+    if not prefix:
+        # With a BOM the offset counts from after the BOM when the bad byte is in the first
+        # chunk (as it always has), so it depends on the chunk size; without one it must not.
+        assert warning == decoded.warning
+    assert (warning is None) == (decoded.warning is None)
+    assert document.lines == _text_mode_lines(data, decoded.encoding, errors) == tuple(split_lines(decoded.text))
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_with_crlf_cut_across_chunks_reads_like_text_mode(tmp_path, monkeypatch, encoding):
+    monkeypatch.setattr(newsclean_io, "CHUNK_BYTES", 7)
+    bom = codecs.BOM_UTF16_LE if encoding.endswith("le") else codecs.BOM_UTF16_BE
+    data = bom + ARTICLE.replace("\n", "\r\n").encode(encoding) + b"\x00"  # an odd last byte: invalid UTF-16
+    path = tmp_path / "utf16.txt"
+    path.write_bytes(data)
+    document, warning = read_document(path)
+    assert document.lines == _text_mode_lines(data, "utf-16", "replace")
+    assert warning == f"{path}: not valid UTF-16 (first bad byte at offset {len(data) - 1}); undecodable bytes replaced with U+FFFD"
+
+
+# Group commit of outputs -------------------------------------------------------------------
+
+
+def test_staged_outputs_appear_only_when_committed_and_discard_leaves_old_content(tmp_path):
+    (tmp_path / "old.txt").write_text("old\n")
+    writes = AtomicWrites()
+    writes.stage(tmp_path / "old.txt", [b"new\n"])
+    writes.stage(tmp_path / "sub" / "deeper" / "a.txt", [b"one ", b"two\n"])
+    assert (tmp_path / "old.txt").read_text() == "old\n" and not (tmp_path / "sub" / "deeper" / "a.txt").exists()
+    assert writes.commit() == [tmp_path / "old.txt", tmp_path / "sub" / "deeper" / "a.txt"]
+    assert (tmp_path / "old.txt").read_text() == "new\n" and (tmp_path / "sub" / "deeper" / "a.txt").read_text() == "one two\n"
+    writes.stage(tmp_path / "old.txt", [b"newer\n"])
+    writes.discard()
+    assert writes.commit() == []
+    assert (tmp_path / "old.txt").read_text() == "new\n"
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["a.txt", "deeper", "old.txt", "sub"]
+
+
+@pytest.mark.parametrize("background", [False, True])
+def test_commit_fsyncs_each_file_before_its_rename_and_each_directory_once_after_them(tmp_path, monkeypatch, background):
+    events = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def logged_fsync(handle):
+        events.append(("fsync", os.readlink(f"/proc/self/fd/{handle}")))
+        real_fsync(handle)
+
+    def logged_replace(source, target):
+        events.append(("rename", str(source)))
+        real_replace(source, target)
+
+    monkeypatch.setattr(newsclean_io.os, "fsync", logged_fsync)
+    monkeypatch.setattr(newsclean_io.os, "replace", logged_replace)
+    writes = AtomicWrites(background=background)
+    for name in ("a.txt", "b.txt", "new/c.txt"):
+        writes.stage(tmp_path / name, [name.encode()])
+    writes.commit()
+    writes.close()
+    renames = [index for index, (kind, _) in enumerate(events) if kind == "rename"]
+    assert len(renames) == 3 and len(events) == 8
+    for index in renames:  # each temporary file was fsynced before its rename
+        assert events.index(("fsync", events[index][1])) < index
+    # Then one fsync per directory that changed: tmp_path (renames, the new directory), new/.
+    assert sorted(path for _, path in events[max(renames) + 1 :]) == [str(tmp_path), str(tmp_path / "new")]
+
+
+@pytest.mark.parametrize("data", [ARTICLE.encode("utf-8"), b"caf\xe9 " + ARTICLE.encode("utf-8"), b"", ARTICLE.encode("utf-16")])
+def test_reading_and_hashing_gives_the_document_and_the_files_size_and_sha256(tmp_path, monkeypatch, data):
+    monkeypatch.setattr(newsclean_io, "CHUNK_BYTES", 256)  # the fallback reads the file three times
+    path = tmp_path / "page.txt"
+    path.write_bytes(data)
+    document, warning, size, sha256 = read_document_and_hash(path)
+    assert (document, warning) == read_document(path)
+    assert (size, sha256) == (len(data), hashlib.sha256(data).hexdigest())
+
+
+def test_a_background_fsync_that_fails_commits_the_outputs_before_it_and_reports_it(tmp_path, monkeypatch):
+    real_fsync = os.fsync
+
+    def disk_full_for_b(handle):
+        if os.readlink(f"/proc/self/fd/{handle}").startswith(str(tmp_path / ".b.txt.")):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_fsync(handle)
+
+    monkeypatch.setattr(newsclean_io.os, "fsync", disk_full_for_b)
+    writes = AtomicWrites(background=True)
+    for name in ("a.txt", "b.txt", "c.txt"):
+        writes.stage(tmp_path / name, [name.encode()])
+    with pytest.raises(OutputError, match=r"cannot write .*b\.txt: No space left on device; nothing partial was left behind"):
+        writes.commit()
+    left = sorted(os.listdir(tmp_path))  # a in place, b's temporary file gone, c's waiting
+    assert len(left) == 2 and left[0].startswith(".c.txt.") and left[1] == "a.txt"
+    assert writes.commit() == [tmp_path / "a.txt", tmp_path / "c.txt"]
+    writes.close()
+    assert sorted(os.listdir(tmp_path)) == ["a.txt", "c.txt"]
