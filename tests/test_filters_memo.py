@@ -12,10 +12,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsclean.filters.language import _LETTER, _NOT_ASCII_LETTERS, LanguageFilter, _foreign_language
-from newsclean.document import Paragraph, Removal
-from newsclean.filters import PageView
-from newsclean.filters.legal import LegalNoticeFilter
-from newsclean.filters.markers import AdMarkerFilter, ShareButtonFilter
 from newsclean.filters.prompts import PromptFilter
 from newsclean.io import read_document
 
@@ -237,28 +233,3 @@ def test_words_and_line_keys_equal_their_definitions_on_real_lines() -> None:
     for line in real_lines():
         assert words(line) == [word.casefold().replace("’", "'") for word in WORD.findall(line)]
         assert line_key(line) == regex.sub(r"[^\p{L}\p{N}]+", " ", line.casefold()).strip()
-
-
-LINE_FILTERS_WITH_FAST_PATHS = (AdMarkerFilter, ShareButtonFilter, PromptFilter, LegalNoticeFilter)
-
-
-@pytest.mark.parametrize("filter_class", LINE_FILTERS_WITH_FAST_PATHS)
-def test_fast_find_removals_equals_judging_each_line(filter_class: type) -> None:
-    """The line filters' own `find_removals` give what `judge_line` gives line by line, reasons
-    and details included, on every line of the seeds and the devset's pages."""
-    paragraphs = [Paragraph(number, text) for number, text in enumerate(real_lines(), start=1)]
-    line_filter = filter_class()
-    expected = [removal for paragraph in paragraphs if (removal := line_filter.judge_line(paragraph)) is not None]
-    found = line_filter.find_removals(PageView("pages", tuple(p.text for p in paragraphs), paragraphs))
-    assert found == expected and [r.details for r in found] == [r.details for r in expected]
-    assert len(found) >= 5
-
-
-@pytest.mark.parametrize("filter_class", LINE_FILTERS_WITH_FAST_PATHS)
-def test_a_subclass_judge_line_is_still_used(filter_class: type) -> None:
-    class EveryLine(filter_class):  # type: ignore[misc, valid-type]
-        def judge_line(self, paragraph: Paragraph) -> Removal | None:
-            return self.removal(paragraph, "dropped by the subclass")
-
-    paragraphs = [Paragraph(1, "An ordinary sentence of the article, kept by every filter.")]
-    assert [removal.reason for removal in EveryLine().find_removals(PageView("page", ("x",), paragraphs))] == ["dropped by the subclass"]

@@ -68,8 +68,3 @@ class LineFilter(Filter):
     @abstractmethod
     def judge_line(self, paragraph: Paragraph) -> Removal | None:
         """The removal for this paragraph, or None to keep it."""
-
-    def _judges_as(self, cls: type, *methods: str) -> bool:
-        """Whether `methods` are still `cls`'s own (no subclass overrides them): only then may
-        `cls`'s faster `find_removals`, which calls what they call directly, bypass them."""
-        return all(getattr(type(self), name) is getattr(cls, name) for name in methods)

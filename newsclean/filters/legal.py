@@ -11,7 +11,7 @@ import regex
 from ..document import Paragraph, Removal
 from ..memo import line_memo
 from ..wordlists import count_words, may_contain_any
-from .base import LineFilter, PageView
+from .base import LineFilter
 
 _I = regex.IGNORECASE
 
@@ -46,19 +46,9 @@ class LegalNoticeFilter(LineFilter):
     def __init__(self, max_words: int = _MAX_NOTICE_WORDS) -> None:
         self.max_words = max_words
 
-    def find_removals(self, page: PageView) -> list[Removal]:
-        # `judge_line` on every paragraph, without its two method calls on each kept one.
-        if not self._judges_as(LegalNoticeFilter, "judge_line", "notice_kind"):
-            return super().find_removals(page)
-        max_words = self.max_words
-        return [self._removal(paragraph, kind) for paragraph in page.paragraphs if (kind := _notice_kind(paragraph.text, max_words))]
-
     def judge_line(self, paragraph: Paragraph) -> Removal | None:
         kind = self.notice_kind(paragraph.text)
-        return self._removal(paragraph, kind) if kind else None
-
-    def _removal(self, paragraph: Paragraph, kind: str) -> Removal:
-        return self.removal(paragraph, f"{kind} {paragraph.text[:60]!r}", kind=kind)
+        return self.removal(paragraph, f"{kind} {paragraph.text[:60]!r}", kind=kind) if kind else None
 
     def notice_kind(self, text: str) -> str | None:
         """'copyright notice', 'legal links' or None."""

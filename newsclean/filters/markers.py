@@ -15,7 +15,7 @@ import regex
 from ..document import Paragraph, Removal
 from ..memo import line_memo
 from ..wordlists import cached_words, count_words, is_plain, load_phrase_list
-from .base import LineFilter, PageView
+from .base import LineFilter
 
 _NOT_WORD = regex.compile(r"[^\p{L}\p{N}]+")
 #: _NOT_WORD on a plain line (`is_plain`), lower-cased: its letters and digits are a-z and 0-9
@@ -46,25 +46,11 @@ class AdMarkerFilter(LineFilter):
         phrases = load_phrase_list("ad_markers") if markers is None else tuple(markers)
         self.markers = frozenset(line_key(phrase) for phrase in phrases)
 
-    def find_removals(self, page: PageView) -> list[Removal]:
-        # `judge_line` on every paragraph, without its method call on each kept one.
-        if not self._judges_as(AdMarkerFilter, "judge_line"):
-            return super().find_removals(page)
-        markers = self.markers
-        return [
-            self._removal(paragraph, key)
-            for paragraph in page.paragraphs
-            if len(paragraph.text) <= _MAX_MARKER_LINE_CHARACTERS and (key := line_key(paragraph.text)) in markers
-        ]
-
     def judge_line(self, paragraph: Paragraph) -> Removal | None:
         if len(paragraph.text) > _MAX_MARKER_LINE_CHARACTERS:
             return None
         key = line_key(paragraph.text)
-        return self._removal(paragraph, key) if key in self.markers else None
-
-    def _removal(self, paragraph: Paragraph, key: str) -> Removal:
-        return self.removal(paragraph, f"ad marker {paragraph.text!r}", marker=key)
+        return self.removal(paragraph, f"ad marker {paragraph.text!r}", marker=key) if key in self.markers else None
 
 
 # Words a share bar is made of. A line made only of these (and numbers, e.g. share counts)
@@ -100,13 +86,6 @@ class ShareButtonFilter(LineFilter):
 
     def __init__(self, max_words: int = _MAX_BUTTON_WORDS) -> None:
         self.max_words = max_words
-
-    def find_removals(self, page: PageView) -> list[Removal]:
-        # `judge_line` on every paragraph, without its two method calls on each kept one.
-        if not self._judges_as(ShareButtonFilter, "judge_line", "drop_reason"):
-            return super().find_removals(page)
-        max_words = self.max_words
-        return [self.removal(paragraph, reason) for paragraph in page.paragraphs if (reason := _share_drop_reason(paragraph.text, max_words))]
 
     def judge_line(self, paragraph: Paragraph) -> Removal | None:
         reason = self.drop_reason(paragraph.text)

@@ -13,7 +13,7 @@ import regex
 from ..document import Paragraph, Removal
 from ..memo import line_memo
 from ..wordlists import count_words, may_contain_any
-from .base import LineFilter, PageView
+from .base import LineFilter
 
 _I = regex.IGNORECASE
 
@@ -58,19 +58,9 @@ class PromptFilter(LineFilter):
     def __init__(self, max_words: int = _MAX_PROMPT_WORDS) -> None:
         self.max_words = max_words
 
-    def find_removals(self, page: PageView) -> list[Removal]:
-        # `judge_line` on every paragraph, without its two method calls on each kept one.
-        if not self._judges_as(PromptFilter, "judge_line", "prompt_kind"):
-            return super().find_removals(page)
-        max_words = self.max_words
-        return [self._removal(paragraph, kind) for paragraph in page.paragraphs if (kind := _prompt_kind(paragraph.text, max_words))]
-
     def judge_line(self, paragraph: Paragraph) -> Removal | None:
         kind = self.prompt_kind(paragraph.text)
-        return self._removal(paragraph, kind) if kind else None
-
-    def _removal(self, paragraph: Paragraph, kind: str) -> Removal:
-        return self.removal(paragraph, f"{kind} {paragraph.text[:60]!r}", kind=kind)
+        return self.removal(paragraph, f"{kind} {paragraph.text[:60]!r}", kind=kind) if kind else None
 
     def prompt_kind(self, text: str) -> str | None:
         """The kind of prompt the line is ("cookie notice", ...) or None."""
