@@ -152,7 +152,7 @@ class _OutputWriter:
     def write(self, result: Result, target: Path, relative: Path, fingerprint: FileFingerprint | None) -> None:
         digest = hashlib.sha256()
         size = [0]
-        staged = _StagedOutput(relative, fingerprint, result.kept_count(), _paragraphs(result))
+        staged = _StagedOutput(relative, fingerprint, len(result.kept()), _paragraphs(result))
         self._writes.stage(target, _encoded_hashing(result.text_chunks(), digest, size), note=staged)
         staged.output = FileFingerprint(size[0], digest.hexdigest())  # stage() has hashed it all
 

@@ -7,7 +7,6 @@ without knowing which filter made them. Line numbers are 1-based input lines thr
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import AbstractSet, Any, Iterator, Mapping, NamedTuple, Sequence
 
 
@@ -119,23 +118,11 @@ class Result:
         return self.document.id
 
     def removed_lines(self) -> set[int]:
-        return set(self._removed_lines)
-
-    @cached_property
-    def _removed_lines(self) -> frozenset[int]:
-        """The removed line numbers, computed once: writing a result asks for its kept
-        paragraphs, their count and its text, each of which needs them."""
-        return frozenset(removal.line for removal in self.removals)
+        return {removal.line for removal in self.removals}
 
     def kept(self) -> list[Paragraph]:
         """The kept paragraphs, in input order."""
-        return kept_paragraphs(self.lines, self._removed_lines)
-
-    def kept_count(self) -> int:
-        """How many paragraphs are kept: `len(self.kept())`, without building them."""
-        lines = self.lines
-        removed_paragraphs = sum(1 for number in self._removed_lines if 0 < number <= len(lines) and lines[number - 1])
-        return len(lines) - lines.count("") - removed_paragraphs
+        return kept_paragraphs(self.lines, self.removed_lines())
 
     @property
     def text(self) -> str:
@@ -148,7 +135,7 @@ class Result:
 
     def text_chunks(self) -> Iterator[str]:
         """`text` piece by piece, so a huge result can be written without a second copy."""
-        removed = self._removed_lines
+        removed = self.removed_lines()
         started = False
         saw_blank = False
         for number, text in enumerate(self.lines, start=1):

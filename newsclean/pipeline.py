@@ -211,7 +211,7 @@ def _batch_segments(filters: Sequence[Filter]) -> list[tuple[Filter | None, tupl
 
 def _apply_batched_filter(item: Filter, partials: list[Result]) -> list[Result]:
     """Run a stateful filter once over many results, as `_apply_filters` runs it on each."""
-    pages = [PageView(partial.document.id, partial.lines, partial.kept()) for partial in partials]
+    pages = [PageView(partial.document.id, partial.lines, kept_paragraphs(partial.lines, partial.removed_lines())) for partial in partials]
     found = item.find_removals_batch(pages)  # type: ignore[attr-defined]
     if len(found) != len(pages):
         raise ValueError(f"filter {item.name!r} returned removals for {len(found)} of {len(pages)} documents")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from newsclean import Document, Removal, Result
 from newsclean.document import split_lines
@@ -71,17 +69,3 @@ def test_removal_is_a_frozen_value_compared_without_its_details() -> None:
         plain.line = 4  # type: ignore[misc]
     assert repr(detailed) == "Removal(line=3, filter='ad-marker', reason=\"ad marker 'Advertisement'\", details={'marker': 'advertisement'})"
     assert dataclasses.replace(detailed, line=5) == Removal(5, "ad-marker", "ad marker 'Advertisement'")
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    st.lists(st.sampled_from(["", "A paragraph.", "Another one", "  "]), max_size=12),
-    st.lists(st.integers(min_value=-2, max_value=15), max_size=8),
-)
-def test_kept_count_and_text_agree_with_the_removed_lines(lines: list[str], removed: list[int]) -> None:
-    result = Result(Document("d", tuple(lines)), tuple(lines), tuple(Removal(line, "test", "r") for line in removed))
-    assert result.kept_count() == len(result.kept())
-    assert result.removed_lines() == set(removed)
-    result.removed_lines().add(99)  # a caller's copy: the result's own set is unchanged
-    assert result.removed_lines() == set(removed)
-    assert [p.line for p in result.kept()] == [n for n, text in enumerate(lines, start=1) if text and n not in set(removed)]
