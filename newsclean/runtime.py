@@ -22,8 +22,8 @@ def tune_garbage_collector() -> None:
     every full collection also walks each entry of the per-line memos (`newsclean.memo`).
     This freezes what exists now (modules, the memos themselves: `gc.freeze`), so later
     collections skip it, and collects far less often. Garbage cycles are still collected,
-    only later. Measured on the benchmark corpus: 15-20% less CPU time for the pipeline
-    (docs/performance.md, "Garbage collection"). Call it once, after imports and before the
+    only later. Measured on the benchmark corpus: 10-14% less CPU time for the pipeline
+    (docs/performance.md, "Third round of work"). Call it once, after imports and before the
     work; the CLI calls it when run as a program, and in its worker processes.
     """
     gc.freeze()
