@@ -116,7 +116,7 @@ def template_line_keys_of_files(inputs: Sequence[InputFile], jobs: int) -> Itera
     if jobs == 1 or len(inputs) < 2:
         keyed: Iterator[tuple[str, list[int]] | None] = (_template_keys_of_file(item.path) for item in inputs)
     else:
-        keyed = _in_workers([item.path for item in inputs], jobs, _template_keys_of_chunk, _start_template_worker, ())
+        keyed = _in_workers([item.path for item in inputs], jobs, _template_keys_of_chunk, _prepare_worker, ())
     with contextlib.closing(keyed):
         yield from (item for item in keyed if item is not None)
 
@@ -183,8 +183,10 @@ _worker_strict_encoding = False
 def _prepare_worker() -> None:
     """Ctrl-C is the main process's to handle: it stops the pool, so workers ignore SIGINT
     rather than each printing a traceback. A worker exits when the main process dies (SIGKILL,
-    the OOM killer), which the pool's queues never tell it: it would wait for work forever."""
+    the OOM killer), which the pool's queues never tell it: it would wait for work forever.
+    A worker is this package's own process doing a batch run, so its collector is tuned."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    tune_garbage_collector()
     parent = multiprocessing.parent_process()
     if parent is not None:
         threading.Thread(target=_exit_with, args=(parent.sentinel,), name="newsclean-parent-watch", daemon=True).start()
@@ -195,17 +197,10 @@ def _exit_with(parent_sentinel: int) -> None:
     os._exit(1)
 
 
-def _start_template_worker() -> None:
-    """A template-pass worker: Ctrl-C left to the main process, the collector tuned for a batch run."""
-    _prepare_worker()
-    tune_garbage_collector()
-
-
 def _start_worker(head: Pipeline, strict_encoding: bool) -> None:
     """Keep the head pipeline for this worker's tasks (and leave Ctrl-C to the main process)."""
     global _worker_head, _worker_strict_encoding
     _prepare_worker()
-    tune_garbage_collector()  # a worker is this package's own process, doing a batch run
     _worker_head = head
     _worker_strict_encoding = strict_encoding
 
