@@ -237,14 +237,21 @@ def make_corpus(directory: Path, copies: int) -> dict[str, Path]:
     return sources
 
 
-def test_sigkill_at_a_random_point_leaves_only_complete_outputs_and_resume_finishes(tmp_path):
-    inputs, outdir = tmp_path / "in", tmp_path / "out"
+def corpus_with_reference(tmp_path: Path, copies: int) -> tuple[Path, Path, dict[str, Path], Path]:
+    """`make_corpus` in tmp_path/in, and an uninterrupted run's outputs in tmp_path/reference:
+    (inputs, the output directory to use, output name -> source, the reference directory)."""
+    inputs = tmp_path / "in"
     inputs.mkdir()
-    # Later rounds repeat round one, so near-duplicate decisions matter; enough rounds that the
-    # run is still going a moment after its first output, however fast cleaning gets.
-    sources = make_corpus(inputs, 6)
+    sources = make_corpus(inputs, copies)
     reference = tmp_path / "reference"
     assert run_cli("clean", str(inputs), "-o", str(reference), "-q").returncode == EXIT_OK
+    return inputs, tmp_path / "out", sources, reference
+
+
+def test_sigkill_at_a_random_point_leaves_only_complete_outputs_and_resume_finishes(tmp_path):
+    # Later rounds repeat round one, so near-duplicate decisions matter; enough rounds that the
+    # run is still going a moment after its first output, however fast cleaning gets.
+    inputs, outdir, sources, reference = corpus_with_reference(tmp_path, 6)
     delay = random.Random(6).uniform(0.0, 0.1)
     process = subprocess.Popen([sys.executable, "-m", "newsclean", "clean", str(inputs), "-o", str(outdir), "-q"], cwd=ROOT)
     deadline = time.monotonic() + 60
@@ -291,11 +298,7 @@ sys.exit(cli.main(sys.argv[2:]))
 
 
 def test_a_kill_between_renames_and_directory_fsync_leaves_the_group_unrecorded_and_resume_redoes_it(tmp_path):
-    inputs, outdir = tmp_path / "in", tmp_path / "out"
-    inputs.mkdir()
-    sources = make_corpus(inputs, 1)
-    reference = tmp_path / "reference"
-    assert run_cli("clean", str(inputs), "-o", str(reference), "-q").returncode == EXIT_OK
+    inputs, outdir, sources, reference = corpus_with_reference(tmp_path, 1)
     # Groups follow the pipeline's batches: 1, 2, 4, ... documents. The manifest header is one
     # rename; the first two groups (3 outputs) are recorded; the kill hits the third group
     # (4 outputs) after its renames.
