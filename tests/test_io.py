@@ -10,7 +10,9 @@ import hashlib
 import io
 import os
 import re
+import shutil
 import tempfile
+import threading
 import zipfile
 from pathlib import Path
 
@@ -324,3 +326,32 @@ def test_a_background_fsync_that_fails_commits_the_outputs_before_it_and_reports
     assert writes.commit() == [tmp_path / "a.txt", tmp_path / "c.txt"]
     writes.close()
     assert sorted(os.listdir(tmp_path)) == ["a.txt", "c.txt"]
+
+
+def test_background_writes_fsync_several_files_at_once(tmp_path, monkeypatch):
+    # Each fsync waits until another one is running too: one fsync thread would time out.
+    both_running = threading.Barrier(2, timeout=10)
+    real_fsync = os.fsync
+
+    def fsync_alongside_another(handle):
+        both_running.wait()
+        real_fsync(handle)
+
+    monkeypatch.setattr(newsclean_io.os, "fsync", fsync_alongside_another)
+    writes = AtomicWrites(background=True)
+    for name in ("a.txt", "b.txt"):
+        writes.stage(tmp_path / name, [name.encode()])
+    monkeypatch.setattr(newsclean_io.os, "fsync", real_fsync)  # the directory fsync runs alone
+    assert writes.commit() == [tmp_path / "a.txt", tmp_path / "b.txt"]
+    writes.close()
+    assert [(tmp_path / name).read_text() for name in ("a.txt", "b.txt")] == ["a.txt", "b.txt"]
+
+
+def test_an_output_directory_removed_during_a_run_is_made_again(tmp_path):
+    writes = AtomicWrites()
+    writes.stage(tmp_path / "site" / "a.txt", [b"first\n"])
+    assert writes.commit() == [tmp_path / "site" / "a.txt"]
+    shutil.rmtree(tmp_path / "site")
+    writes.stage(tmp_path / "site" / "b.txt", [b"second\n"])
+    assert writes.commit() == [tmp_path / "site" / "b.txt"]
+    assert (tmp_path / "site" / "b.txt").read_text() == "second\n"
