@@ -364,3 +364,22 @@ def test_an_output_directory_removed_during_a_run_is_made_again(tmp_path, backgr
     assert writes.commit() == [tmp_path / "site" / "b.txt"]
     writes.close()
     assert (tmp_path / "site" / "b.txt").read_text() == "second\n"
+
+
+def test_a_background_writer_writes_an_output_past_the_held_size_itself_and_fsyncs_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(newsclean_io, "BACKGROUND_WRITE_BYTES", 4)
+    writer_threads = []
+    real_write_and_sync = newsclean_io._write_and_sync
+
+    def noting_thread(path, pieces):
+        writer_threads.append(threading.current_thread().name)
+        return real_write_and_sync(path, pieces)
+
+    monkeypatch.setattr(newsclean_io, "_write_and_sync", noting_thread)
+    writes = AtomicWrites(background=True)
+    writes.stage(tmp_path / "small.txt", [b"abc"])
+    writes.stage(tmp_path / "large.txt", iter([b"abc", b"def", b"gh\n"]))
+    assert writes.commit() == [tmp_path / "small.txt", tmp_path / "large.txt"]
+    writes.close()
+    assert [(tmp_path / name).read_bytes() for name in ("small.txt", "large.txt")] == [b"abc", b"abcdefgh\n"]
+    assert len(writer_threads) == 1 and writer_threads[0].startswith("newsclean-fsync")  # the small one only
