@@ -39,7 +39,7 @@ from .errors import BinaryInputError, EncodingError, InputError, OutputError, Us
 CHUNK_BYTES = 1 << 20
 #: Suffix of the temporary files atomic writes use; leftovers of a killed run are swept.
 TEMPORARY_SUFFIX = ".newsclean-tmp"
-#: Threads fsyncing a run's outputs in the background (`AtomicWrites`): measured on ext4,
+#: Threads writing and fsyncing a run's outputs in the background (`AtomicWrites`): on ext4,
 #: 2,000 small files took 5.6-6.6 s fsynced one at a time and 1.1-1.9 s four at a time.
 SYNC_THREADS = 4
 #: Outputs up to this size are written on those threads too (their bytes held until then).
