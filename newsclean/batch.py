@@ -110,20 +110,46 @@ def needs_replay(pipeline: Pipeline, wants_every_result: bool) -> bool:
 _WRITE_PIECE = 1 << 20
 
 
-def _encoded_hashing(chunks: Iterable[str], digest: Any, size: list[int]) -> Iterator[bytes]:
-    """The UTF-8 bytes of chunks, in pieces of at most _WRITE_PIECE characters (so a huge line
-    is never encoded whole), added to `digest` and `size` as they pass."""
+def _bounded_pieces(chunks: Iterable[str]) -> Iterator[str]:
+    """The text of chunks in pieces of at most _WRITE_PIECE characters: small chunks (a result
+    gives one per line and one per line break) joined, a huge one cut, so each piece costs
+    one encode, one hash update and one write, and a huge line is never encoded whole."""
+    pending: list[str] = []
+    pending_characters = 0
     for chunk in chunks:
-        for start in range(0, len(chunk), _WRITE_PIECE):
-            data = chunk[start : start + _WRITE_PIECE].encode("utf-8")
-            digest.update(data)
-            size[0] += len(data)
-            yield data
+        if pending_characters + len(chunk) > _WRITE_PIECE:
+            if pending_characters:
+                yield "".join(pending)
+            pending, pending_characters = [], 0
+            if len(chunk) > _WRITE_PIECE:
+                for start in range(0, len(chunk), _WRITE_PIECE):
+                    yield chunk[start : start + _WRITE_PIECE]
+                continue
+        pending.append(chunk)
+        pending_characters += len(chunk)
+    if pending_characters:
+        yield "".join(pending)
+
+
+def _encoded_hashing(chunks: Iterable[str], digest: Any, size: list[int]) -> Iterator[bytes]:
+    """The UTF-8 bytes of chunks, in `_bounded_pieces`, added to `digest` and `size` as they
+    pass."""
+    for piece in _bounded_pieces(chunks):
+        data = piece.encode("utf-8")
+        digest.update(data)
+        size[0] += len(data)
+        yield data
 
 
 def _paragraphs(result: Result) -> int:
     """The document's paragraphs (non-empty lines)."""
     return len(result.lines) - result.lines.count("")
+
+
+def _kept_paragraphs(result: Result) -> int:
+    """How many paragraphs the result keeps: `len(result.kept())`, without building them."""
+    lines = result.lines
+    return _paragraphs(result) - sum(1 for number in result.removed_lines() if lines[number - 1])
 
 
 @dataclass
@@ -152,7 +178,7 @@ class _OutputWriter:
     def write(self, result: Result, target: Path, relative: Path, fingerprint: FileFingerprint | None) -> None:
         digest = hashlib.sha256()
         size = [0]
-        staged = _StagedOutput(relative, fingerprint, len(result.kept()), _paragraphs(result))
+        staged = _StagedOutput(relative, fingerprint, _kept_paragraphs(result), _paragraphs(result))
         self._writes.stage(target, _encoded_hashing(result.text_chunks(), digest, size), note=staged)
         staged.output = FileFingerprint(size[0], digest.hexdigest())  # stage() has hashed it all
 
@@ -261,7 +287,7 @@ def clean_files(
                     raise ValueError("clean_files needs write_stdout for inputs without an output path")
                 else:
                     write_stdout(result.text)
-                    summary.add_written(len(result.kept()), _paragraphs(result))
+                    summary.add_written(_kept_paragraphs(result), _paragraphs(result))
                 if on_result is not None:
                     on_result(result)
     except KeyboardInterrupt:

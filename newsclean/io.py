@@ -39,6 +39,11 @@ from .errors import BinaryInputError, EncodingError, InputError, OutputError, Us
 CHUNK_BYTES = 1 << 20
 #: Suffix of the temporary files atomic writes use; leftovers of a killed run are swept.
 TEMPORARY_SUFFIX = ".newsclean-tmp"
+#: Threads writing and fsyncing a run's outputs in the background (`AtomicWrites`): on ext4,
+#: 2,000 small files took 5.6-6.6 s fsynced one at a time and 1.1-1.9 s four at a time.
+SYNC_THREADS = 4
+#: Outputs up to this size are written on those threads too (their bytes held until then).
+BACKGROUND_WRITE_BYTES = 4 << 20
 
 #: File signatures of common non-text inputs, so the warning can say what the file is.
 BINARY_SIGNATURES: tuple[tuple[bytes, str], ...] = (
@@ -478,11 +483,71 @@ def _make_directories(directory: Path) -> list[Path]:
     return [created.parent for created in missing]
 
 
-def _fsync_and_close(stream: IO[bytes]) -> None:
+def _write_temporary(path: Path, pieces: Iterable[bytes], handle: int, temporary: str) -> IO[bytes]:
+    """Write pieces to the new temporary file `handle` (named `temporary`) for `path`; return
+    the open stream, flushed. On any failure the file is closed and deleted, and the error
+    raised (an OSError as the OutputError that names `path`)."""
     try:
-        os.fsync(stream.fileno())
-    finally:
+        stream = os.fdopen(handle, "wb")
+    except BaseException:
+        os.close(handle)
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    try:
+        for piece in pieces:
+            stream.write(piece)
+        stream.flush()
+    except BaseException as error:  # Ctrl-C too: no temporary file is left behind
         stream.close()
+        Path(temporary).unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise _output_error(path, error) from None
+        raise
+    return stream
+
+
+def _fsync_and_close(stream: IO[bytes], path: Path, temporary: str) -> str:
+    """fsync and close a written temporary file; return its name. If the fsync fails, the
+    file is deleted and the OutputError that names `path` raised."""
+    try:
+        try:
+            os.fsync(stream.fileno())
+        finally:
+            stream.close()
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise _output_error(path, error) from None
+    return temporary
+
+
+def _write_and_sync(path: Path, pieces: list[bytes]) -> tuple[str, list[Path]]:
+    """Create a temporary file next to `path` (making its directory again if it was removed),
+    write pieces to it, fsync and close it (on a background thread); return its name and the
+    directories created. Nothing is left behind on failure (OutputError)."""
+    created: list[Path] = []
+    try:
+        try:
+            handle, temporary = _create_temporary(path)
+        except FileNotFoundError:  # the directory was removed behind our back: make it again
+            created = _make_directories(path.parent)
+            handle, temporary = _create_temporary(path)
+    except OSError as error:
+        raise _output_error(path, error) from None
+    return _fsync_and_close(_write_temporary(path, pieces, handle, temporary), path, temporary), created
+
+
+def _held_pieces(data: Iterable[bytes], limit: int) -> tuple[list[bytes], Iterator[bytes] | None]:
+    """The pieces of `data` up to the first that brings their size past `limit`, and the rest
+    of `data` (None when all of it was taken)."""
+    pieces: list[bytes] = []
+    size = 0
+    rest = iter(data)
+    for piece in rest:
+        pieces.append(piece)
+        size += len(piece)
+        if size > limit:
+            return pieces, rest
+    return pieces, None
 
 
 class AtomicWrites:
@@ -495,60 +560,74 @@ class AtomicWrites:
     Staging N outputs and committing them costs N file fsyncs and one per directory, instead of
     two per output. `discard` deletes the temporary files of outputs staged but not committed.
 
-    With `background=True` the file fsyncs run on a thread while the caller goes on (cleaning
-    the next documents), so their wait for the disk is not the caller's; `close` ends the
-    thread. An fsync that failed is reported by `commit`.
+    With `background=True`, SYNC_THREADS threads create, write and fsync the outputs of up to
+    BACKGROUND_WRITE_BYTES (larger ones are written by the caller, piece by piece, and only
+    fsynced there) while the caller goes on cleaning the next documents, so their waits for the
+    disk are not the caller's; `close` ends the threads. A write or fsync that failed is then
+    reported by `commit`. Several fsyncs in flight at once share the filesystem's journal
+    commits (ext4 and XFS group concurrent fsyncs into one commit), so they finish several
+    times sooner than one after the other; each file is still fsynced before it is renamed.
     """
 
     def __init__(self, background: bool = False) -> None:
-        self._staged: collections.deque[tuple[str, Path, Future[None], Any]] = collections.deque()
+        self._staged: collections.deque[tuple[Future[tuple[str, list[Path]]], Path, Any]] = collections.deque()
         self._renamed: list[Any] = []
         self._directories: set[Path] = set()
-        self._syncer = ThreadPoolExecutor(1, thread_name_prefix="newsclean-fsync") if background else None
+        self._present: set[Path] = set()  # directories this writer made or found, not probed again
+        self._syncer = ThreadPoolExecutor(SYNC_THREADS, thread_name_prefix="newsclean-fsync") if background else None
+
+    def _make_parent(self, path: Path) -> None:
+        """Make `path`'s directory (probed once per writer) and note the directories whose
+        entries changed, for `commit` to fsync."""
+        if path.parent not in self._present:
+            self._directories.update(_make_directories(path.parent))
+            self._present.add(path.parent)
 
     def stage(self, path: Path, data: Iterable[bytes], note: Any = None) -> None:
         """Write `data` to a temporary file next to `path`, and fsync it (on the background
-        thread, if there is one). `commit` returns `note` (by default `path`) once the output
+        threads, if there are). `commit` returns `note` (by default `path`) once the output
         is in place.
 
-        Raises OutputError (with the temporary file removed) when the write fails.
+        Raises OutputError (with the temporary file removed) when the write fails here.
         """
-        temporary: str | None = None
+        note = path if note is None else note
         try:
-            changed = _make_directories(path.parent)
-            handle, temporary = _create_temporary(path)
-            stream = os.fdopen(handle, "wb")
+            self._make_parent(path)
+        except OSError as error:
+            raise _output_error(path, error) from None
+        written: Future[tuple[str, list[Path]]] = Future()
+        if self._syncer is not None:
+            pieces, rest = _held_pieces(data, BACKGROUND_WRITE_BYTES)
+            if rest is None:
+                self._staged.append((self._syncer.submit(_write_and_sync, path, pieces), path, note))
+                return
+            data = itertools.chain(pieces, rest)
+        try:
             try:
-                for piece in data:
-                    stream.write(piece)
-                stream.flush()
-            except BaseException:
-                stream.close()
-                raise
-            synced: Future[None] = Future()
-            if self._syncer is None:
-                _fsync_and_close(stream)
-                synced.set_result(None)
-            else:
-                synced = self._syncer.submit(_fsync_and_close, stream)
-        except BaseException as error:  # Ctrl-C too: no temporary file is left behind
-            if temporary is not None:
-                Path(temporary).unlink(missing_ok=True)
-            if isinstance(error, OSError):
-                raise _output_error(path, error) from None
-            raise
-        self._directories.update(changed)
-        self._staged.append((temporary, path, synced, path if note is None else note))
+                handle, temporary = _create_temporary(path)
+            except FileNotFoundError:  # removed behind our back: make it again
+                self._present.discard(path.parent)
+                self._make_parent(path)
+                handle, temporary = _create_temporary(path)
+        except OSError as error:
+            raise _output_error(path, error) from None
+        stream = _write_temporary(path, data, handle, temporary)
+        if self._syncer is None:
+            written.set_result((_fsync_and_close(stream, path, temporary), []))
+        else:
+            written = self._syncer.submit(lambda: (_fsync_and_close(stream, path, temporary), []))
+        self._staged.append((written, path, note))
 
     def commit(self) -> list[Any]:
         """Rename the staged files into place, each once its fsync is done, then fsync their
         directories; return the notes of the outputs (in staging order), now complete and
-        durable. When an output's fsync or rename fails, its temporary file is deleted and
-        OutputError raised; the outputs before it and after it come from the next commit."""
+        durable. When an output's write, fsync or rename fails, its temporary file is deleted
+        and OutputError raised; the outputs before it and after it come from the next commit."""
         while self._staged:
-            temporary, path, synced, note = self._staged.popleft()
+            written, path, note = self._staged.popleft()
+            temporary, created = written.result()  # OutputError if the write failed
+            self._directories.update(created)
             try:
-                synced.result()
                 os.replace(temporary, path)
             except OSError as error:
                 Path(temporary).unlink(missing_ok=True)
@@ -564,12 +643,13 @@ class AtomicWrites:
     def discard(self) -> None:
         """Delete the temporary files of staged outputs (their targets keep their old content)."""
         while self._staged:
-            temporary, _, synced, _ = self._staged.popleft()
-            futures.wait([synced])
-            Path(temporary).unlink(missing_ok=True)
+            written, _, _ = self._staged.popleft()
+            futures.wait([written])
+            if written.exception() is None:
+                Path(written.result()[0]).unlink(missing_ok=True)
 
     def close(self) -> None:
-        """End the background thread (after `commit` or `discard`)."""
+        """End the background threads (after `commit` or `discard`)."""
         if self._syncer is not None:
             self._syncer.shutdown()
 

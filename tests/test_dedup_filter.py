@@ -199,3 +199,13 @@ def test_template_line_keys_equal_their_definition(lines: list[str]) -> None:
     from newsclean.dedup.filter import template_line_keys
 
     assert template_line_keys(lines) == reference_template_keys(lines)
+
+
+@settings(max_examples=200)
+@given(st.lists(st.text(alphabet=st.sampled_from(" \t\x0c\r-.,…—–‘’“”aZ1é&"), max_size=12), max_size=8))
+def test_template_line_keys_of_fast_path_lines_equal_their_definition(lines: list[str]) -> None:
+    # Mostly lines the normalisation fast path covers (keyed without normalising), some with
+    # whitespace to collapse or no word at all, mixed with lines that need the general path.
+    from newsclean.dedup.filter import template_line_keys
+
+    assert template_line_keys(lines) == reference_template_keys(lines)

@@ -10,7 +10,10 @@ import hashlib
 import io
 import os
 import re
+import shutil
+import stat
 import tempfile
+import threading
 import zipfile
 from pathlib import Path
 
@@ -308,10 +311,15 @@ def test_reading_and_hashing_gives_the_document_and_the_files_size_and_sha256(tm
 def test_a_background_fsync_that_fails_commits_the_outputs_before_it_and_reports_it(tmp_path, monkeypatch):
     real_fsync = os.fsync
 
+    c_written = threading.Event()
+
     def disk_full_for_b(handle):
-        if os.readlink(f"/proc/self/fd/{handle}").startswith(str(tmp_path / ".b.txt.")):
+        name = os.readlink(f"/proc/self/fd/{handle}")
+        if name.startswith(str(tmp_path / ".b.txt.")):
             raise OSError(errno.ENOSPC, "No space left on device")
         real_fsync(handle)
+        if name.startswith(str(tmp_path / ".c.txt.")):
+            c_written.set()
 
     monkeypatch.setattr(newsclean_io.os, "fsync", disk_full_for_b)
     writes = AtomicWrites(background=True)
@@ -319,8 +327,59 @@ def test_a_background_fsync_that_fails_commits_the_outputs_before_it_and_reports
         writes.stage(tmp_path / name, [name.encode()])
     with pytest.raises(OutputError, match=r"cannot write .*b\.txt: No space left on device; nothing partial was left behind"):
         writes.commit()
+    assert c_written.wait(timeout=10)  # c is written on a background thread
     left = sorted(os.listdir(tmp_path))  # a in place, b's temporary file gone, c's waiting
     assert len(left) == 2 and left[0].startswith(".c.txt.") and left[1] == "a.txt"
     assert writes.commit() == [tmp_path / "a.txt", tmp_path / "c.txt"]
     writes.close()
     assert sorted(os.listdir(tmp_path)) == ["a.txt", "c.txt"]
+
+
+def test_background_writes_fsync_several_files_at_once(tmp_path, monkeypatch):
+    # Each fsync waits until another one is running too: one fsync thread would time out.
+    both_running = threading.Barrier(2, timeout=10)
+    real_fsync = os.fsync
+
+    def fsync_alongside_another(handle):
+        if stat.S_ISREG(os.fstat(handle).st_mode):  # the directory's fsync runs alone
+            both_running.wait()
+        real_fsync(handle)
+
+    monkeypatch.setattr(newsclean_io.os, "fsync", fsync_alongside_another)
+    writes = AtomicWrites(background=True)
+    for name in ("a.txt", "b.txt"):
+        writes.stage(tmp_path / name, [name.encode()])
+    assert writes.commit() == [tmp_path / "a.txt", tmp_path / "b.txt"]
+    writes.close()
+    assert [(tmp_path / name).read_text() for name in ("a.txt", "b.txt")] == ["a.txt", "b.txt"]
+
+
+@pytest.mark.parametrize("background", [False, True])
+def test_an_output_directory_removed_during_a_run_is_made_again(tmp_path, background):
+    writes = AtomicWrites(background=background)
+    writes.stage(tmp_path / "site" / "a.txt", [b"first\n"])
+    assert writes.commit() == [tmp_path / "site" / "a.txt"]
+    shutil.rmtree(tmp_path / "site")
+    writes.stage(tmp_path / "site" / "b.txt", [b"second\n"])
+    assert writes.commit() == [tmp_path / "site" / "b.txt"]
+    writes.close()
+    assert (tmp_path / "site" / "b.txt").read_text() == "second\n"
+
+
+def test_a_background_writer_writes_an_output_past_the_held_size_itself_and_fsyncs_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(newsclean_io, "BACKGROUND_WRITE_BYTES", 4)
+    writer_threads = []
+    real_write_and_sync = newsclean_io._write_and_sync
+
+    def noting_thread(path, pieces):
+        writer_threads.append(threading.current_thread().name)
+        return real_write_and_sync(path, pieces)
+
+    monkeypatch.setattr(newsclean_io, "_write_and_sync", noting_thread)
+    writes = AtomicWrites(background=True)
+    writes.stage(tmp_path / "small.txt", [b"abc"])
+    writes.stage(tmp_path / "large.txt", iter([b"abc", b"def", b"gh\n"]))
+    assert writes.commit() == [tmp_path / "small.txt", tmp_path / "large.txt"]
+    writes.close()
+    assert [(tmp_path / name).read_bytes() for name in ("small.txt", "large.txt")] == [b"abc", b"abcdefgh\n"]
+    assert len(writer_threads) == 1 and writer_threads[0].startswith("newsclean-fsync")  # the small one only

@@ -1,0 +1,40 @@
+"""batch.py's output bookkeeping: the pieces an output is written in, and the paragraph
+counts of the summary, checked against their definitions on real text."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from newsclean import batch, default_pipeline
+from newsclean.io import read_document
+
+from .conftest import SEEDS
+
+
+@settings(max_examples=200)
+@given(st.lists(st.text(alphabet="ab\né", max_size=25), max_size=12), st.integers(1, 9))
+def test_bounded_pieces_rejoin_to_the_text_and_respect_the_limit(chunks, limit):
+    original = batch._WRITE_PIECE
+    batch._WRITE_PIECE = limit
+    try:
+        pieces = list(batch._bounded_pieces(chunks))
+    finally:
+        batch._WRITE_PIECE = original
+    assert "".join(pieces) == "".join(chunks)
+    assert all(0 < len(piece) <= limit for piece in pieces)
+    if all(len(chunk) <= limit for chunk in chunks):  # small chunks are joined as far as they fit
+        assert all(len(first) + len(second) > limit for first, second in zip(pieces, pieces[1:]))
+
+
+def test_a_results_pieces_are_its_text_in_few_writes():
+    result = default_pipeline(dedup=False).run(read_document(sorted(SEEDS.glob("*.txt"))[0])[0])
+    pieces = list(batch._bounded_pieces(result.text_chunks()))
+    assert pieces == [result.text]
+
+
+def test_kept_paragraphs_counts_what_kept_lists_on_real_pages():
+    pipeline = default_pipeline()
+    results = [pipeline.run(read_document(path)[0]) for path in sorted(SEEDS.glob("*.txt"))]
+    assert any(result.removals for result in results)
+    assert [batch._kept_paragraphs(result) for result in results] == [len(result.kept()) for result in results]
