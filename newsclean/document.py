@@ -7,6 +7,7 @@ without knowing which filter made them. Line numbers are 1-based input lines thr
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import compress
 from typing import AbstractSet, Any, Iterator, Mapping, NamedTuple, Sequence
 
 
@@ -168,9 +169,14 @@ class Result:
 
 
 def kept_paragraphs(lines: Sequence[str], removed: AbstractSet[int]) -> list[Paragraph]:
-    """Non-empty lines not in `removed`, as Paragraphs (shared by the pipeline and Result)."""
-    return [
-        Paragraph(number, text)
-        for number, text in enumerate(lines, start=1)
-        if text and number not in removed
-    ]
+    """Non-empty lines not in `removed`, as Paragraphs (shared by the pipeline and Result).
+
+    Built from `enumerate`'s (number, text) pairs with `tuple.__new__`, a third of the cost of
+    calling Paragraph(number, text) for each of the millions of paragraphs a corpus has."""
+    numbered = enumerate(lines, start=1)
+    if not removed:
+        return [_new_tuple(Paragraph, pair) for pair in compress(numbered, lines)]
+    return [_new_tuple(Paragraph, pair) for pair in numbered if pair[1] and pair[0] not in removed]
+
+
+_new_tuple = tuple.__new__

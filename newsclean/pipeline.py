@@ -184,15 +184,18 @@ def _apply_filter(item: Filter, page: PageView, removed: dict[int, Removal]) -> 
 
 def _record_removals(item: Filter, page: PageView, found: Iterable[Removal], removed: dict[int, Removal]) -> Sequence[Paragraph]:
     """Record removals `item` found in `page` in `removed`, and return the paragraphs still kept."""
-    removals = list(found)
-    if not removals:
+    found_by_line = {removal.line: removal for removal in found}  # a line found twice: the last
+    if not found_by_line:
         return page.paragraphs
-    kept_lines = {paragraph.line for paragraph in page.paragraphs}
-    for removal in removals:
-        if removal.line not in kept_lines:
-            raise ValueError(f"filter {item.name!r} removed line {removal.line}, which was not a kept paragraph")
-        removed[removal.line] = removal
-    return [paragraph for paragraph in page.paragraphs if paragraph.line not in removed]
+    kept = [paragraph for paragraph in page.paragraphs if paragraph.line not in found_by_line]
+    # Paragraph lines are distinct, so every found line was a kept paragraph exactly when
+    # that many paragraphs went.
+    if len(page.paragraphs) - len(kept) != len(found_by_line):
+        kept_lines = {paragraph.line for paragraph in page.paragraphs}
+        stray = next(line for line in found_by_line if line not in kept_lines)
+        raise ValueError(f"filter {item.name!r} removed line {stray}, which was not a kept paragraph")
+    removed.update(found_by_line)
+    return kept
 
 
 def _batch_segments(filters: Sequence[Filter]) -> list[tuple[Filter | None, tuple[Filter, ...]]]:

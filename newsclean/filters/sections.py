@@ -248,5 +248,7 @@ class NavigationFilter(Filter):
             return
         reason = f"short title-like line in a run of {len(run)}: navigation list"
         start = paragraphs[run[0]].line
+        # Removals built directly (not through `self.removal`): menus are most of a page's lines.
+        name = self.name
         for member in run:
-            dropped[member] = self.removal(paragraphs[member], reason, run_start=start, run_length=len(run))
+            dropped[member] = Removal(paragraphs[member].line, name, reason, {"run_start": start, "run_length": len(run)})
