@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from itertools import compress
-from typing import AbstractSet, Any, Iterator, Mapping, NamedTuple, Sequence
+from typing import AbstractSet, Any, Callable, Iterator, Mapping, NamedTuple, Sequence
 
 
 def split_lines(text: str) -> list[str]:
@@ -50,7 +50,7 @@ class Paragraph(NamedTuple):
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Removal:
     """Why one line was dropped: the line, the filter's name, a reason a person can read.
 
@@ -63,16 +63,34 @@ class Removal:
     reason: str
     details: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
-    def __reduce__(self) -> tuple[type[Removal], tuple[int, str, str, Mapping[str, Any]]]:
-        """Pickled as a constructor call: a third smaller and faster to load than the default
+    def __reduce__(self) -> tuple[Callable[..., Removal], tuple[int, str, str, Mapping[str, Any]]]:
+        """Pickled as a `new_removal` call: a third smaller and faster to load than the default
         (worker processes send every removal of every document back to the main process)."""
-        return (Removal, (self.line, self.filter, self.reason, self.details))
+        return (new_removal, (self.line, self.filter, self.reason, self.details))
 
     def to_dict(self) -> dict[str, Any]:
         record: dict[str, Any] = {"line": self.line, "filter": self.filter, "reason": self.reason}
         if self.details:
             record["details"] = dict(self.details)
         return record
+
+
+_new_object = object.__new__
+_set_line, _set_filter, _set_reason, _set_details = (
+    Removal.line.__set__, Removal.filter.__set__, Removal.reason.__set__, Removal.details.__set__  # type: ignore[attr-defined]
+)
+
+
+def new_removal(line: int, filter: str, reason: str, details: Mapping[str, Any]) -> Removal:
+    """`Removal(line, filter, reason, details)`, about twice as fast: the frozen dataclass's
+    `__init__` sets each field through `object.__setattr__`, this sets the slots directly.
+    Filters build one per dropped line, hundreds of thousands in a corpus."""
+    removal = _new_object(Removal)
+    _set_line(removal, line)
+    _set_filter(removal, filter)
+    _set_reason(removal, reason)
+    _set_details(removal, details)
+    return removal
 
 
 @dataclass(frozen=True)

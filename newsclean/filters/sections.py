@@ -12,7 +12,7 @@ from typing import NamedTuple, Sequence
 
 import regex
 
-from ..document import Paragraph, Removal
+from ..document import Paragraph, Removal, new_removal
 from ..memo import line_memo
 from ..wordlists import count_words, may_contain_any
 from .base import Filter, PageView
@@ -251,4 +251,4 @@ class NavigationFilter(Filter):
         # Removals built directly (not through `self.removal`): menus are most of a page's lines.
         name = self.name
         for member in run:
-            dropped[member] = Removal(paragraphs[member].line, name, reason, {"run_start": start, "run_length": len(run)})
+            dropped[member] = new_removal(paragraphs[member].line, name, reason, {"run_start": start, "run_length": len(run)})
