@@ -84,6 +84,22 @@ def test_judge_equals_the_reference_on_real_lines() -> None:
     assert {verdict.value for verdict, _ in verdicts} == {"en", "foreign", "undecided", "uncertain"}
 
 
+#: English function words and other languages' (some in several), and content words, so that
+#: generated lines fall on every side of the English and foreign thresholds.
+FUNCTION_AND_CONTENT_WORDS = [
+    "the", "of", "and", "which", "would", "de", "la", "el", "und", "der", "het", "een", "que", "não",
+    "les", "des", "mayor", "council", "Lisbon", "market", "voted", "on", "Tuesday",
+]
+
+
+@settings(max_examples=400)
+@given(st.lists(st.sampled_from(FUNCTION_AND_CONTENT_WORDS), max_size=14).map(" ".join))
+def test_judge_equals_the_reference_on_mixed_function_words(text: str) -> None:
+    judge_filter = LanguageFilter()
+    verdict, reason = judge_filter.judge(text)
+    assert (verdict.value, reason) == reference_judge(judge_filter, text)
+
+
 @given(st.text(alphabet=st.sampled_from("ab’'- .é1\n")), st.integers(min_value=0, max_value=300))
 def test_count_words_equals_counting_matches_up_to_the_limit(text: str, limit: int) -> None:
     from newsclean.wordlists import WORD, count_words
