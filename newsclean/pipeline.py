@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 from .dedup import NearDuplicateFilter
@@ -220,10 +221,18 @@ def _apply_batched_filter(item: Filter, partials: list[Result]) -> list[Result]:
         raise ValueError(f"filter {item.name!r} returned removals for {len(found)} of {len(pages)} documents")
     results = []
     for partial, page, removals in zip(partials, pages, found):
-        removed = {removal.line: removal for removal in partial.removals}
-        _record_removals(item, page, removals, removed)
-        results.append(Result(partial.document, partial.lines, tuple(removed[line] for line in sorted(removed)), partial.normalisations))
+        added: dict[int, Removal] = {}
+        _record_removals(item, page, removals, added)
+        if not added:
+            results.append(partial)
+            continue
+        # Both are in line order: sorting the two runs together is one merge.
+        merged = tuple(sorted((*partial.removals, *added.values()), key=_line_of))
+        results.append(Result(partial.document, partial.lines, merged, partial.normalisations))
     return results
+
+
+_line_of = attrgetter("line")
 
 
 Item = TypeVar("Item")
