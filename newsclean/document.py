@@ -7,7 +7,8 @@ without knowing which filter made them. Line numbers are 1-based input lines thr
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import AbstractSet, Any, Iterator, Mapping, NamedTuple, Sequence
+from itertools import compress
+from typing import AbstractSet, Any, Callable, Iterator, Mapping, NamedTuple, Sequence
 
 
 def split_lines(text: str) -> list[str]:
@@ -49,7 +50,7 @@ class Paragraph(NamedTuple):
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Removal:
     """Why one line was dropped: the line, the filter's name, a reason a person can read.
 
@@ -62,16 +63,34 @@ class Removal:
     reason: str
     details: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
-    def __reduce__(self) -> tuple[type[Removal], tuple[int, str, str, Mapping[str, Any]]]:
-        """Pickled as a constructor call: a third smaller and faster to load than the default
+    def __reduce__(self) -> tuple[Callable[..., Removal], tuple[int, str, str, Mapping[str, Any]]]:
+        """Pickled as a `new_removal` call: a third smaller and faster to load than the default
         (worker processes send every removal of every document back to the main process)."""
-        return (Removal, (self.line, self.filter, self.reason, self.details))
+        return (new_removal, (self.line, self.filter, self.reason, self.details))
 
     def to_dict(self) -> dict[str, Any]:
         record: dict[str, Any] = {"line": self.line, "filter": self.filter, "reason": self.reason}
         if self.details:
             record["details"] = dict(self.details)
         return record
+
+
+_new_object = object.__new__
+_set_line, _set_filter, _set_reason, _set_details = (
+    Removal.line.__set__, Removal.filter.__set__, Removal.reason.__set__, Removal.details.__set__  # type: ignore[attr-defined]
+)
+
+
+def new_removal(line: int, filter: str, reason: str, details: Mapping[str, Any]) -> Removal:
+    """`Removal(line, filter, reason, details)`, about twice as fast: the frozen dataclass's
+    `__init__` sets each field through `object.__setattr__`, this sets the slots directly.
+    Filters build one per dropped line, hundreds of thousands in a corpus."""
+    removal = _new_object(Removal)
+    _set_line(removal, line)
+    _set_filter(removal, filter)
+    _set_reason(removal, reason)
+    _set_details(removal, details)
+    return removal
 
 
 @dataclass(frozen=True)
@@ -168,9 +187,14 @@ class Result:
 
 
 def kept_paragraphs(lines: Sequence[str], removed: AbstractSet[int]) -> list[Paragraph]:
-    """Non-empty lines not in `removed`, as Paragraphs (shared by the pipeline and Result)."""
-    return [
-        Paragraph(number, text)
-        for number, text in enumerate(lines, start=1)
-        if text and number not in removed
-    ]
+    """Non-empty lines not in `removed`, as Paragraphs (shared by the pipeline and Result).
+
+    Built from `enumerate`'s (number, text) pairs with `tuple.__new__`, a third of the cost of
+    calling Paragraph(number, text) for each of the millions of paragraphs a corpus has."""
+    numbered = enumerate(lines, start=1)
+    if not removed:
+        return [_new_tuple(Paragraph, pair) for pair in compress(numbered, lines)]
+    return [_new_tuple(Paragraph, pair) for pair in numbered if pair[1] and pair[0] not in removed]
+
+
+_new_tuple = tuple.__new__

@@ -159,18 +159,20 @@ def normalise_lines(lines: tuple[str, ...] | list[str]) -> tuple[tuple[str, ...]
     """Normalise every line of a document; return the lines and a record of each change.
 
     Lines of plain ASCII and typographic punctuation only need whitespace clean-up, so they
-    skip ftfy and the other rules entirely (the common case, and by far the cheapest). Which
-    lines those are is found with one scan of the whole document, not one per line.
+    skip ftfy and the other rules entirely (the common case, and by far the cheapest); most of
+    them need none at all. Which lines need the general path, and which plain lines have
+    whitespace to collapse, is found with scans of the whole document, not one per line: only
+    those lines are looked at one by one.
     """
-    general = lines_needing_general_path(lines)
-    normalised: list[str] = []
+    general, loose = lines_needing_work(lines)
+    if not general and not loose:
+        return tuple(lines), ()
+    normalised = list(lines)
     changes: list[Normalisation] = []
-    for index, line in enumerate(lines):
-        if index in general:
-            text, steps = normalise_line(line)
-        else:
-            text, steps = _normalise_plain_line(line)
-        normalised.append(text)
+    for index in sorted(general | loose):
+        line = lines[index]
+        text, steps = normalise_line(line) if index in general else _normalise_plain_line(line)
+        normalised[index] = text
         if steps:
             changes.append(Normalisation(index + 1, line, steps))
     return tuple(normalised), tuple(changes)
@@ -178,17 +180,46 @@ def normalise_lines(lines: tuple[str, ...] | list[str]) -> tuple[tuple[str, ...]
 
 def lines_needing_general_path(lines: Sequence[str]) -> set[int]:
     """The indexes of the lines the fast path (`_normalise_plain_line`) does not cover: those
-    longer than SEGMENT_CHARACTERS, and those with a character it does not handle, found in
-    one scan of the lines joined by "\\n" (a character the fast path handles)."""
+    longer than SEGMENT_CHARACTERS, and those with a character it does not handle."""
+    return lines_needing_work(lines)[0]
+
+
+#: What the fast path's whitespace rule changes, in lines joined by "\n": a space at either
+#: end of a line (or of the joined text), two spaces in a row, or any whitespace character but
+#: the space (the others it may meet in a plain line). Found with `str.find`, which skims.
+_LOOSE_WHITESPACE = ("  ", " \n", "\n ", "\t", "\x0c", "\r")
+
+
+def lines_needing_work(lines: Sequence[str]) -> tuple[set[int], set[int]]:
+    """(The lines needing the general path, see `lines_needing_general_path`; the other lines
+    whose whitespace the fast path collapses, among others), as sets of indexes, found by
+    scanning the lines joined by "\n" (a character the fast path handles). A line with a
+    newline of its own is counted among the second set, whatever else it holds."""
     joined = "\n".join(lines)
     starts = [0, *accumulate(len(line) + 1 for line in lines)]
-    found = {index for index, line in enumerate(lines) if len(line) > SEGMENT_CHARACTERS}
+    general = {index for index, line in enumerate(lines) if len(line) > SEGMENT_CHARACTERS}
     match = _NEEDS_GENERAL_PATH.search(joined)
     while match is not None:
         index = bisect_right(starts, match.start()) - 1
-        found.add(index)
+        general.add(index)
         match = _NEEDS_GENERAL_PATH.search(joined, starts[index + 1])
-    return found
+    if joined.count("\n") != max(len(lines) - 1, 0):  # lines with newlines in them (not from split_lines)
+        loose = {index for index, line in enumerate(lines) if "\n" in line}
+    else:
+        loose = set()
+    if joined.startswith(" "):
+        loose.add(0)
+    if joined.endswith(" "):
+        loose.add(len(lines) - 1)
+    for piece in _LOOSE_WHITESPACE:
+        found = joined.find(piece)
+        while found >= 0:
+            # " \n" belongs to the line it ends; "\n " to the next, found at that line's start.
+            index = bisect_right(starts, found + (piece == "\n ")) - 1
+            loose.add(index)
+            found = joined.find(piece, max(starts[index + 1], found + 1))
+    loose -= general
+    return general, loose
 
 
 def normalise_text(text: str) -> str:

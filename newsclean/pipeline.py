@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 from .dedup import NearDuplicateFilter
@@ -184,15 +185,18 @@ def _apply_filter(item: Filter, page: PageView, removed: dict[int, Removal]) -> 
 
 def _record_removals(item: Filter, page: PageView, found: Iterable[Removal], removed: dict[int, Removal]) -> Sequence[Paragraph]:
     """Record removals `item` found in `page` in `removed`, and return the paragraphs still kept."""
-    removals = list(found)
-    if not removals:
+    found_by_line = {removal.line: removal for removal in found}  # a line found twice: the last
+    if not found_by_line:
         return page.paragraphs
-    kept_lines = {paragraph.line for paragraph in page.paragraphs}
-    for removal in removals:
-        if removal.line not in kept_lines:
-            raise ValueError(f"filter {item.name!r} removed line {removal.line}, which was not a kept paragraph")
-        removed[removal.line] = removal
-    return [paragraph for paragraph in page.paragraphs if paragraph.line not in removed]
+    kept = [paragraph for paragraph in page.paragraphs if paragraph.line not in found_by_line]
+    # Paragraph lines are distinct, so every found line was a kept paragraph exactly when
+    # that many paragraphs went.
+    if len(page.paragraphs) - len(kept) != len(found_by_line):
+        kept_lines = {paragraph.line for paragraph in page.paragraphs}
+        stray = next(line for line in found_by_line if line not in kept_lines)
+        raise ValueError(f"filter {item.name!r} removed line {stray}, which was not a kept paragraph")
+    removed.update(found_by_line)
+    return kept
 
 
 def _batch_segments(filters: Sequence[Filter]) -> list[tuple[Filter | None, tuple[Filter, ...]]]:
@@ -217,10 +221,18 @@ def _apply_batched_filter(item: Filter, partials: list[Result]) -> list[Result]:
         raise ValueError(f"filter {item.name!r} returned removals for {len(found)} of {len(pages)} documents")
     results = []
     for partial, page, removals in zip(partials, pages, found):
-        removed = {removal.line: removal for removal in partial.removals}
-        _record_removals(item, page, removals, removed)
-        results.append(Result(partial.document, partial.lines, tuple(removed[line] for line in sorted(removed)), partial.normalisations))
+        added: dict[int, Removal] = {}
+        _record_removals(item, page, removals, added)
+        if not added:
+            results.append(partial)
+            continue
+        # Both are in line order: sorting the two runs together is one merge.
+        merged = tuple(sorted((*partial.removals, *added.values()), key=_line_of))
+        results.append(Result(partial.document, partial.lines, merged, partial.normalisations))
     return results
+
+
+_line_of = attrgetter("line")
 
 
 Item = TypeVar("Item")

@@ -69,3 +69,17 @@ def test_removal_is_a_frozen_value_compared_without_its_details() -> None:
         plain.line = 4  # type: ignore[misc]
     assert repr(detailed) == "Removal(line=3, filter='ad-marker', reason=\"ad marker 'Advertisement'\", details={'marker': 'advertisement'})"
     assert dataclasses.replace(detailed, line=5) == Removal(5, "ad-marker", "ad marker 'Advertisement'")
+
+
+def test_new_removal_builds_the_same_frozen_removal_as_the_constructor() -> None:
+    import dataclasses
+
+    from newsclean.document import new_removal
+
+    built = new_removal(7, "navigation", "short title-like line in a run of 5: navigation list", {"run_start": 3, "run_length": 5})
+    expected = Removal(7, "navigation", "short title-like line in a run of 5: navigation list", {"run_start": 3, "run_length": 5})
+    assert type(built) is Removal and built == expected and hash(built) == hash(expected)
+    assert repr(built) == repr(expected) and built.to_dict() == expected.to_dict()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        built.reason = "changed"  # type: ignore[misc]
+    assert not hasattr(built, "__dict__")  # slots: no per-removal dictionary

@@ -84,6 +84,22 @@ def test_judge_equals_the_reference_on_real_lines() -> None:
     assert {verdict.value for verdict, _ in verdicts} == {"en", "foreign", "undecided", "uncertain"}
 
 
+#: English function words and other languages' (some in several), and content words, so that
+#: generated lines fall on every side of the English and foreign thresholds.
+FUNCTION_AND_CONTENT_WORDS = [
+    "the", "of", "and", "which", "would", "de", "la", "el", "und", "der", "het", "een", "que", "não",
+    "les", "des", "mayor", "council", "Lisbon", "market", "voted", "on", "Tuesday",
+]
+
+
+@settings(max_examples=400)
+@given(st.lists(st.sampled_from(FUNCTION_AND_CONTENT_WORDS), max_size=14).map(" ".join))
+def test_judge_equals_the_reference_on_mixed_function_words(text: str) -> None:
+    judge_filter = LanguageFilter()
+    verdict, reason = judge_filter.judge(text)
+    assert (verdict.value, reason) == reference_judge(judge_filter, text)
+
+
 @given(st.text(alphabet=st.sampled_from("ab’'- .é1\n")), st.integers(min_value=0, max_value=300))
 def test_count_words_equals_counting_matches_up_to_the_limit(text: str, limit: int) -> None:
     from newsclean.wordlists import WORD, count_words
@@ -181,14 +197,19 @@ def assert_anchors_cover_matches(text: str) -> None:
     from newsclean.filters.legal import COPYRIGHT, COPYRIGHT_ANCHORS
     from newsclean.wordlists import may_contain_any
 
+    from newsclean.filters.sections import COMMENT_NOTICE, COMMENT_NOTICE_ANCHORS
+
     assert may_contain_any(text, CAPTION_ANCHORS) or not CAPTION_LINE.search(text), text
     assert may_contain_any(text, COPYRIGHT_ANCHORS) or not COPYRIGHT.search(text), text
+    assert may_contain_any(text, COMMENT_NOTICE_ANCHORS) or not COMMENT_NOTICE.search(text), text
 
 
 CREDIT_WORDS = [
     "Image", "caption", "(Photo:", "Photo", "credit:", "Credits:", "courtesy", "(Courtesy:", "Picture",
     "Illustration", "by", "AP", "Reuters", ")", "[", "]", "John", "Smith", "©", "(c)", "(C)", "2019",
     "All", "rights", "reserved", "Copyright", "COPYRIGHT", "the", "council", ".", "’",
+    "Akismet", "comment", "Comments", "data", "is", "processed", "are", "moderated", "Your", "email", "E-mail",
+    "address", "will", "not", "be", "published", "Required", "fields", "marked", "*",
 ]
 #: One line for each alternative of CAPTION_LINE and COPYRIGHT.
 CAPTIONS_AND_NOTICES = [
@@ -198,11 +219,51 @@ CAPTIONS_AND_NOTICES = [
     "The mayor at the rally (Photo: John Smith)",
     "© 2019 Example News", "(c) 2019 Example News", "Example News. All rights reserved.", "Copyright 2019 Example News",
 ]
+#: One line for each alternative of COMMENT_NOTICE.
+COMMENT_NOTICES = [
+    "This site uses Akismet to reduce spam.", "Learn how your comment data is processed.",
+    "Comments are moderated before they appear.", "Your email address will not be published.",
+    "Required fields are marked *",
+]
 
 
 def test_caption_and_copyright_anchor_checks_never_skip_a_match_on_real_lines() -> None:
-    for line in real_lines() + CAPTIONS_AND_NOTICES:
+    for line in real_lines() + CAPTIONS_AND_NOTICES + COMMENT_NOTICES:
         assert_anchors_cover_matches(line)
+
+
+@pytest.mark.parametrize("text", COMMENT_NOTICES)
+def test_each_comment_notice_alternative_is_still_found(text: str) -> None:
+    from newsclean.filters.sections import _comment_line
+
+    assert _comment_line(text).notice
+
+
+def forward_search(pattern: regex.Pattern) -> regex.Pattern:
+    """The same pattern searched from the start of the text, as regex searches by default."""
+    return regex.compile(pattern.pattern, pattern.flags & ~regex.REVERSE)
+
+
+def test_end_anchored_patterns_searched_from_the_end_match_the_same_real_lines() -> None:
+    from newsclean.filters.prose import SENTENCE_END
+    from newsclean.filters.sections import COMMENT_METADATA
+
+    lines = real_lines() + ["Posted March 3, 2019 at 9:12 am", "jsmith 5 hours ago", "He said: “Yes.” ", "(AP)."]
+    for pattern in (SENTENCE_END, COMMENT_METADATA):
+        assert pattern.flags & regex.REVERSE
+        forward = forward_search(pattern)
+        found = [bool(pattern.search(line)) for line in lines]
+        assert found == [bool(forward.search(line)) for line in lines]
+        assert any(found) and not all(found)
+
+
+@given(st.text(alphabet=st.sampled_from(".!?;:…\"”’')] \t\u00a0\u2003aZ09/-,")))
+def test_end_anchored_patterns_searched_from_the_end_match_the_same_text(text: str) -> None:
+    from newsclean.filters.prose import SENTENCE_END
+    from newsclean.filters.sections import COMMENT_METADATA
+
+    for pattern in (SENTENCE_END, COMMENT_METADATA):
+        assert bool(pattern.search(text)) == bool(forward_search(pattern).search(text))
 
 
 @pytest.mark.parametrize("text", CAPTIONS_AND_NOTICES)

@@ -62,3 +62,24 @@ def test_normalise_lines_records_each_changed_line(lines: list[str]) -> None:
     assert [(change.line, change.original, change.steps) for change in changes] == [
         (number, line, steps) for number, (line, (_, steps)) in enumerate(zip(lines, expected), start=1) if steps
     ]
+
+
+@settings(max_examples=500)
+@given(st.lists(st.text(alphabet=st.sampled_from(" \t\x0c\r\n\x0b\x1cab’&é"), max_size=12), max_size=8))
+def test_normalise_lines_finds_every_line_with_whitespace_to_collapse(lines: list[str]) -> None:
+    normalised, changes = normalise_lines(lines)
+    assert list(normalised) == [normalise_line_general(line)[0] for line in lines]
+    assert [change.line for change in changes] == [number for number, line in enumerate(lines, start=1) if normalise_line_general(line)[1]]
+
+
+def test_lines_with_newlines_of_their_own_are_normalised() -> None:
+    # Document(lines=...) built by hand can hold lines split_lines would have cut.
+    lines = ["The minister\nresigned.", "Plain line.", "Another\r\nline ", ""]
+    normalised, changes = normalise_lines(lines)
+    assert normalised == ("The minister resigned.", "Plain line.", "Another line", "")
+    assert [change.line for change in changes] == [1, 3]
+
+
+def test_a_document_needing_no_normalisation_comes_back_as_is() -> None:
+    lines = ["The minister resigned on Monday.", "", "“It’s over,” she said – and left…"]
+    assert normalise_lines(lines) == (tuple(lines), ())

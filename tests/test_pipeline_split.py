@@ -120,6 +120,31 @@ def test_a_filter_removing_a_line_that_is_not_kept_is_an_error() -> None:
         pipeline.run("Share\nThe minister resigned on Monday after a week of protests.\n")
 
 
+def test_a_removal_of_a_blank_line_among_valid_ones_is_named_in_the_error() -> None:
+    class RemovesABlankLine(Filter):
+        name = "blank"
+
+        def find_removals(self, page: PageView) -> list[Removal]:
+            return [Removal(1, self.name, "first"), Removal(2, self.name, "the blank line")]
+
+    with pytest.raises(ValueError, match="removed line 2, which was not a kept paragraph"):
+        Pipeline([RemovesABlankLine()]).run("The minister resigned.\n\nShe had served two years.\n")
+
+
+def test_a_line_a_filter_removes_twice_keeps_the_last_removal() -> None:
+    class RemovesTwice(Filter):
+        name = "twice"
+
+        def find_removals(self, page: PageView) -> list[Removal]:
+            if not page.paragraphs:
+                return []
+            first = page.paragraphs[0].line
+            return [Removal(first, self.name, "first reason"), Removal(first, self.name, "second reason")]
+
+    result = Pipeline([RemovesTwice()]).run("The minister resigned.\nShe had served two years.\n")
+    assert [(removal.line, removal.reason) for removal in result.removals] == [(1, "second reason"), (2, "second reason")]
+
+
 def test_words_hands_out_a_fresh_list_each_time() -> None:
     first = words("Share this with Facebook")
     first.append("mutated")

@@ -10,7 +10,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, ClassVar, Iterable, Sequence
 
-from ..document import Paragraph, Removal
+from ..document import Paragraph, Removal, new_removal
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class Filter(ABC):
 
     def removal(self, paragraph: Paragraph, reason: str, **details: Any) -> Removal:
         """Build a Removal for a paragraph, named after this filter."""
-        return Removal(paragraph.line, self.name, reason, details)
+        return new_removal(paragraph.line, self.name, reason, details)
 
     def __repr__(self) -> str:
         options = ", ".join(f"{key}={value!r}" for key, value in sorted(vars(self).items()) if not key.startswith("_"))

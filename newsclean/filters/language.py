@@ -196,11 +196,13 @@ def _judge(
         return Verdict.UNDECIDED, ""
     english = sum(map(distinctly_english_stopwords().__contains__, tokens))
     languages_of = _foreign_stopword_languages()
+    if english / len(tokens) >= english_share and english >= sum(map(languages_of.__contains__, tokens)):
+        return Verdict.ENGLISH, ""  # no language can have more function words than all of them
     # One look-up per word for all languages; the few function words found are then sorted
     # into each language's list, in the line's order. The language with the most wins (ties:
     # the last code alphabetically); with none found, no language has any.
     foreign_hits: dict[str, list[str]] = {}
-    for token in [token for token in tokens if token in languages_of]:
+    for token in filter(languages_of.__contains__, tokens):
         for code in languages_of[token]:
             foreign_hits.setdefault(code, []).append(token)
     code, hits = max(foreign_hits.items(), key=lambda item: (len(item[1]), item[0]), default=("", []))

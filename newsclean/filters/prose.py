@@ -16,7 +16,9 @@ from ..memo import line_memo
 from ..wordlists import WORD, cached_words, count_words, english_stopwords, is_plain
 
 #: A line ends like a sentence: final punctuation, possibly inside a closing quote or bracket.
-SENTENCE_END = regex.compile(r"[.!?;:…][\"”’')\]]*\s*$|[\"”’]\s*$")
+#: Searched from the end of the line (REVERSE): whether it matches is the same either way,
+#: and a forward search would try every position of a long line before reaching its end.
+SENTENCE_END = regex.compile(r"[.!?;:…][\"”’')\]]*\s*$|[\"”’]\s*$", regex.REVERSE)
 
 #: A prose line has at least this many words, ends like a sentence and has at least this share
 #: of function words. jusText asks 0.30 for "good" English; that is a strong cue, but article

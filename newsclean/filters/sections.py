@@ -12,9 +12,9 @@ from typing import NamedTuple, Sequence
 
 import regex
 
-from ..document import Paragraph, Removal
+from ..document import Paragraph, Removal, new_removal
 from ..memo import line_memo
-from ..wordlists import count_words
+from ..wordlists import count_words, may_contain_any
 from .base import Filter, PageView
 from .prose import is_title_like, line_shape
 
@@ -47,8 +47,12 @@ COMMENT_NOTICE = regex.compile(
     r"|\byour email address will not be published\b|\brequired fields are marked\b",
     _I,
 )
-# "Thumb justin 28 December 2016, 10:47", "jsmith says: March 3, 2019 at 9:12 am".
-COMMENT_METADATA = regex.compile(rf"(?:{DATE}(?:,?\s+(?:at\s+)?{TIME})?|{TIME})\s*$", _I)
+#: Every match of COMMENT_NOTICE contains one of these (see `may_contain_any`): most lines
+#: skip the search.
+COMMENT_NOTICE_ANCHORS = ("akismet", "comment", "email address", "required fields")
+# "Thumb justin 28 December 2016, 10:47", "jsmith says: March 3, 2019 at 9:12 am". Searched
+# from the end (REVERSE), as it is anchored there: whether it matches is the same either way.
+COMMENT_METADATA = regex.compile(rf"(?:{DATE}(?:,?\s+(?:at\s+)?{TIME})?|{TIME})\s*$", _I | regex.REVERSE)
 _MAX_HEADING_WORDS = 20
 _MAX_METADATA_WORDS = 10
 # A comment heading with this many words of prose before it comes after an article.
@@ -76,7 +80,8 @@ class _CommentLine(NamedTuple):
 def _comment_line(text: str) -> _CommentLine:
     heading = count_words(text, _MAX_HEADING_WORDS + 1) <= _MAX_HEADING_WORDS and bool(COMMENT_HEADING.match(text))
     count = count_words(text, _ARTICLE_WORDS_BEFORE)
-    return _CommentLine(bool(COMMENT_NOTICE.search(text)), heading, count if count >= _ARTICLE_WORDS_BEFORE else 0)
+    notice = may_contain_any(text, COMMENT_NOTICE_ANCHORS) and bool(COMMENT_NOTICE.search(text))
+    return _CommentLine(notice, heading, count if count >= _ARTICLE_WORDS_BEFORE else 0)
 
 
 class CommentSectionFilter(Filter):
@@ -243,5 +248,7 @@ class NavigationFilter(Filter):
             return
         reason = f"short title-like line in a run of {len(run)}: navigation list"
         start = paragraphs[run[0]].line
+        # Removals built directly (not through `self.removal`): menus are most of a page's lines.
+        name = self.name
         for member in run:
-            dropped[member] = self.removal(paragraphs[member], reason, run_start=start, run_length=len(run))
+            dropped[member] = new_removal(paragraphs[member].line, name, reason, {"run_start": start, "run_length": len(run)})
