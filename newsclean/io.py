@@ -42,8 +42,9 @@ TEMPORARY_SUFFIX = ".newsclean-tmp"
 #: Threads writing and fsyncing a run's outputs in the background (`AtomicWrites`): on ext4,
 #: 2,000 small files took 5.6-6.6 s fsynced one at a time and 1.1-1.9 s four at a time.
 SYNC_THREADS = 4
-#: Outputs up to this size are written on those threads too (their bytes held until then).
-BACKGROUND_WRITE_BYTES = 4 << 20
+#: Outputs up to this size are written on those threads too (their bytes held until then:
+#: at most a batch of RESUME_BATCH_DOCUMENTS outputs, so at most 64 MB in flight).
+BACKGROUND_WRITE_BYTES = 256 << 10
 
 #: File signatures of common non-text inputs, so the warning can say what the file is.
 BINARY_SIGNATURES: tuple[tuple[bytes, str], ...] = (

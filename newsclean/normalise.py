@@ -180,8 +180,31 @@ def normalise_lines(lines: tuple[str, ...] | list[str]) -> tuple[tuple[str, ...]
 
 def lines_needing_general_path(lines: Sequence[str]) -> set[int]:
     """The indexes of the lines the fast path (`_normalise_plain_line`) does not cover: those
-    longer than SEGMENT_CHARACTERS, and those with a character it does not handle."""
-    return lines_needing_work(lines)[0]
+    longer than SEGMENT_CHARACTERS, and those with a character it does not handle, found in
+    one scan of the lines joined by "\n" (a character the fast path handles)."""
+    joined = "\n".join(lines)
+    return _general_path_lines(lines, joined, [0, *accumulate(len(line) + 1 for line in lines)])
+
+
+def lines_needing_work(lines: Sequence[str]) -> tuple[set[int], set[int]]:
+    """(`lines_needing_general_path`; the other lines whose whitespace the fast path
+    collapses, among others), as sets of indexes, found by scanning the lines joined by "\n".
+    A line with a newline of its own is counted among the second set, whatever else it holds."""
+    joined = "\n".join(lines)
+    starts = [0, *accumulate(len(line) + 1 for line in lines)]
+    general = _general_path_lines(lines, joined, starts)
+    loose = _loose_whitespace_lines(lines, joined, starts)
+    return general, loose - general
+
+
+def _general_path_lines(lines: Sequence[str], joined: str, starts: list[int]) -> set[int]:
+    found = {index for index, line in enumerate(lines) if len(line) > SEGMENT_CHARACTERS}
+    match = _NEEDS_GENERAL_PATH.search(joined)
+    while match is not None:
+        index = bisect_right(starts, match.start()) - 1
+        found.add(index)
+        match = _NEEDS_GENERAL_PATH.search(joined, starts[index + 1])
+    return found
 
 
 #: What the fast path's whitespace rule changes, in lines joined by "\n": a space at either
@@ -190,36 +213,23 @@ def lines_needing_general_path(lines: Sequence[str]) -> set[int]:
 _LOOSE_WHITESPACE = ("  ", " \n", "\n ", "\t", "\x0c", "\r")
 
 
-def lines_needing_work(lines: Sequence[str]) -> tuple[set[int], set[int]]:
-    """(The lines needing the general path, see `lines_needing_general_path`; the other lines
-    whose whitespace the fast path collapses, among others), as sets of indexes, found by
-    scanning the lines joined by "\n" (a character the fast path handles). A line with a
-    newline of its own is counted among the second set, whatever else it holds."""
-    joined = "\n".join(lines)
-    starts = [0, *accumulate(len(line) + 1 for line in lines)]
-    general = {index for index, line in enumerate(lines) if len(line) > SEGMENT_CHARACTERS}
-    match = _NEEDS_GENERAL_PATH.search(joined)
-    while match is not None:
-        index = bisect_right(starts, match.start()) - 1
-        general.add(index)
-        match = _NEEDS_GENERAL_PATH.search(joined, starts[index + 1])
+def _loose_whitespace_lines(lines: Sequence[str], joined: str, starts: list[int]) -> set[int]:
     if joined.count("\n") != max(len(lines) - 1, 0):  # lines with newlines in them (not from split_lines)
-        loose = {index for index, line in enumerate(lines) if "\n" in line}
+        found = {index for index, line in enumerate(lines) if "\n" in line}
     else:
-        loose = set()
+        found = set()
     if joined.startswith(" "):
-        loose.add(0)
+        found.add(0)
     if joined.endswith(" "):
-        loose.add(len(lines) - 1)
+        found.add(len(lines) - 1)
     for piece in _LOOSE_WHITESPACE:
-        found = joined.find(piece)
-        while found >= 0:
+        position = joined.find(piece)
+        while position >= 0:
             # " \n" belongs to the line it ends; "\n " to the next, found at that line's start.
-            index = bisect_right(starts, found + (piece == "\n ")) - 1
-            loose.add(index)
-            found = joined.find(piece, max(starts[index + 1], found + 1))
-    loose -= general
-    return general, loose
+            index = bisect_right(starts, position + (piece == "\n ")) - 1
+            found.add(index)
+            position = joined.find(piece, max(starts[index + 1], position + 1))
+    return found
 
 
 def normalise_text(text: str) -> str:
