@@ -228,7 +228,8 @@ def _loose_whitespace_lines(lines: Sequence[str], joined: str, starts: list[int]
             # " \n" belongs to the line it ends; "\n " to the next, found at that line's start.
             index = bisect_right(starts, position + (piece == "\n ")) - 1
             found.add(index)
-            position = joined.find(piece, max(starts[index + 1], position + 1))
+            # On from the newline that ends this line: "\n " there belongs to the next one.
+            position = joined.find(piece, max(starts[index + 1] - 1, position + 1))
     return found
 
 

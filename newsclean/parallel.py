@@ -101,6 +101,8 @@ def process_file_batches(
     if jobs == 1 or len(tasks) < 2:
         heads: Iterator[FileOutcome] = (_run_head(head, task, strict_encoding) for task in tasks)
     else:
+        if multiprocessing.get_start_method() == "fork":
+            head.prepare()  # forked workers share what it loads (langdetect's profiles) instead of each loading it
         heads = _in_workers(tasks, jobs, _run_head_chunk, _start_worker, (head, strict_encoding), _DOCUMENTS_IN_FLIGHT)
     with contextlib.closing(heads):
         for batch in bounded_batches(heads, _lines_of):

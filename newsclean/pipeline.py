@@ -146,6 +146,11 @@ class Pipeline:
         """Clean one text and return the kept text."""
         return self.run(_require_text(text)).text
 
+    def prepare(self) -> None:
+        """Let every filter load now what it would load on first use (`Filter.prepare`)."""
+        for item in self.filters:
+            item.prepare()
+
     def close(self) -> None:
         """Release what stateful filters hold (an index file, a connection)."""
         for item in self.filters:

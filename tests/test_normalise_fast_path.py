@@ -80,6 +80,13 @@ def test_lines_with_newlines_of_their_own_are_normalised() -> None:
     assert [change.line for change in changes] == [1, 3]
 
 
+def test_consecutive_lines_with_spaces_at_their_ends_are_all_found() -> None:
+    lines = ["", " ", " a", "b ", " c ", "d"]
+    normalised, changes = normalise_lines(lines)
+    assert normalised == ("", "", "a", "b", "c", "d")
+    assert [change.line for change in changes] == [2, 3, 4, 5]
+
+
 def test_a_document_needing_no_normalisation_comes_back_as_is() -> None:
     lines = ["The minister resigned on Monday.", "", "“It’s over,” she said – and left…"]
     assert normalise_lines(lines) == (tuple(lines), ())

@@ -127,3 +127,42 @@ def test_template_line_pass_in_workers_counts_as_the_serial_pass(tmp_path: Path)
         counts.append(counted._corpus_forms)
     assert counts == [serial._corpus_forms] * 3
     assert sum(1 for documents in serial._corpus_forms.values() if documents >= 3) >= 10
+
+
+def test_workers_are_forked_after_the_filters_loaded_what_they_share() -> None:
+    import multiprocessing
+
+    from newsclean.filters import Filter, PageView, ShareButtonFilter
+    from newsclean.pipeline import Pipeline
+
+    class CountsPreparations(Filter):
+        name = "counts-preparations"
+
+        def __init__(self) -> None:
+            self.preparations = 0
+
+        def prepare(self) -> None:
+            self.preparations += 1
+
+        def find_removals(self, page: PageView) -> list:
+            return []
+
+    counting = CountsPreparations()
+    inputs, _ = find_inputs([str(ROOT / "seeds")])
+    with Pipeline([ShareButtonFilter(), counting, NearDuplicateFilter()]) as pipeline:
+        results = list(process_files(pipeline, [FileTask(item) for item in inputs], 2))
+    assert len(results) == len(inputs) and all(outcome.result is not None for outcome in results)
+    # Prepared in this process, before forking, when workers are forked (they inherit it).
+    assert counting.preparations == (1 if multiprocessing.get_start_method() == "fork" else 0)
+
+
+def test_the_language_filter_prepares_langdetect_and_its_word_lists() -> None:
+    from newsclean.filters import LanguageFilter
+    from newsclean.filters.language import _detector_factory, _foreign_stopword_languages
+
+    _detector_factory.cache_clear()
+    _foreign_stopword_languages.cache_clear()
+    LanguageFilter().prepare()
+    assert _detector_factory.cache_info().currsize == 1
+    assert _foreign_stopword_languages.cache_info().currsize == 1
+    assert default_pipeline().prepare() is None  # every default filter can be prepared

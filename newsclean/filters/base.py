@@ -41,6 +41,11 @@ class Filter(ABC):
     def find_removals(self, page: PageView) -> Iterable[Removal]:
         """Return the removals for the kept paragraphs this filter drops."""
 
+    def prepare(self) -> None:
+        """Load now what this filter would load on first use (data files, models). `newsclean
+        clean --jobs N` calls it before forking its workers, which then share what was loaded
+        instead of each loading its own copy. The default loads nothing."""
+
     def removal(self, paragraph: Paragraph, reason: str, **details: Any) -> Removal:
         """Build a Removal for a paragraph, named after this filter."""
         return new_removal(paragraph.line, self.name, reason, details)
