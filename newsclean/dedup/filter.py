@@ -178,21 +178,33 @@ class NearDuplicateFilter(Filter):
             unmatched = self._unmatched(batch, state, stored_forms, stored_count)
             new_documents: list[NewDocument] = []
             recorded_rows: list[int] = []
+            keys, paragraphs, long_row = batch.keys, batch.paragraphs, batch.long_row
+            stored_match_of, stored_count_of = stored_match.tolist(), stored_count.tolist()
             for number, page in enumerate(batch.pages):
                 counted_before = known_before[page.document_id] or page.document_id in state.recorded
+                own_paragraphs = own.get(number, ())
+                # Rows of this page with a kept candidate in an earlier page of the batch,
+                # found for the whole page at once: most rows have none.
+                looking = state.rows_with_candidates(batch, number)
                 page_removals: list[Removal] = []
                 kept: list[int] = []
                 for position in batch.positions(number):
                     if unmatched[position]:
                         kept.append(position)
                         continue
-                    key = batch.keys[position]
+                    key = keys[position]
                     form = state.form(key)
-                    if form is not None and form.paragraph in own.get(number, ()):
+                    if form is not None and form.paragraph in own_paragraphs:
                         form = form._replace(paragraph=None)
-                    row = batch.long_row.get(position)
-                    match = None if row is None else self._best_match(batch, row, stored_match[row], stored_count[row], state)
-                    removal = self._decide(batch, batch.paragraphs[position], key, form, counted_before, match)
+                    removal = self._form_removal(batch, paragraphs[position], key, form, counted_before)
+                    row = long_row.get(position)
+                    if removal is None and row is not None:
+                        # Only now is the near-duplicate match needed (an exact copy or a
+                        # template line is dropped as such, whatever its candidates).
+                        earlier_rows = state.candidate_rows(batch, row) if row in looking else []
+                        match = self._best_match(batch, row, stored_match_of[row], stored_count_of[row], earlier_rows)
+                        if match is not None:
+                            removal = self._duplicate(batch, paragraphs[position], *match, exact=False)
                     if removal is None:
                         kept.append(position)
                     else:
@@ -200,7 +212,7 @@ class NearDuplicateFilter(Filter):
                 removals.append(page_removals)
                 if self.record and not (self._replay_known and known_before[page.document_id]):
                     state.record(batch, number, kept, counted_before)
-                    rows = [batch.long_row.get(position) for position in kept]
+                    rows = [long_row.get(position) for position in kept]
                     long_rows = [row for row in rows if row is not None]
                     new_documents.append(NewDocument(page.document_id, batch.keys_of(number), batch.new_paragraphs(kept, rows, long_rows)))
                     recorded_rows.extend(long_rows)
@@ -261,7 +273,7 @@ class NearDuplicateFilter(Filter):
     def _unmatched(self, batch: _Batch, state: _BatchState, stored_forms: dict[int, FormEntry], stored_count: np.ndarray) -> list[bool]:
         """Which paragraphs of the batch nothing can match: an exact form that neither the
         index, nor the corpus count, nor another page of the batch has, and (if long) no LSH
-        candidate stored or in the batch. `_decide` keeps every one of them (at most one
+        candidate stored or in the batch. The decision keeps every one of them (at most one
         document counted, under `template_documents`), so they skip it: most paragraphs of a
         large corpus are new."""
         without_candidates = np.ones(len(batch.paragraphs), dtype=bool)
@@ -273,15 +285,15 @@ class NearDuplicateFilter(Filter):
             for key, alone in zip(batch.keys, without_candidates.tolist())
         ]
 
-    def _best_match(self, batch: _Batch, row: int, stored: int, stored_count: int, state: _BatchState) -> tuple[int, float] | None:
+    def _best_match(self, batch: _Batch, row: int, stored: int, stored_count: int, earlier_rows: list[int]) -> tuple[int, float] | None:
         """The most similar verified candidate of a long paragraph (the earliest on a tie):
-        the best stored one (smaller ids are earlier) against earlier documents of the batch.
+        the best stored one (smaller ids are earlier; `stored_count` < 0 if none) against
+        `earlier_rows`, its candidates among the earlier documents of the batch.
 
         Returns `(original, similarity)`, where original is a stored paragraph id, or
         `-1 - position` for a paragraph of this batch.
         """
-        best, best_count = (None, -1) if stored_count < 0 else (int(stored), int(stored_count))
-        earlier_rows = state.candidate_rows(batch, row)
+        best, best_count = (None, -1) if stored_count < 0 else (stored, stored_count)
         if earlier_rows:
             counts = np.count_nonzero(batch.signatures[earlier_rows] == batch.signatures[row], axis=1)
             index = int(np.argmax(counts))
@@ -292,9 +304,9 @@ class NearDuplicateFilter(Filter):
         similarity = best_count / self.settings.num_perm
         return (best, similarity) if similarity >= self.threshold else None
 
-    def _decide(
-        self, batch: _Batch, paragraph: Paragraph, key: int, form: FormEntry | None, counted_before: bool, match: tuple[int, float] | None
-    ) -> Removal | None:
+    def _form_removal(self, batch: _Batch, paragraph: Paragraph, key: int, form: FormEntry | None, counted_before: bool) -> Removal | None:
+        """The removal a paragraph's exact form decides, if any: a site template line, then an
+        exact copy of a kept paragraph. Otherwise only a near-duplicate match can drop it."""
         documents = (form.documents if form else 0) + (0 if counted_before else 1)
         documents = max(documents, self._corpus_forms.get(key, 0))
         if documents >= self.template_documents:
@@ -305,8 +317,6 @@ class NearDuplicateFilter(Filter):
             )
         if form is not None and form.paragraph is not None:
             return self._duplicate(batch, paragraph, form.paragraph, 1.0, exact=True)
-        if match is not None:
-            return self._duplicate(batch, paragraph, *match, exact=False)
         return None
 
     def _duplicate(self, batch: _Batch, paragraph: Paragraph, original: int, similarity: float, *, exact: bool) -> Removal:
@@ -385,6 +395,8 @@ class _Batch:
         self.keys = words.keys
         self.long_positions = np.flatnonzero(np.diff(words.offsets) >= dedup.min_words)
         self.long_row = dict(zip(self.long_positions.tolist(), range(len(self.long_positions))))
+        # Page `number`'s long paragraphs are rows row_starts[number]:row_starts[number + 1].
+        self.row_starts = np.searchsorted(self.long_positions, self.starts).tolist()
         self.signatures = dedup.batch_signatures(words, self.long_positions, texts)
         self.bands = band_hashes(self.signatures, dedup.settings.bands, dedup.settings.rows)
         # One sort of the batch's band hashes serves the shared-band search, the index's
@@ -435,9 +447,10 @@ class _Batch:
         shared = (sorted_keys[1:] == sorted_keys[:-1]) & (sorted_pages[1:] != sorted_pages[:-1])
         return set(sorted_keys[1:][shared].tolist())
 
-    def shared_bands(self) -> tuple[np.ndarray, np.ndarray]:
+    def shared_bands(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Which (long paragraph, band) hashes also occur in an earlier page of the batch (worth
-        looking up) and in a later one (worth remembering); all False for one page.
+        looking up) and in a later one (worth remembering), all False for one page; and each
+        entry's group, a number shared by exactly the entries with the same band hash.
 
         Only these few entries go through the Python dict of `_BatchState`, so a batch of
         unrelated paragraphs costs nothing there.
@@ -445,7 +458,7 @@ class _Batch:
         count, bands = self.bands.shape
         if count == 0 or len(self.pages) < 2:
             empty = np.zeros((count, bands), dtype=bool)
-            return empty, empty
+            return empty, empty, np.zeros((count, bands), dtype=np.int64)
         keys = self.bands.reshape(-1)
         pages = np.repeat(np.array(self.page_of, dtype=np.int64)[self.long_positions], bands)
         order = self.band_order
@@ -455,9 +468,11 @@ class _Batch:
         group = np.cumsum(first) - 1
         lookup = np.empty(len(keys), dtype=bool)
         remember = np.empty(len(keys), dtype=bool)
+        groups = np.empty(len(keys), dtype=np.int64)
         lookup[order] = np.minimum.reduceat(sorted_pages, starts)[group] < sorted_pages
         remember[order] = np.maximum.reduceat(sorted_pages, starts)[group] > sorted_pages
-        return lookup.reshape(count, bands), remember.reshape(count, bands)
+        groups[order] = group
+        return lookup.reshape(count, bands), remember.reshape(count, bands), groups.reshape(count, bands)
 
 
 class _BatchState:
@@ -469,21 +484,29 @@ class _BatchState:
         self._stored_forms = stored_forms
         self._forms: dict[int, list] = {}  # key -> [original, documents], once changed by the batch
         self.recorded: set[str] = set()
-        self._lookup, self._remember = batch.shared_bands()
+        self._lookup, self._remember, self._groups = batch.shared_bands()
         self.rows_looking_up = self._lookup.any(axis=1)  # rows with a band shared with an earlier page
-        self._rows_to_look_up = set(np.flatnonzero(self.rows_looking_up).tolist())
         self._rows_to_remember = set(np.flatnonzero(self._remember.any(axis=1)).tolist())
         self._rows_by_band: dict[int, list[int]] = {}
+        # Whether a kept row of the batch has an entry in each group (band hash) so far.
+        self._group_kept = np.zeros(int(self._groups.max(initial=-1)) + 1, dtype=bool)
         self.shared_keys = batch.shared_keys()
 
     def form(self, key: int) -> FormEntry | None:
         entry = self._forms.get(key)
         return self._stored_forms.get(key) if entry is None else FormEntry(*entry)
 
+    def rows_with_candidates(self, batch: _Batch, number: int) -> set[int]:
+        """The long rows of page `number` that share a band with a kept row of an earlier
+        page: those whose `candidate_rows` are not empty, found in one pass for the page."""
+        first, stop = batch.row_starts[number], batch.row_starts[number + 1]
+        if first == stop or not self._rows_by_band:
+            return set()
+        shared = self._lookup[first:stop] & self._group_kept[self._groups[first:stop]]
+        return set((np.flatnonzero(shared.any(axis=1)) + first).tolist())
+
     def candidate_rows(self, batch: _Batch, row: int) -> list[int]:
         """Long rows of earlier pages in the batch, kept, sharing a band with `row` (sorted)."""
-        if row not in self._rows_to_look_up:
-            return []
         band_hashes = batch.bands[row][self._lookup[row]].tolist()
         # The rows of every band, gathered without a Python loop step per band.
         return sorted(set(chain.from_iterable(map(self._rows_by_band.get, band_hashes, repeat(())))))
@@ -500,8 +523,10 @@ class _BatchState:
                     entry[0] = -1 - position
             row = batch.long_row.get(position)
             if row in self._rows_to_remember:
-                for band_hash in batch.bands[row][self._remember[row]].tolist():
+                remembered = self._remember[row]
+                for band_hash in batch.bands[row][remembered].tolist():
                     self._rows_by_band.setdefault(band_hash, []).append(row)
+                self._group_kept[self._groups[row][remembered]] = True
         if not counted_before:
             for key in shared_keys.intersection(batch.keys_of(number)):
                 self._entry(key)[1] += 1
