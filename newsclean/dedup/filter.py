@@ -100,6 +100,7 @@ class NearDuplicateFilter(Filter):
         self.settings = self._index.settings
         self._corpus_forms: Counter[int] = Counter()
         self._word_cache: dict[str, int] = {}
+        self._similarity_texts: dict[int | None, tuple[str, float]] = {}
 
     @property
     def index(self) -> ParagraphIndex:
@@ -204,7 +205,7 @@ class NearDuplicateFilter(Filter):
                         earlier_rows = state.candidate_rows(batch, row) if row in looking else []
                         match = self._best_match(batch, row, stored_match_of[row], stored_count_of[row], earlier_rows)
                         if match is not None:
-                            removal = self._duplicate(batch, paragraphs[position], *match, exact=False)
+                            removal = self._duplicate(batch, paragraphs[position], *match)
                     if removal is None:
                         kept.append(position)
                     else:
@@ -285,13 +286,13 @@ class NearDuplicateFilter(Filter):
             for key, alone in zip(batch.keys, without_candidates.tolist())
         ]
 
-    def _best_match(self, batch: _Batch, row: int, stored: int, stored_count: int, earlier_rows: list[int]) -> tuple[int, float] | None:
+    def _best_match(self, batch: _Batch, row: int, stored: int, stored_count: int, earlier_rows: list[int]) -> tuple[int, int] | None:
         """The most similar verified candidate of a long paragraph (the earliest on a tie):
         the best stored one (smaller ids are earlier; `stored_count` < 0 if none) against
         `earlier_rows`, its candidates among the earlier documents of the batch.
 
-        Returns `(original, similarity)`, where original is a stored paragraph id, or
-        `-1 - position` for a paragraph of this batch.
+        Returns `(original, equal signature values)`, where original is a stored paragraph
+        id, or `-1 - position` for a paragraph of this batch.
         """
         best, best_count = (None, -1) if stored_count < 0 else (stored, stored_count)
         if earlier_rows:
@@ -301,8 +302,7 @@ class NearDuplicateFilter(Filter):
                 best, best_count = -1 - int(batch.long_positions[earlier_rows[index]]), int(counts[index])
         if best is None:
             return None
-        similarity = best_count / self.settings.num_perm
-        return (best, similarity) if similarity >= self.threshold else None
+        return (best, best_count) if best_count / self.settings.num_perm >= self.threshold else None
 
     def _form_removal(self, batch: _Batch, paragraph: Paragraph, key: int, form: FormEntry | None, counted_before: bool) -> Removal | None:
         """The removal a paragraph's exact form decides, if any: a site template line, then an
@@ -316,19 +316,30 @@ class NearDuplicateFilter(Filter):
                 documents=documents,
             )
         if form is not None and form.paragraph is not None:
-            return self._duplicate(batch, paragraph, form.paragraph, 1.0, exact=True)
+            return self._duplicate(batch, paragraph, form.paragraph)
         return None
 
-    def _duplicate(self, batch: _Batch, paragraph: Paragraph, original: int, similarity: float, *, exact: bool) -> Removal:
+    def _duplicate(self, batch: _Batch, paragraph: Paragraph, original: int, equal_values: int | None = None) -> Removal:
+        """The removal of a copy of `original` (a stored id, or `-1 - position` in the batch):
+        an exact copy, or a near one sharing `equal_values` signature values."""
         document, line = self._index.location(original) if original >= 0 else batch.location(-1 - original)
-        how = "same text after normalisation" if exact else f"estimated similarity {similarity:.2f}"
-        return self.removal(
-            paragraph,
+        how, similarity = self._similarity_texts.get(equal_values) or self._similarity_text(equal_values)
+        return Removal(
+            paragraph.line,
+            self.name,
             f"duplicate of line {line} of {document} ({how})",
-            original_document=document,
-            original_line=line,
-            similarity=round(similarity, 3),
+            {"original_document": document, "original_line": line, "similarity": similarity},
         )
+
+    def _similarity_text(self, equal_values: int | None) -> tuple[str, float]:
+        """How a removal names its similarity, and the rounded value in its details (the same
+        few values recur, so each is formatted once)."""
+        if equal_values is None:
+            text = self._similarity_texts[None] = ("same text after normalisation", 1.0)
+            return text
+        similarity = equal_values / self.settings.num_perm
+        text = self._similarity_texts[equal_values] = (f"estimated similarity {similarity:.2f}", round(similarity, 3))
+        return text
 
     def close(self) -> None:
         """Close the index if this filter opened it."""
