@@ -292,7 +292,9 @@ class MemoryIndex(ParagraphIndex):
         self._signature_rows = np.zeros(1024, dtype=np.int64)
         self._signatures = np.zeros((1024, self.settings.num_perm), dtype=np.uint32)
         self._signature_count = 0
-        self._forms: dict[int, list] = {}  # key -> [paragraph id | None, documents]
+        # key -> documents * _FORM_DOCUMENT + (paragraph id + 1, or 0 for none): one int per
+        # form, not a list, so the garbage collector has no object per form to visit.
+        self._forms: dict[int, int] = {}
         self._bands = _SortedRuns()
 
     @contextlib.contextmanager
@@ -303,7 +305,8 @@ class MemoryIndex(ParagraphIndex):
         return name in self._documents
 
     def forms(self, keys: Sequence[int]) -> dict[int, FormEntry]:
-        return {key: FormEntry(*self._forms[key]) for key in keys if key in self._forms}
+        found = self._forms
+        return {key: _form_entry(packed) for key in keys if (packed := found.get(key)) is not None}
 
     def band_candidates(self, band_hashes: np.ndarray, order: np.ndarray | None = None) -> list[list[int]]:
         count, bands = band_hashes.shape
@@ -341,11 +344,9 @@ class MemoryIndex(ParagraphIndex):
             self._paragraph_documents.extend([self._documents[name]] * len(paragraphs))
             self._paragraph_lines.extend(paragraphs.lines)
             for paragraph_id, form_key in enumerate(paragraphs.form_keys, start=first_id):
-                entry = forms.get(form_key)
-                if entry is None:
-                    forms[form_key] = [paragraph_id, 0]
-                elif entry[0] is None:
-                    entry[0] = paragraph_id
+                packed = forms.get(form_key, 0)
+                if packed % _FORM_DOCUMENT == 0:  # no paragraph with this form yet
+                    forms[form_key] = packed + paragraph_id + 1
             rows = iter(range(next_row, next_row + len(paragraphs.signatures)))
             signature_rows.extend([next(rows) if is_long else -1 for is_long in paragraphs.long])
             next_row += len(paragraphs.signatures)
@@ -356,17 +357,23 @@ class MemoryIndex(ParagraphIndex):
                 band_ids.append(np.repeat(ids, bands))
             if not known:
                 for key in dict.fromkeys(form_keys):
-                    entry = forms.get(key)
-                    if entry is None:
-                        forms[key] = [None, 1]
-                    else:
-                        entry[1] += 1
+                    forms[key] = forms.get(key, 0) + _FORM_DOCUMENT
         self._signature_rows = _appended(self._signature_rows, paragraphs_before, np.array(signature_rows, dtype=np.int64))
         if signatures:
             new_signatures = np.concatenate(signatures)
             self._signatures = _appended(self._signatures, self._signature_count, new_signatures)
             self._signature_count += len(new_signatures)
             self._bands.add(np.concatenate(band_keys), np.concatenate(band_ids), band_order)
+
+
+#: A MemoryIndex form entry is one int: documents * _FORM_DOCUMENT + paragraph id + 1 (0 for
+#: no paragraph); paragraph ids stay far below 2^40.
+_FORM_DOCUMENT = 1 << 40
+
+
+def _form_entry(packed: int) -> FormEntry:
+    documents, paragraph = divmod(packed, _FORM_DOCUMENT)
+    return FormEntry(paragraph - 1 if paragraph else None, documents)
 
 
 def _appended(array: np.ndarray, used: int, new: np.ndarray) -> np.ndarray:
