@@ -62,6 +62,21 @@ def test_form_counts_each_document_once_and_a_known_document_not_again(storage: 
 
 
 @pytest.mark.parametrize("storage", STORAGES)
+def test_form_keeps_its_first_paragraph_and_its_document_count(storage: str, tmp_path: Path) -> None:
+    with make_index(storage, tmp_path) as index:
+        with index.transaction():
+            index.add_document("a", [7, 8], [])
+            index.add_document("b", [7], [NewParagraph(3, 7, None, None)])
+            # "a" again: its forms are not counted again, its new paragraphs are still stored.
+            index.add_document("a", [9, 7], [NewParagraph(4, 9, None, None), NewParagraph(5, 7, None, None)])
+        forms = index.forms([7, 8, 9, 10])
+        assert sorted(forms) == [7, 8, 9]
+        assert index.location(forms[7].paragraph) == ("b", 3) and forms[7].documents == 2
+        assert forms[8].paragraph is None and forms[8].documents == 1
+        assert index.location(forms[9].paragraph) == ("a", 4) and forms[9].documents == 0
+
+
+@pytest.mark.parametrize("storage", STORAGES)
 def test_both_storages_drop_the_same_lines(storage: str, tmp_path: Path) -> None:
     index = None if storage == "memory" else tmp_path / "index.db"
     with default_pipeline(dedup=True, index=index) as pipeline:
