@@ -77,6 +77,26 @@ def test_form_keeps_its_first_paragraph_and_its_document_count(storage: str, tmp
 
 
 @pytest.mark.parametrize("storage", STORAGES)
+def test_candidate_pairs_are_the_candidates_flattened(storage: str, tmp_path: Path) -> None:
+    """Seed paragraphs stored, then looked up with edited copies: every row's candidates, as
+    lists and as flat (row, id) pairs, in the same order."""
+    paragraphs = [line for path in sorted(SEEDS.glob("*.txt")) for line in path.read_text(encoding="utf-8").splitlines() if len(words(line)) >= 8]
+    with make_index(storage, tmp_path) as index:
+        with index.transaction():
+            for number, text in enumerate(paragraphs):
+                signature, bands = signed(text)
+                index.add_document(f"doc-{number % 40}", [number], [NewParagraph(number, number, signature, bands)])
+        queries = [" ".join(text.split()[1:]) for text in paragraphs] + ["an unrelated sentence with quite enough words to have bands"]
+        bands = np.array([signed(text)[1] for text in queries])
+        candidates = index.band_candidates(bands)
+        rows, ids = index.band_candidate_pairs(bands)
+    assert rows.dtype == ids.dtype == np.int64
+    assert list(zip(rows.tolist(), ids.tolist())) == [(row, paragraph) for row, items in enumerate(candidates) for paragraph in items]
+    assert all(items == sorted(set(items)) for items in candidates)
+    assert sum(map(bool, candidates)) > len(paragraphs) // 2 and candidates[-1] == []
+
+
+@pytest.mark.parametrize("storage", STORAGES)
 def test_both_storages_drop_the_same_lines(storage: str, tmp_path: Path) -> None:
     index = None if storage == "memory" else tmp_path / "index.db"
     with default_pipeline(dedup=True, index=index) as pipeline:

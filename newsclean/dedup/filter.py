@@ -171,10 +171,15 @@ class NearDuplicateFilter(Filter):
         with self._index.transaction():
             known_before = {name: self._index.has_document(name) for name in dict.fromkeys(page.document_id for page in batch.pages)}
             stored_forms = self._index.forms(batch.keys)
-            candidates = self._index.band_candidates(batch.bands, batch.band_order) if len(batch.long_positions) else []
-            forget_own = not self.record or self._replay_known
-            own = self._forget_own_paragraphs(batch, known_before, stored_forms, candidates) if forget_own else {}
-            stored_match, stored_count = self._best_stored_matches(batch.signatures, candidates)
+            if len(batch.long_positions):
+                candidate_rows, candidates = self._index.band_candidate_pairs(batch.bands, batch.band_order)
+            else:
+                candidate_rows = candidates = np.zeros(0, dtype=np.int64)
+            own: dict[int, set[int]] = {}
+            if not self.record or self._replay_known:
+                own, keep = self._forget_own_paragraphs(batch, known_before, stored_forms, candidate_rows, candidates)
+                candidate_rows, candidates = candidate_rows[keep], candidates[keep]
+            stored_match, stored_count = self._best_stored_matches(batch.signatures, candidate_rows, candidates)
             state = _BatchState(batch, stored_forms)
             unmatched = self._unmatched(batch, state, stored_forms, stored_count)
             new_documents: list[NewDocument] = []
@@ -223,52 +228,55 @@ class NearDuplicateFilter(Filter):
         return [next(checked) if page.paragraphs else [] for page in pages]
 
     def _forget_own_paragraphs(
-        self, batch: _Batch, known_before: dict[str, bool], forms: dict[int, FormEntry], candidates: list[list[int]]
-    ) -> dict[int, set[int]]:
-        """For record=False or replay_known: the stored paragraphs of each page already in the index, taken out
-        of its rows' candidates (the page's own forms are ignored by the caller), so that
+        self, batch: _Batch, known_before: dict[str, bool], forms: dict[int, FormEntry], candidate_rows: np.ndarray, candidates: np.ndarray
+    ) -> tuple[dict[int, set[int]], np.ndarray]:
+        """For record=False or replay_known: the stored paragraphs of each page already in the
+        index, and which (row, candidate) pairs to keep: those pairing a page's rows with its
+        own paragraphs are dropped (the page's own forms are ignored by the caller), so that
         explaining a document shows what its own run decided, not that it copies itself."""
         own_by_page: dict[int, set[int]] = {}
+        keep = np.ones(len(candidates), dtype=bool)
+        bounds = np.searchsorted(candidate_rows, batch.row_starts).tolist()
         for number, page in enumerate(batch.pages):
             if not known_before[page.document_id]:
                 continue
-            rows = [batch.long_row[position] for position in batch.positions(number) if position in batch.long_row]
+            first, stop = bounds[number], bounds[number + 1]
             stored = {forms[key].paragraph for key in batch.keys_of(number) if key in forms and forms[key].paragraph is not None}
-            stored.update(chain.from_iterable(candidates[row] for row in rows))
+            stored.update(candidates[first:stop].tolist())
             own = {paragraph for paragraph in stored if self._index.location(paragraph)[0] == page.document_id}
             if own:
                 own_by_page[number] = own
-                for row in rows:
-                    candidates[row] = [paragraph for paragraph in candidates[row] if paragraph not in own]
-        return own_by_page
+                keep[first:stop] = ~np.isin(candidates[first:stop], sorted(own))
+        return own_by_page, keep
 
-    def _best_stored_matches(self, signatures: np.ndarray, candidates: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    def _best_stored_matches(self, signatures: np.ndarray, candidate_rows: np.ndarray, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For each long paragraph, its most similar stored candidate (the earliest on a tie) and
-        how many signature values they share, or -1 and -1: one vectorised pass for the batch."""
-        best = np.full(len(candidates), -1, dtype=np.int64)
-        best_count = np.full(len(candidates), -1, dtype=np.int64)
-        lengths = np.array([len(items) for items in candidates], dtype=np.int64)
-        total = int(lengths.sum())
+        how many signature values they share, or -1 and -1: one vectorised pass for the batch.
+        `candidate_rows` and `candidates` are `band_candidate_pairs` (rows increasing, each
+        row's candidates sorted)."""
+        count = len(signatures)
+        best = np.full(count, -1, dtype=np.int64)
+        best_count = np.full(count, -1, dtype=np.int64)
+        total = len(candidates)
         if total == 0:
             return best, best_count
-        flat = np.fromiter(chain.from_iterable(candidates), dtype=np.int64, count=total)
-        unique = np.unique(flat)
+        unique = np.unique(candidates)
         stored = self._index.signatures(unique.tolist())
-        rows = np.repeat(np.arange(len(candidates)), lengths)
-        columns = np.searchsorted(unique, flat)
+        columns = np.searchsorted(unique, candidates)
         counts = np.empty(total, dtype=np.int64)
         for start in range(0, total, _PAIRS_PER_CHUNK):
             chunk = slice(start, start + _PAIRS_PER_CHUNK)
-            counts[chunk] = np.count_nonzero(signatures[rows[chunk]] == stored[columns[chunk]], axis=1)
+            counts[chunk] = np.count_nonzero(signatures[candidate_rows[chunk]] == stored[columns[chunk]], axis=1)
         # Candidates are sorted by id (earliest first): a score ordering by count, then by an
         # earlier rank within the row, makes one max-reduction per row pick the match.
+        lengths = np.bincount(candidate_rows, minlength=count)
         firsts = np.cumsum(lengths) - lengths
         ranks = np.arange(total) - np.repeat(firsts, lengths)
         stride = int(lengths.max())
         non_empty = np.flatnonzero(lengths)
         top = np.maximum.reduceat(counts * stride + (stride - 1 - ranks), firsts[non_empty])
         best_count[non_empty] = top // stride
-        best[non_empty] = flat[firsts[non_empty] + stride - 1 - top % stride]
+        best[non_empty] = candidates[firsts[non_empty] + stride - 1 - top % stride]
         return best, best_count
 
     def _unmatched(self, batch: _Batch, state: _BatchState, stored_forms: dict[int, FormEntry], stored_count: np.ndarray) -> list[bool]:

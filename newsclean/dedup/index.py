@@ -22,6 +22,7 @@ import os
 import sqlite3
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Iterator, NamedTuple, Sequence
 
@@ -171,6 +172,14 @@ class ParagraphIndex(ABC):
         `order`, if the caller has it, is `np.argsort(band_hashes.reshape(-1))` (a storage
         that sorts may reuse it instead of sorting again)."""
 
+    def band_candidate_pairs(self, band_hashes: np.ndarray, order: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """`band_candidates` as two flat int64 arrays `(rows, ids)`: one entry per (row,
+        candidate), rows increasing and each row's ids sorted (no Python list per row)."""
+        candidates = self.band_candidates(band_hashes, order)
+        lengths = np.array([len(items) for items in candidates], dtype=np.int64)
+        total = int(lengths.sum())
+        return np.repeat(np.arange(len(candidates), dtype=np.int64), lengths), np.fromiter(chain.from_iterable(candidates), dtype=np.int64, count=total)
+
     @abstractmethod
     def signatures(self, paragraph_ids: Sequence[int]) -> np.ndarray:
         """The stored signatures (len x num_perm) of long paragraphs, in the given order."""
@@ -309,15 +318,17 @@ class MemoryIndex(ParagraphIndex):
         return {key: _form_entry(packed) for key in keys if (packed := found.get(key)) is not None}
 
     def band_candidates(self, band_hashes: np.ndarray, order: np.ndarray | None = None) -> list[list[int]]:
-        count, bands = band_hashes.shape
+        rows, paragraphs = self.band_candidate_pairs(band_hashes, order)
+        bounds = np.searchsorted(rows, np.arange(len(band_hashes) + 1)).tolist()
+        paragraph_list = paragraphs.tolist()
+        return [paragraph_list[bounds[row] : bounds[row + 1]] for row in range(len(band_hashes))]
+
+    def band_candidate_pairs(self, band_hashes: np.ndarray, order: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        bands = band_hashes.shape[1]
         positions, ids = self._bands.lookup(band_hashes.reshape(-1), order)
         # Distinct (row, paragraph) pairs in order, as one sorted array of row * stride + id.
         stride = len(self._paragraph_lines) + 1
-        pairs = np.unique(positions // bands * stride + ids)
-        rows, paragraphs = np.divmod(pairs, stride)
-        bounds = np.searchsorted(rows, np.arange(count + 1)).tolist()
-        paragraph_list = paragraphs.tolist()
-        return [paragraph_list[bounds[row] : bounds[row + 1]] for row in range(count)]
+        return np.divmod(np.unique(positions // bands * stride + ids), stride)
 
     def signatures(self, paragraph_ids: Sequence[int]) -> np.ndarray:
         return self._signatures[self._signature_rows[np.asarray(paragraph_ids, dtype=np.int64)]]
