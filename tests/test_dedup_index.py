@@ -96,6 +96,30 @@ def test_candidate_pairs_are_the_candidates_flattened(storage: str, tmp_path: Pa
     assert sum(map(bool, candidates)) > len(paragraphs) // 2 and candidates[-1] == []
 
 
+@pytest.mark.parametrize(("stored", "needles"), [(30_000, 500), (300, 20_000), (5_000, 5_000)])
+def test_band_runs_find_every_stored_id_of_each_key(stored: int, needles: int) -> None:
+    """The sorted runs against a dict, with repeated keys on both sides, whether the runs or
+    the needles are the larger (they are searched in either direction)."""
+    from newsclean.dedup.index import _SortedRuns
+
+    rng = np.random.default_rng(11)
+    pool = rng.integers(-(2**63), 2**63 - 1, size=min(stored, needles) // 3, dtype=np.int64)
+    runs, expected = _SortedRuns(), {}
+    next_id = 0
+    for size in (stored // 2, stored // 4, stored // 8, stored - stored // 2 - stored // 4 - stored // 8):
+        keys = rng.choice(pool, size=size)
+        ids = np.arange(next_id, next_id + size, dtype=np.int64)
+        runs.add(keys, ids)
+        for key, paragraph in zip(keys.tolist(), ids.tolist()):
+            expected.setdefault(key, []).append(paragraph)
+        next_id += size
+    queries = np.concatenate([rng.choice(pool, size=needles - needles // 4), rng.integers(-(2**63), 2**63 - 1, size=needles // 4, dtype=np.int64)])
+    positions, ids = runs.lookup(queries)
+    found = sorted(zip(positions.tolist(), ids.tolist()))
+    assert found == sorted((position, paragraph) for position, key in enumerate(queries.tolist()) for paragraph in expected.get(key, []))
+    assert len(found) > needles // 2
+
+
 @pytest.mark.parametrize("storage", STORAGES)
 def test_both_storages_drop_the_same_lines(storage: str, tmp_path: Path) -> None:
     index = None if storage == "memory" else tmp_path / "index.db"

@@ -226,6 +226,9 @@ class _SortedRuns:
     """
 
     _SHARD_BITS = 3
+    #: A run with this many times fewer keys than the needles of its shard is searched the
+    #: other way round: its keys among the needles.
+    _FEW_KEYS_FACTOR = 4
 
     def __init__(self) -> None:
         self._shards: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in range(1 << self._SHARD_BITS)]
@@ -260,8 +263,8 @@ class _SortedRuns:
                 runs.append((merged_keys, merged_ids))
 
     def lookup(self, keys: np.ndarray, order: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """`(positions, ids)`: every stored id whose key equals `keys[position]`; `order` is
-        `np.argsort(keys)` if the caller has it."""
+        """`(positions, ids)`: every stored id whose key equals `keys[position]`, as pairs in
+        no particular order; `order` is `np.argsort(keys)` if the caller has it."""
         if order is None:
             order = np.argsort(keys)
         needles = keys[order]  # sorted needles: each binary search starts where the last ended
@@ -272,19 +275,32 @@ class _SortedRuns:
             first, stop = bounds[shard], bounds[shard + 1]
             shard_needles = needles[first:stop]
             for run_keys, run_ids in runs if first < stop else ():
+                if len(run_keys) * self._FEW_KEYS_FACTOR < len(shard_needles):
+                    # Far fewer stored keys than needles (a small index, a large batch): search
+                    # the stored keys among the sorted needles instead.
+                    left = np.searchsorted(shard_needles, run_keys, side="left")
+                    counts = np.searchsorted(shard_needles, run_keys, side="right") - left
+                    hits = np.flatnonzero(counts)
+                    if len(hits):
+                        positions.append(order[first + _ranges(left[hits], counts[hits])])
+                        ids.append(np.repeat(run_ids[hits], counts[hits]))
+                    continue
                 left = np.searchsorted(run_keys, shard_needles, side="left")
                 hits = np.flatnonzero(run_keys[np.minimum(left, len(run_keys) - 1)] == shard_needles)
                 if not len(hits):
                     continue
-                right = np.searchsorted(run_keys, shard_needles[hits], side="right")
-                counts = right - left[hits]
+                counts = np.searchsorted(run_keys, shard_needles[hits], side="right") - left[hits]
                 positions.append(np.repeat(order[first + hits], counts))
-                # Every entry from left to right of each hit: its start, plus its rank in the hit.
-                firsts = np.cumsum(counts) - counts
-                ids.append(run_ids[np.repeat(left[hits] - firsts, counts) + np.arange(int(counts.sum()))])
+                ids.append(run_ids[_ranges(left[hits], counts)])
         if not positions:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         return np.concatenate(positions), np.concatenate(ids)
+
+
+def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """`starts[i], starts[i] + 1, ..., starts[i] + counts[i] - 1` for every i, concatenated."""
+    firsts = np.cumsum(counts) - counts
+    return np.repeat(starts - firsts, counts) + np.arange(int(counts.sum()))
 
 
 class MemoryIndex(ParagraphIndex):
