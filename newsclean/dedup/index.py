@@ -178,7 +178,8 @@ class ParagraphIndex(ABC):
         candidates = self.band_candidates(band_hashes, order)
         lengths = np.array([len(items) for items in candidates], dtype=np.int64)
         total = int(lengths.sum())
-        return np.repeat(np.arange(len(candidates), dtype=np.int64), lengths), np.fromiter(chain.from_iterable(candidates), dtype=np.int64, count=total)
+        rows = np.repeat(np.arange(len(candidates), dtype=np.int64), lengths)
+        return rows, np.fromiter(chain.from_iterable(candidates), dtype=np.int64, count=total)
 
     @abstractmethod
     def signatures(self, paragraph_ids: Sequence[int]) -> np.ndarray:
