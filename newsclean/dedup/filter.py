@@ -18,7 +18,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from ..document import Document, Paragraph, Removal
+from ..document import Document, Paragraph, Removal, new_removal
 from ..filters.base import Filter, PageView
 from ..memo import forget_long_lines, line_memo
 from ..normalise import lines_needing_general_path, normalise_line
@@ -332,7 +332,7 @@ class NearDuplicateFilter(Filter):
         an exact copy, or a near one sharing `equal_values` signature values."""
         document, line = self._index.location(original) if original >= 0 else batch.location(-1 - original)
         how, similarity = self._similarity_texts.get(equal_values) or self._similarity_text(equal_values)
-        return Removal(
+        return new_removal(
             paragraph.line,
             self.name,
             f"duplicate of line {line} of {document} ({how})",
