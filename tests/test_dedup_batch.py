@@ -202,6 +202,26 @@ def test_band_order_of_recorded_rows_sorts_their_band_hashes() -> None:
     assert np.array_equal(batch.bands.reshape(-1)[batch.band_order], np.sort(batch.bands.reshape(-1)))
 
 
+def test_rows_with_candidates_are_the_rows_whose_candidates_are_not_empty() -> None:
+    from newsclean.dedup.filter import _Batch, _BatchState
+
+    if not PAGES:
+        pytest.skip("../shared/devset is not available")
+    batch = _Batch(PAGES[-400:], NearDuplicateFilter())
+    state = _BatchState(batch, {})
+    rng = random.Random(3)
+    found = 0
+    for number in range(len(batch.pages)):
+        rows = range(batch.row_starts[number], batch.row_starts[number + 1])
+        assert list(rows) == [batch.long_row[position] for position in batch.positions(number) if position in batch.long_row]
+        with_candidates = state.rows_with_candidates(batch, number)
+        assert with_candidates == {row for row in rows if state.candidate_rows(batch, row)}
+        found += len(with_candidates)
+        kept = [position for position in batch.positions(number) if rng.random() < 0.7]
+        state.record(batch, number, kept, counted_before=False)
+    assert found > 20
+
+
 class EveryParagraphDecided(NearDuplicateFilter):
     """The filter without its shortcut for paragraphs nothing can match."""
 

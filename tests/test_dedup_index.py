@@ -62,6 +62,65 @@ def test_form_counts_each_document_once_and_a_known_document_not_again(storage: 
 
 
 @pytest.mark.parametrize("storage", STORAGES)
+def test_form_keeps_its_first_paragraph_and_its_document_count(storage: str, tmp_path: Path) -> None:
+    with make_index(storage, tmp_path) as index:
+        with index.transaction():
+            index.add_document("a", [7, 8], [])
+            index.add_document("b", [7], [NewParagraph(3, 7, None, None)])
+            # "a" again: its forms are not counted again, its new paragraphs are still stored.
+            index.add_document("a", [9, 7], [NewParagraph(4, 9, None, None), NewParagraph(5, 7, None, None)])
+        forms = index.forms([7, 8, 9, 10])
+        assert sorted(forms) == [7, 8, 9]
+        assert index.location(forms[7].paragraph) == ("b", 3) and forms[7].documents == 2
+        assert forms[8].paragraph is None and forms[8].documents == 1
+        assert index.location(forms[9].paragraph) == ("a", 4) and forms[9].documents == 0
+
+
+@pytest.mark.parametrize("storage", STORAGES)
+def test_candidate_pairs_are_the_candidates_flattened(storage: str, tmp_path: Path) -> None:
+    """Seed paragraphs stored, then looked up with edited copies: every row's candidates, as
+    lists and as flat (row, id) pairs, in the same order."""
+    paragraphs = [line for path in sorted(SEEDS.glob("*.txt")) for line in path.read_text(encoding="utf-8").splitlines() if len(words(line)) >= 8]
+    with make_index(storage, tmp_path) as index:
+        with index.transaction():
+            for number, text in enumerate(paragraphs):
+                signature, bands = signed(text)
+                index.add_document(f"doc-{number % 40}", [number], [NewParagraph(number, number, signature, bands)])
+        queries = [" ".join(text.split()[1:]) for text in paragraphs] + ["an unrelated sentence with quite enough words to have bands"]
+        bands = np.array([signed(text)[1] for text in queries])
+        candidates = index.band_candidates(bands)
+        rows, ids = index.band_candidate_pairs(bands)
+    assert rows.dtype == ids.dtype == np.int64
+    assert list(zip(rows.tolist(), ids.tolist())) == [(row, paragraph) for row, items in enumerate(candidates) for paragraph in items]
+    assert all(items == sorted(set(items)) for items in candidates)
+    assert sum(map(bool, candidates)) > len(paragraphs) // 2 and candidates[-1] == []
+
+
+@pytest.mark.parametrize(("stored", "needles"), [(30_000, 500), (300, 20_000), (5_000, 5_000)])
+def test_band_runs_find_every_stored_id_of_each_key(stored: int, needles: int) -> None:
+    """The sorted runs against a dict, with repeated keys on both sides, whether the runs or
+    the needles are the larger (they are searched in either direction)."""
+    from newsclean.dedup.index import _SortedRuns
+
+    rng = np.random.default_rng(11)
+    pool = rng.integers(-(2**63), 2**63 - 1, size=min(stored, needles) // 3, dtype=np.int64)
+    runs, expected = _SortedRuns(), {}
+    next_id = 0
+    for size in (stored // 2, stored // 4, stored // 8, stored - stored // 2 - stored // 4 - stored // 8):
+        keys = rng.choice(pool, size=size)
+        ids = np.arange(next_id, next_id + size, dtype=np.int64)
+        runs.add(keys, ids)
+        for key, paragraph in zip(keys.tolist(), ids.tolist()):
+            expected.setdefault(key, []).append(paragraph)
+        next_id += size
+    queries = np.concatenate([rng.choice(pool, size=needles - needles // 4), rng.integers(-(2**63), 2**63 - 1, size=needles // 4, dtype=np.int64)])
+    positions, ids = runs.lookup(queries)
+    found = sorted(zip(positions.tolist(), ids.tolist()))
+    assert found == sorted((position, paragraph) for position, key in enumerate(queries.tolist()) for paragraph in expected.get(key, []))
+    assert len(found) > needles // 2
+
+
+@pytest.mark.parametrize("storage", STORAGES)
 def test_both_storages_drop_the_same_lines(storage: str, tmp_path: Path) -> None:
     index = None if storage == "memory" else tmp_path / "index.db"
     with default_pipeline(dedup=True, index=index) as pipeline:

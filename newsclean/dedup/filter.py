@@ -18,7 +18,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from ..document import Document, Paragraph, Removal
+from ..document import Document, Paragraph, Removal, new_removal
 from ..filters.base import Filter, PageView
 from ..memo import forget_long_lines, line_memo
 from ..normalise import lines_needing_general_path, normalise_line
@@ -100,6 +100,7 @@ class NearDuplicateFilter(Filter):
         self.settings = self._index.settings
         self._corpus_forms: Counter[int] = Counter()
         self._word_cache: dict[str, int] = {}
+        self._similarity_texts: dict[int | None, tuple[str, float]] = {}
 
     @property
     def index(self) -> ParagraphIndex:
@@ -170,29 +171,46 @@ class NearDuplicateFilter(Filter):
         with self._index.transaction():
             known_before = {name: self._index.has_document(name) for name in dict.fromkeys(page.document_id for page in batch.pages)}
             stored_forms = self._index.forms(batch.keys)
-            candidates = self._index.band_candidates(batch.bands, batch.band_order) if len(batch.long_positions) else []
-            forget_own = not self.record or self._replay_known
-            own = self._forget_own_paragraphs(batch, known_before, stored_forms, candidates) if forget_own else {}
-            stored_match, stored_count = self._best_stored_matches(batch.signatures, candidates)
+            if len(batch.long_positions):
+                candidate_rows, candidates = self._index.band_candidate_pairs(batch.bands, batch.band_order)
+            else:
+                candidate_rows = candidates = np.zeros(0, dtype=np.int64)
+            own: dict[int, set[int]] = {}
+            if not self.record or self._replay_known:
+                own, keep = self._forget_own_paragraphs(batch, known_before, stored_forms, candidate_rows, candidates)
+                candidate_rows, candidates = candidate_rows[keep], candidates[keep]
+            stored_match, stored_count = self._best_stored_matches(batch.signatures, candidate_rows, candidates)
             state = _BatchState(batch, stored_forms)
             unmatched = self._unmatched(batch, state, stored_forms, stored_count)
             new_documents: list[NewDocument] = []
             recorded_rows: list[int] = []
+            keys, paragraphs, long_row = batch.keys, batch.paragraphs, batch.long_row
+            stored_match_of, stored_count_of = stored_match.tolist(), stored_count.tolist()
             for number, page in enumerate(batch.pages):
                 counted_before = known_before[page.document_id] or page.document_id in state.recorded
+                own_paragraphs = own.get(number, ())
+                # Rows of this page with a kept candidate in an earlier page of the batch,
+                # found for the whole page at once: most rows have none.
+                looking = state.rows_with_candidates(batch, number)
                 page_removals: list[Removal] = []
                 kept: list[int] = []
                 for position in batch.positions(number):
                     if unmatched[position]:
                         kept.append(position)
                         continue
-                    key = batch.keys[position]
+                    key = keys[position]
                     form = state.form(key)
-                    if form is not None and form.paragraph in own.get(number, ()):
+                    if form is not None and form.paragraph in own_paragraphs:
                         form = form._replace(paragraph=None)
-                    row = batch.long_row.get(position)
-                    match = None if row is None else self._best_match(batch, row, stored_match[row], stored_count[row], state)
-                    removal = self._decide(batch, batch.paragraphs[position], key, form, counted_before, match)
+                    removal = self._form_removal(batch, paragraphs[position], key, form, counted_before)
+                    row = long_row.get(position)
+                    if removal is None and row is not None:
+                        # Only now is the near-duplicate match needed (an exact copy or a
+                        # template line is dropped as such, whatever its candidates).
+                        earlier_rows = state.candidate_rows(batch, row) if row in looking else []
+                        match = self._best_match(batch, row, stored_match_of[row], stored_count_of[row], earlier_rows)
+                        if match is not None:
+                            removal = self._duplicate(batch, paragraphs[position], *match)
                     if removal is None:
                         kept.append(position)
                     else:
@@ -200,7 +218,7 @@ class NearDuplicateFilter(Filter):
                 removals.append(page_removals)
                 if self.record and not (self._replay_known and known_before[page.document_id]):
                     state.record(batch, number, kept, counted_before)
-                    rows = [batch.long_row.get(position) for position in kept]
+                    rows = [long_row.get(position) for position in kept]
                     long_rows = [row for row in rows if row is not None]
                     new_documents.append(NewDocument(page.document_id, batch.keys_of(number), batch.new_paragraphs(kept, rows, long_rows)))
                     recorded_rows.extend(long_rows)
@@ -210,58 +228,61 @@ class NearDuplicateFilter(Filter):
         return [next(checked) if page.paragraphs else [] for page in pages]
 
     def _forget_own_paragraphs(
-        self, batch: _Batch, known_before: dict[str, bool], forms: dict[int, FormEntry], candidates: list[list[int]]
-    ) -> dict[int, set[int]]:
-        """For record=False or replay_known: the stored paragraphs of each page already in the index, taken out
-        of its rows' candidates (the page's own forms are ignored by the caller), so that
+        self, batch: _Batch, known_before: dict[str, bool], forms: dict[int, FormEntry], candidate_rows: np.ndarray, candidates: np.ndarray
+    ) -> tuple[dict[int, set[int]], np.ndarray]:
+        """For record=False or replay_known: the stored paragraphs of each page already in the
+        index, and which (row, candidate) pairs to keep: those pairing a page's rows with its
+        own paragraphs are dropped (the page's own forms are ignored by the caller), so that
         explaining a document shows what its own run decided, not that it copies itself."""
         own_by_page: dict[int, set[int]] = {}
+        keep = np.ones(len(candidates), dtype=bool)
+        bounds = np.searchsorted(candidate_rows, batch.row_starts).tolist()
         for number, page in enumerate(batch.pages):
             if not known_before[page.document_id]:
                 continue
-            rows = [batch.long_row[position] for position in batch.positions(number) if position in batch.long_row]
+            first, stop = bounds[number], bounds[number + 1]
             stored = {forms[key].paragraph for key in batch.keys_of(number) if key in forms and forms[key].paragraph is not None}
-            stored.update(chain.from_iterable(candidates[row] for row in rows))
+            stored.update(candidates[first:stop].tolist())
             own = {paragraph for paragraph in stored if self._index.location(paragraph)[0] == page.document_id}
             if own:
                 own_by_page[number] = own
-                for row in rows:
-                    candidates[row] = [paragraph for paragraph in candidates[row] if paragraph not in own]
-        return own_by_page
+                keep[first:stop] = ~np.isin(candidates[first:stop], sorted(own))
+        return own_by_page, keep
 
-    def _best_stored_matches(self, signatures: np.ndarray, candidates: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    def _best_stored_matches(self, signatures: np.ndarray, candidate_rows: np.ndarray, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For each long paragraph, its most similar stored candidate (the earliest on a tie) and
-        how many signature values they share, or -1 and -1: one vectorised pass for the batch."""
-        best = np.full(len(candidates), -1, dtype=np.int64)
-        best_count = np.full(len(candidates), -1, dtype=np.int64)
-        lengths = np.array([len(items) for items in candidates], dtype=np.int64)
-        total = int(lengths.sum())
+        how many signature values they share, or -1 and -1: one vectorised pass for the batch.
+        `candidate_rows` and `candidates` are `band_candidate_pairs` (rows increasing, each
+        row's candidates sorted)."""
+        count = len(signatures)
+        best = np.full(count, -1, dtype=np.int64)
+        best_count = np.full(count, -1, dtype=np.int64)
+        total = len(candidates)
         if total == 0:
             return best, best_count
-        flat = np.fromiter(chain.from_iterable(candidates), dtype=np.int64, count=total)
-        unique = np.unique(flat)
+        unique = np.unique(candidates)
         stored = self._index.signatures(unique.tolist())
-        rows = np.repeat(np.arange(len(candidates)), lengths)
-        columns = np.searchsorted(unique, flat)
+        columns = np.searchsorted(unique, candidates)
         counts = np.empty(total, dtype=np.int64)
         for start in range(0, total, _PAIRS_PER_CHUNK):
             chunk = slice(start, start + _PAIRS_PER_CHUNK)
-            counts[chunk] = np.count_nonzero(signatures[rows[chunk]] == stored[columns[chunk]], axis=1)
+            counts[chunk] = np.count_nonzero(signatures[candidate_rows[chunk]] == stored[columns[chunk]], axis=1)
         # Candidates are sorted by id (earliest first): a score ordering by count, then by an
         # earlier rank within the row, makes one max-reduction per row pick the match.
+        lengths = np.bincount(candidate_rows, minlength=count)
         firsts = np.cumsum(lengths) - lengths
         ranks = np.arange(total) - np.repeat(firsts, lengths)
         stride = int(lengths.max())
         non_empty = np.flatnonzero(lengths)
         top = np.maximum.reduceat(counts * stride + (stride - 1 - ranks), firsts[non_empty])
         best_count[non_empty] = top // stride
-        best[non_empty] = flat[firsts[non_empty] + stride - 1 - top % stride]
+        best[non_empty] = candidates[firsts[non_empty] + stride - 1 - top % stride]
         return best, best_count
 
     def _unmatched(self, batch: _Batch, state: _BatchState, stored_forms: dict[int, FormEntry], stored_count: np.ndarray) -> list[bool]:
         """Which paragraphs of the batch nothing can match: an exact form that neither the
         index, nor the corpus count, nor another page of the batch has, and (if long) no LSH
-        candidate stored or in the batch. `_decide` keeps every one of them (at most one
+        candidate stored or in the batch. The decision keeps every one of them (at most one
         document counted, under `template_documents`), so they skip it: most paragraphs of a
         large corpus are new."""
         without_candidates = np.ones(len(batch.paragraphs), dtype=bool)
@@ -273,15 +294,15 @@ class NearDuplicateFilter(Filter):
             for key, alone in zip(batch.keys, without_candidates.tolist())
         ]
 
-    def _best_match(self, batch: _Batch, row: int, stored: int, stored_count: int, state: _BatchState) -> tuple[int, float] | None:
+    def _best_match(self, batch: _Batch, row: int, stored: int, stored_count: int, earlier_rows: list[int]) -> tuple[int, int] | None:
         """The most similar verified candidate of a long paragraph (the earliest on a tie):
-        the best stored one (smaller ids are earlier) against earlier documents of the batch.
+        the best stored one (smaller ids are earlier; `stored_count` < 0 if none) against
+        `earlier_rows`, its candidates among the earlier documents of the batch.
 
-        Returns `(original, similarity)`, where original is a stored paragraph id, or
-        `-1 - position` for a paragraph of this batch.
+        Returns `(original, equal signature values)`, where original is a stored paragraph
+        id, or `-1 - position` for a paragraph of this batch.
         """
-        best, best_count = (None, -1) if stored_count < 0 else (int(stored), int(stored_count))
-        earlier_rows = state.candidate_rows(batch, row)
+        best, best_count = (None, -1) if stored_count < 0 else (stored, stored_count)
         if earlier_rows:
             counts = np.count_nonzero(batch.signatures[earlier_rows] == batch.signatures[row], axis=1)
             index = int(np.argmax(counts))
@@ -289,12 +310,11 @@ class NearDuplicateFilter(Filter):
                 best, best_count = -1 - int(batch.long_positions[earlier_rows[index]]), int(counts[index])
         if best is None:
             return None
-        similarity = best_count / self.settings.num_perm
-        return (best, similarity) if similarity >= self.threshold else None
+        return (best, best_count) if best_count / self.settings.num_perm >= self.threshold else None
 
-    def _decide(
-        self, batch: _Batch, paragraph: Paragraph, key: int, form: FormEntry | None, counted_before: bool, match: tuple[int, float] | None
-    ) -> Removal | None:
+    def _form_removal(self, batch: _Batch, paragraph: Paragraph, key: int, form: FormEntry | None, counted_before: bool) -> Removal | None:
+        """The removal a paragraph's exact form decides, if any: a site template line, then an
+        exact copy of a kept paragraph. Otherwise only a near-duplicate match can drop it."""
         documents = (form.documents if form else 0) + (0 if counted_before else 1)
         documents = max(documents, self._corpus_forms.get(key, 0))
         if documents >= self.template_documents:
@@ -304,21 +324,30 @@ class NearDuplicateFilter(Filter):
                 documents=documents,
             )
         if form is not None and form.paragraph is not None:
-            return self._duplicate(batch, paragraph, form.paragraph, 1.0, exact=True)
-        if match is not None:
-            return self._duplicate(batch, paragraph, *match, exact=False)
+            return self._duplicate(batch, paragraph, form.paragraph)
         return None
 
-    def _duplicate(self, batch: _Batch, paragraph: Paragraph, original: int, similarity: float, *, exact: bool) -> Removal:
+    def _duplicate(self, batch: _Batch, paragraph: Paragraph, original: int, equal_values: int | None = None) -> Removal:
+        """The removal of a copy of `original` (a stored id, or `-1 - position` in the batch):
+        an exact copy, or a near one sharing `equal_values` signature values."""
         document, line = self._index.location(original) if original >= 0 else batch.location(-1 - original)
-        how = "same text after normalisation" if exact else f"estimated similarity {similarity:.2f}"
-        return self.removal(
-            paragraph,
+        how, similarity = self._similarity_texts.get(equal_values) or self._similarity_text(equal_values)
+        return new_removal(
+            paragraph.line,
+            self.name,
             f"duplicate of line {line} of {document} ({how})",
-            original_document=document,
-            original_line=line,
-            similarity=round(similarity, 3),
+            {"original_document": document, "original_line": line, "similarity": similarity},
         )
+
+    def _similarity_text(self, equal_values: int | None) -> tuple[str, float]:
+        """How a removal names its similarity, and the rounded value in its details (the same
+        few values recur, so each is formatted once)."""
+        if equal_values is None:
+            text = self._similarity_texts[None] = ("same text after normalisation", 1.0)
+            return text
+        similarity = equal_values / self.settings.num_perm
+        text = self._similarity_texts[equal_values] = (f"estimated similarity {similarity:.2f}", round(similarity, 3))
+        return text
 
     def close(self) -> None:
         """Close the index if this filter opened it."""
@@ -385,6 +414,8 @@ class _Batch:
         self.keys = words.keys
         self.long_positions = np.flatnonzero(np.diff(words.offsets) >= dedup.min_words)
         self.long_row = dict(zip(self.long_positions.tolist(), range(len(self.long_positions))))
+        # Page `number`'s long paragraphs are rows row_starts[number]:row_starts[number + 1].
+        self.row_starts = np.searchsorted(self.long_positions, self.starts).tolist()
         self.signatures = dedup.batch_signatures(words, self.long_positions, texts)
         self.bands = band_hashes(self.signatures, dedup.settings.bands, dedup.settings.rows)
         # One sort of the batch's band hashes serves the shared-band search, the index's
@@ -435,9 +466,10 @@ class _Batch:
         shared = (sorted_keys[1:] == sorted_keys[:-1]) & (sorted_pages[1:] != sorted_pages[:-1])
         return set(sorted_keys[1:][shared].tolist())
 
-    def shared_bands(self) -> tuple[np.ndarray, np.ndarray]:
+    def shared_bands(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Which (long paragraph, band) hashes also occur in an earlier page of the batch (worth
-        looking up) and in a later one (worth remembering); all False for one page.
+        looking up) and in a later one (worth remembering), all False for one page; and each
+        entry's group, a number shared by exactly the entries with the same band hash.
 
         Only these few entries go through the Python dict of `_BatchState`, so a batch of
         unrelated paragraphs costs nothing there.
@@ -445,7 +477,7 @@ class _Batch:
         count, bands = self.bands.shape
         if count == 0 or len(self.pages) < 2:
             empty = np.zeros((count, bands), dtype=bool)
-            return empty, empty
+            return empty, empty, np.zeros((count, bands), dtype=np.int64)
         keys = self.bands.reshape(-1)
         pages = np.repeat(np.array(self.page_of, dtype=np.int64)[self.long_positions], bands)
         order = self.band_order
@@ -455,9 +487,11 @@ class _Batch:
         group = np.cumsum(first) - 1
         lookup = np.empty(len(keys), dtype=bool)
         remember = np.empty(len(keys), dtype=bool)
+        groups = np.empty(len(keys), dtype=np.int64)
         lookup[order] = np.minimum.reduceat(sorted_pages, starts)[group] < sorted_pages
         remember[order] = np.maximum.reduceat(sorted_pages, starts)[group] > sorted_pages
-        return lookup.reshape(count, bands), remember.reshape(count, bands)
+        groups[order] = group
+        return lookup.reshape(count, bands), remember.reshape(count, bands), groups.reshape(count, bands)
 
 
 class _BatchState:
@@ -469,21 +503,29 @@ class _BatchState:
         self._stored_forms = stored_forms
         self._forms: dict[int, list] = {}  # key -> [original, documents], once changed by the batch
         self.recorded: set[str] = set()
-        self._lookup, self._remember = batch.shared_bands()
+        self._lookup, self._remember, self._groups = batch.shared_bands()
         self.rows_looking_up = self._lookup.any(axis=1)  # rows with a band shared with an earlier page
-        self._rows_to_look_up = set(np.flatnonzero(self.rows_looking_up).tolist())
         self._rows_to_remember = set(np.flatnonzero(self._remember.any(axis=1)).tolist())
         self._rows_by_band: dict[int, list[int]] = {}
+        # Whether a kept row of the batch has an entry in each group (band hash) so far.
+        self._group_kept = np.zeros(int(self._groups.max(initial=-1)) + 1, dtype=bool)
         self.shared_keys = batch.shared_keys()
 
     def form(self, key: int) -> FormEntry | None:
         entry = self._forms.get(key)
         return self._stored_forms.get(key) if entry is None else FormEntry(*entry)
 
+    def rows_with_candidates(self, batch: _Batch, number: int) -> set[int]:
+        """The long rows of page `number` that share a band with a kept row of an earlier
+        page: those whose `candidate_rows` are not empty, found in one pass for the page."""
+        first, stop = batch.row_starts[number], batch.row_starts[number + 1]
+        if first == stop or not self._rows_by_band:
+            return set()
+        shared = self._lookup[first:stop] & self._group_kept[self._groups[first:stop]]
+        return set((np.flatnonzero(shared.any(axis=1)) + first).tolist())
+
     def candidate_rows(self, batch: _Batch, row: int) -> list[int]:
         """Long rows of earlier pages in the batch, kept, sharing a band with `row` (sorted)."""
-        if row not in self._rows_to_look_up:
-            return []
         band_hashes = batch.bands[row][self._lookup[row]].tolist()
         # The rows of every band, gathered without a Python loop step per band.
         return sorted(set(chain.from_iterable(map(self._rows_by_band.get, band_hashes, repeat(())))))
@@ -500,8 +542,10 @@ class _BatchState:
                     entry[0] = -1 - position
             row = batch.long_row.get(position)
             if row in self._rows_to_remember:
-                for band_hash in batch.bands[row][self._remember[row]].tolist():
+                remembered = self._remember[row]
+                for band_hash in batch.bands[row][remembered].tolist():
                     self._rows_by_band.setdefault(band_hash, []).append(row)
+                self._group_kept[self._groups[row][remembered]] = True
         if not counted_before:
             for key in shared_keys.intersection(batch.keys_of(number)):
                 self._entry(key)[1] += 1

@@ -22,6 +22,7 @@ import os
 import sqlite3
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Iterator, NamedTuple, Sequence
 
@@ -171,6 +172,15 @@ class ParagraphIndex(ABC):
         `order`, if the caller has it, is `np.argsort(band_hashes.reshape(-1))` (a storage
         that sorts may reuse it instead of sorting again)."""
 
+    def band_candidate_pairs(self, band_hashes: np.ndarray, order: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """`band_candidates` as two flat int64 arrays `(rows, ids)`: one entry per (row,
+        candidate), rows increasing and each row's ids sorted (no Python list per row)."""
+        candidates = self.band_candidates(band_hashes, order)
+        lengths = np.array([len(items) for items in candidates], dtype=np.int64)
+        total = int(lengths.sum())
+        rows = np.repeat(np.arange(len(candidates), dtype=np.int64), lengths)
+        return rows, np.fromiter(chain.from_iterable(candidates), dtype=np.int64, count=total)
+
     @abstractmethod
     def signatures(self, paragraph_ids: Sequence[int]) -> np.ndarray:
         """The stored signatures (len x num_perm) of long paragraphs, in the given order."""
@@ -217,6 +227,9 @@ class _SortedRuns:
     """
 
     _SHARD_BITS = 3
+    #: A run with this many times fewer keys than the needles of its shard is searched the
+    #: other way round: its keys among the needles.
+    _FEW_KEYS_FACTOR = 4
 
     def __init__(self) -> None:
         self._shards: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in range(1 << self._SHARD_BITS)]
@@ -251,8 +264,8 @@ class _SortedRuns:
                 runs.append((merged_keys, merged_ids))
 
     def lookup(self, keys: np.ndarray, order: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """`(positions, ids)`: every stored id whose key equals `keys[position]`; `order` is
-        `np.argsort(keys)` if the caller has it."""
+        """`(positions, ids)`: every stored id whose key equals `keys[position]`, as pairs in
+        no particular order; `order` is `np.argsort(keys)` if the caller has it."""
         if order is None:
             order = np.argsort(keys)
         needles = keys[order]  # sorted needles: each binary search starts where the last ended
@@ -263,19 +276,32 @@ class _SortedRuns:
             first, stop = bounds[shard], bounds[shard + 1]
             shard_needles = needles[first:stop]
             for run_keys, run_ids in runs if first < stop else ():
+                if len(run_keys) * self._FEW_KEYS_FACTOR < len(shard_needles):
+                    # Far fewer stored keys than needles (a small index, a large batch): search
+                    # the stored keys among the sorted needles instead.
+                    left = np.searchsorted(shard_needles, run_keys, side="left")
+                    counts = np.searchsorted(shard_needles, run_keys, side="right") - left
+                    hits = np.flatnonzero(counts)
+                    if len(hits):
+                        positions.append(order[first + _ranges(left[hits], counts[hits])])
+                        ids.append(np.repeat(run_ids[hits], counts[hits]))
+                    continue
                 left = np.searchsorted(run_keys, shard_needles, side="left")
                 hits = np.flatnonzero(run_keys[np.minimum(left, len(run_keys) - 1)] == shard_needles)
                 if not len(hits):
                     continue
-                right = np.searchsorted(run_keys, shard_needles[hits], side="right")
-                counts = right - left[hits]
+                counts = np.searchsorted(run_keys, shard_needles[hits], side="right") - left[hits]
                 positions.append(np.repeat(order[first + hits], counts))
-                # Every entry from left to right of each hit: its start, plus its rank in the hit.
-                firsts = np.cumsum(counts) - counts
-                ids.append(run_ids[np.repeat(left[hits] - firsts, counts) + np.arange(int(counts.sum()))])
+                ids.append(run_ids[_ranges(left[hits], counts)])
         if not positions:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         return np.concatenate(positions), np.concatenate(ids)
+
+
+def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """`starts[i], starts[i] + 1, ..., starts[i] + counts[i] - 1` for every i, concatenated."""
+    firsts = np.cumsum(counts) - counts
+    return np.repeat(starts - firsts, counts) + np.arange(int(counts.sum()))
 
 
 class MemoryIndex(ParagraphIndex):
@@ -292,7 +318,9 @@ class MemoryIndex(ParagraphIndex):
         self._signature_rows = np.zeros(1024, dtype=np.int64)
         self._signatures = np.zeros((1024, self.settings.num_perm), dtype=np.uint32)
         self._signature_count = 0
-        self._forms: dict[int, list] = {}  # key -> [paragraph id | None, documents]
+        # key -> documents * _FORM_DOCUMENT + (paragraph id + 1, or 0 for none): one int per
+        # form, not a list, so the garbage collector has no object per form to visit.
+        self._forms: dict[int, int] = {}
         self._bands = _SortedRuns()
 
     @contextlib.contextmanager
@@ -303,18 +331,21 @@ class MemoryIndex(ParagraphIndex):
         return name in self._documents
 
     def forms(self, keys: Sequence[int]) -> dict[int, FormEntry]:
-        return {key: FormEntry(*self._forms[key]) for key in keys if key in self._forms}
+        found = self._forms
+        return {key: _form_entry(packed) for key in keys if (packed := found.get(key)) is not None}
 
     def band_candidates(self, band_hashes: np.ndarray, order: np.ndarray | None = None) -> list[list[int]]:
-        count, bands = band_hashes.shape
+        rows, paragraphs = self.band_candidate_pairs(band_hashes, order)
+        bounds = np.searchsorted(rows, np.arange(len(band_hashes) + 1)).tolist()
+        paragraph_list = paragraphs.tolist()
+        return [paragraph_list[bounds[row] : bounds[row + 1]] for row in range(len(band_hashes))]
+
+    def band_candidate_pairs(self, band_hashes: np.ndarray, order: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        bands = band_hashes.shape[1]
         positions, ids = self._bands.lookup(band_hashes.reshape(-1), order)
         # Distinct (row, paragraph) pairs in order, as one sorted array of row * stride + id.
         stride = len(self._paragraph_lines) + 1
-        pairs = np.unique(positions // bands * stride + ids)
-        rows, paragraphs = np.divmod(pairs, stride)
-        bounds = np.searchsorted(rows, np.arange(count + 1)).tolist()
-        paragraph_list = paragraphs.tolist()
-        return [paragraph_list[bounds[row] : bounds[row + 1]] for row in range(count)]
+        return np.divmod(np.unique(positions // bands * stride + ids), stride)
 
     def signatures(self, paragraph_ids: Sequence[int]) -> np.ndarray:
         return self._signatures[self._signature_rows[np.asarray(paragraph_ids, dtype=np.int64)]]
@@ -341,11 +372,9 @@ class MemoryIndex(ParagraphIndex):
             self._paragraph_documents.extend([self._documents[name]] * len(paragraphs))
             self._paragraph_lines.extend(paragraphs.lines)
             for paragraph_id, form_key in enumerate(paragraphs.form_keys, start=first_id):
-                entry = forms.get(form_key)
-                if entry is None:
-                    forms[form_key] = [paragraph_id, 0]
-                elif entry[0] is None:
-                    entry[0] = paragraph_id
+                packed = forms.get(form_key, 0)
+                if packed % _FORM_DOCUMENT == 0:  # no paragraph with this form yet
+                    forms[form_key] = packed + paragraph_id + 1
             rows = iter(range(next_row, next_row + len(paragraphs.signatures)))
             signature_rows.extend([next(rows) if is_long else -1 for is_long in paragraphs.long])
             next_row += len(paragraphs.signatures)
@@ -356,17 +385,23 @@ class MemoryIndex(ParagraphIndex):
                 band_ids.append(np.repeat(ids, bands))
             if not known:
                 for key in dict.fromkeys(form_keys):
-                    entry = forms.get(key)
-                    if entry is None:
-                        forms[key] = [None, 1]
-                    else:
-                        entry[1] += 1
+                    forms[key] = forms.get(key, 0) + _FORM_DOCUMENT
         self._signature_rows = _appended(self._signature_rows, paragraphs_before, np.array(signature_rows, dtype=np.int64))
         if signatures:
             new_signatures = np.concatenate(signatures)
             self._signatures = _appended(self._signatures, self._signature_count, new_signatures)
             self._signature_count += len(new_signatures)
             self._bands.add(np.concatenate(band_keys), np.concatenate(band_ids), band_order)
+
+
+#: A MemoryIndex form entry is one int: documents * _FORM_DOCUMENT + paragraph id + 1 (0 for
+#: no paragraph); paragraph ids stay far below 2^40.
+_FORM_DOCUMENT = 1 << 40
+
+
+def _form_entry(packed: int) -> FormEntry:
+    documents, paragraph = divmod(packed, _FORM_DOCUMENT)
+    return FormEntry(paragraph - 1 if paragraph else None, documents)
 
 
 def _appended(array: np.ndarray, used: int, new: np.ndarray) -> np.ndarray:
