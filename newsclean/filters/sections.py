@@ -100,11 +100,11 @@ class CommentSectionFilter(Filter):
 
     def find_removals(self, page: PageView) -> list[Removal]:
         paragraphs = page.paragraphs
+        lines = [_comment_line(paragraph.text) for paragraph in paragraphs]
         removals: list[Removal] = []
-        region_start = self._region_start(paragraphs)
+        region_start = self._region_start(paragraphs, lines)
         end = len(paragraphs) if region_start is None else region_start
-        for paragraph in paragraphs[:end]:
-            line = _comment_line(paragraph.text)
+        for paragraph, line in zip(paragraphs[:end], lines):
             if line.notice:
                 removals.append(self.removal(paragraph, f"comment notice {paragraph.text[:60]!r}"))
             elif line.heading:
@@ -112,8 +112,8 @@ class CommentSectionFilter(Filter):
         if region_start is not None:
             heading = paragraphs[region_start]
             removals.append(self.removal(heading, f"comment section heading {heading.text[:60]!r}"))
-            for paragraph in paragraphs[region_start + 1 :]:
-                if _comment_line(paragraph.text).notice:
+            for paragraph, line in zip(paragraphs[region_start + 1 :], lines[region_start + 1 :]):
+                if line.notice:
                     kind = "comment notice"
                 elif is_comment_metadata(paragraph.text):
                     kind = "comment metadata"
@@ -124,10 +124,11 @@ class CommentSectionFilter(Filter):
                 )
         return removals
 
-    def _region_start(self, paragraphs: Sequence[Paragraph]) -> int | None:
+    def _region_start(self, paragraphs: Sequence[Paragraph], lines: Sequence[_CommentLine]) -> int | None:
+        """Where the comment region starts (an index into `paragraphs`, whose `_comment_line`s
+        are `lines`), or None."""
         prose_before = 0
-        for index, paragraph in enumerate(paragraphs):
-            line = _comment_line(paragraph.text)
+        for index, line in enumerate(lines):
             if (line.heading or line.notice) and prose_before >= _ARTICLE_WORDS_BEFORE:
                 in_second_half = index >= len(paragraphs) / 2
                 following = paragraphs[index + 1 : index + 1 + self.metadata_window]
