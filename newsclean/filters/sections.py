@@ -170,8 +170,15 @@ class _NavigationLine(Enum):
 
 
 @line_memo
+def _navigation_facts(text: str, max_related_words: int, max_words: int) -> tuple[_NavigationLine | None, bool]:
+    """A line's `_navigation_line` and whether it is title-like (a menu item), in one look-up
+    per paragraph (memoised by line and settings)."""
+    return _navigation_line(text, max_related_words), is_title_like(text, max_words)
+
+
 def _navigation_line(text: str, max_related_words: int) -> _NavigationLine | None:
-    """What a line is on its own for the navigation filter, if anything (memoised by line)."""
+    """What a line is on its own for the navigation filter, if anything (memoised through
+    `_navigation_facts`)."""
     if SKIP_LINK.match(text):
         return _NavigationLine.SKIP_LINK
     if count_words(text, max_related_words + 1) <= max_related_words and RELATED_INLINE.match(text):
@@ -196,13 +203,16 @@ class NavigationFilter(Filter):
 
     def find_removals(self, page: PageView) -> list[Removal]:
         paragraphs = page.paragraphs
+        max_related_words, max_words = self.max_related_words, self.max_words
+        facts = [_navigation_facts(paragraph.text, max_related_words, max_words) for paragraph in paragraphs]
         dropped: dict[int, Removal] = {}
-        self._related_lists(paragraphs, dropped)
-        self._menus(paragraphs, dropped)
+        self._related_lists(paragraphs, [kind for kind, _ in facts], dropped)
+        self._menus(paragraphs, [title_like for _, title_like in facts], dropped)
         return [dropped[index] for index in sorted(dropped)]
 
-    def _related_lists(self, paragraphs: Sequence[Paragraph], dropped: dict[int, Removal]) -> None:
-        kinds = [_navigation_line(paragraph.text, self.max_related_words) for paragraph in paragraphs]
+    def _related_lists(self, paragraphs: Sequence[Paragraph], kinds: list[_NavigationLine | None], dropped: dict[int, Removal]) -> None:
+        """Drop skip links, inline related-article links and related-article lists; `kinds` are
+        the paragraphs' `_navigation_line`s."""
         list_end = 0  # paragraphs before this index belong to a list already dropped
         for index in [index for index, kind in enumerate(kinds) if kind is not None]:
             if index < list_end:
@@ -229,9 +239,11 @@ class NavigationFilter(Filter):
         shape = line_shape(text)
         return shape.word_count <= self.max_related_words and not (shape.is_prose and shape.word_count >= _LIST_END_PROSE_WORDS)
 
-    def _menus(self, paragraphs: Sequence[Paragraph], dropped: dict[int, Removal]) -> None:
-        max_words = self.max_words
-        title_like = [index not in dropped and is_title_like(paragraph.text, max_words) for index, paragraph in enumerate(paragraphs)]
+    def _menus(self, paragraphs: Sequence[Paragraph], title_like: list[bool], dropped: dict[int, Removal]) -> None:
+        """Drop runs of title-like paragraphs (`title_like`, a list this changes) that are not
+        already dropped."""
+        for index in dropped:
+            title_like[index] = False
         start = None
         for index, is_title in enumerate(title_like):
             if is_title:
