@@ -230,15 +230,14 @@ def _foreign_language(text: str, min_probability: float) -> tuple[str, float] | 
 
     The same decision as asking langdetect for its probabilities, usually sooner: a block that
     is clearly English is settled after one of langdetect's seven trials (see
-    `FastDetector.other_language_can_reach`). Memoised by text: the detector reseeds itself on
+    `FastDetectorFactory.mean_unless_settled`). Memoised by text: the detector reseeds itself on
     every call, so the same text always gets the same answer, and the pipeline's rounds send
     the same blocks again."""
-    detector = _detector_factory().create()
-    detector.append(text)
     try:
-        if not detector.other_language_can_reach(min_probability, "en"):
-            return None
-        best = detector.get_probabilities()[0]
-    except (LangDetectException, IndexError):
+        probabilities = _detector_factory().probabilities_unless_settled(text, min_probability, "en")
+    except LangDetectException:
         return None
+    if not probabilities:
+        return None
+    best = probabilities[0]
     return (best.lang, best.prob) if best.lang != "en" and best.prob >= min_probability else None
