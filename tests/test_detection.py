@@ -138,3 +138,49 @@ def test_same_text_and_ngrams_as_langdetect_on_real_lines() -> None:
 def test_same_text_and_ngrams_as_langdetect_on_generated_text(text: str) -> None:
     reference, fast = factories()
     assert fast_ngrams(fast, text) == reference_ngrams(reference, text)
+
+
+def test_random_stream_reads_python_randoms_draws() -> None:
+    """The stream's choices and uniforms are `Random(seed)`'s, output for output, for counts
+    that reject few and many draws (just above and below a power of two)."""
+    import random
+
+    from newsclean.filters.detection import _RandomStream
+
+    stream = _RandomStream(SEED)
+    for count in (1, 5, 64, 65, 1000, 4097):
+        generator = random.Random(SEED)
+        drawn, positions = stream.choices(0, count, 300)
+        assert drawn.tolist() == [generator.choice(range(count)) for _ in range(300)]
+        assert stream.uniform(int(positions[-1]) + 1) == generator.random()
+
+
+@pytest.mark.parametrize("bar", [0.5, 0.9])
+def test_probabilities_unless_settled_equal_langdetects(bar: float) -> None:
+    """The filter's path (no Detector) gives langdetect's probabilities, or None only when no
+    language but English reaches the bar; and langdetect's error for a text without features."""
+    reference, fast = factories()
+    texts = OTHER_LANGUAGES + real_lines()[::10]
+    settled = 0
+    for text in texts:
+        full = answer(reference, text)
+        if isinstance(full, str):
+            with pytest.raises(LangDetectException):
+                fast.probabilities_unless_settled(text, bar, "en")
+            continue
+        result = fast.probabilities_unless_settled(text, bar, "en")
+        if result is None:
+            settled += 1
+            assert not any(language != "en" and probability >= bar for language, probability in full), text
+        else:
+            assert [(item.lang, item.prob) for item in result] == full, text
+    assert 0 < settled < len(texts)
+
+
+def test_word_memo_emptied_when_full_gives_the_same_ngrams() -> None:
+    reference, _ = factories()
+    small = load_factory(SEED)
+    small.WORD_MEMO_SIZE = 5
+    for text in OTHER_LANGUAGES + real_lines()[:200]:
+        assert fast_ngrams(small, text) == reference_ngrams(reference, text), text
+    assert 0 < len(small._words) <= 5

@@ -4,23 +4,29 @@ langdetect samples n-grams of the text at random and multiplies, for each of its
 the probability of the language by the n-gram's probability in it, one Python float at a time:
 that loop is nearly all of its time. `FastDetector` runs the same algorithm, drawing the same
 random numbers in the same order and doing the same floating-point operations in the same order
-(element-wise products, Python's own `sum` for the normalisation), on a numpy vector per step.
-Its answers are langdetect's answers, bit for bit (tests/test_detection.py), about 3x sooner.
-The text's clean-up and n-gram extraction, per character in langdetect, are done with a
-regular expression and one `str.translate` (the same text and n-grams, a third less time).
+(element-wise products, Python's own `sum` for the normalisation), on numpy vectors: the draws
+of a trial read at once off the seeded generator's stream, five products per reduce.
+Its answers are langdetect's answers, bit for bit (tests/test_detection.py).
+The text's clean-up and n-gram extraction, per character in langdetect, are done with regular
+expressions, one `str.translate` and a memo of each word's n-grams (the same text and n-grams).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
+import random
 import re
+from dataclasses import dataclass
+from itertools import chain
 from typing import Iterator
 
 import numpy as np
 from langdetect.detector import Detector
 from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
 from langdetect.lang_detect_exception import ErrorCode, LangDetectException
+from langdetect.language import Language
 from langdetect.utils.ngram import NGram
 
 
@@ -36,63 +42,72 @@ class _NormalisedCharacters(dict):
 _NORMALISED_CHARACTERS = _NormalisedCharacters()
 #: Runs of spaces, which langdetect's `Detector.append` collapses into one.
 _SPACE_RUN = re.compile(" {2,}")
+#: What langdetect's `cleaning_text` counts as Latin: the code points from "A" to "z".
+_LATIN_RANGE = re.compile("[A-z]")
+#: What it counts as not Latin: code points from U+0300 (it means to spare the Latin Extended
+#: Additional block too, but compares the block's number with its name, so it never does).
+_FROM_COMBINING_MARKS = re.compile("[^\x00-\u02ff]")
+#: langdetect's `Detector` settings, which it sets per instance: trials per text, and the
+#: characters of a text it reads.
+_TRIALS = 7
+_MAX_TEXT_LENGTH = 10_000
+#: `random.gauss`'s constant.
+_TWO_PI = 2.0 * math.pi
+#: Draws gathered at once in a trial (a multiple of five: langdetect normalises every fifth).
+_SLAB_DRAWS = 200
 
 #: Room for floating-point rounding when a bound settles an answer early: a trial's
 #: probabilities sum to 1 give or take a few units in the last place.
 _ROUNDING_MARGIN = 1e-9
 
 
+def appended_text(text: str, max_text_length: int) -> str:
+    """What langdetect's `Detector.append` adds for `text`: URLs and e-mail addresses become
+    spaces, then the first `max_text_length` characters are kept with every run of spaces
+    collapsed into one."""
+    text = Detector.URL_RE.sub(" ", text)
+    text = Detector.MAIL_RE.sub(" ", text)
+    text = NGram.normalize_vi(text)
+    return _SPACE_RUN.sub(" ", text[:max_text_length])
+
+
+def cleaned_text(text: str) -> str:
+    """langdetect's `Detector.cleaning_text`: a text with more than twice as many non-Latin
+    characters as Latin ones loses its Latin ones."""
+    if text.isascii():
+        return text
+    if 2 * len(_LATIN_RANGE.findall(text)) < len(_FROM_COMBINING_MARKS.findall(text)):
+        return _LATIN_RANGE.sub("", text)
+    return text
+
+
 class FastDetector(Detector):
-    """A langdetect `Detector` whose sampling loop works on numpy vectors (same results)."""
+    """A langdetect `Detector` whose sampling loop works on numpy vectors (same results).
+
+    It keeps langdetect's interface (`append`, `get_probabilities`); the language filter calls
+    `FastDetectorFactory.probabilities_unless_settled` instead, which does the same work
+    without building a detector per text."""
 
     def __init__(self, factory: FastDetectorFactory) -> None:
         super().__init__(factory)
-        self._rows = factory.rows
+        self._factory = factory
 
     def append(self, text: str) -> None:
-        """langdetect's `append`, with its per-character loop done by a regular expression:
-        URLs and e-mail addresses become spaces, then the first `max_text_length` characters
-        are kept with every run of spaces collapsed into one."""
-        text = self.URL_RE.sub(" ", text)
-        text = self.MAIL_RE.sub(" ", text)
-        text = NGram.normalize_vi(text)
-        self.text += _SPACE_RUN.sub(" ", text[: self.max_text_length])
+        """langdetect's `append`, with its per-character loop done by regular expressions."""
+        self.text += appended_text(text, self.max_text_length)
+
+    def cleaning_text(self) -> None:
+        """langdetect's `cleaning_text`, with its per-character loop done by regular expressions."""
+        self.text = cleaned_text(self.text)
 
     def _extract_ngrams(self) -> list[str]:
-        """langdetect's `_extract_ngrams` (the 1- to 3-grams it scores, in text order), with
-        `NGram.add_char`'s state inlined and the characters normalised by one `translate`.
-
-        langdetect skips the n-grams ending in the second and later letters of an upper-case
-        run ("NASA" gives only those ending in "N"): its `capitalword` flag is true exactly
-        when a character and the one before it are both upper case.
-        """
-        known = self.word_lang_prob_map
-        result: list[str] = []
-        grams = " "
-        for character in self.text.translate(_NORMALISED_CHARACTERS):
-            last = grams[-1]
-            if last == " ":
-                if character == " ":
-                    continue
-                grams = " "
-            elif len(grams) == 3:
-                grams = grams[1:]
-            grams += character
-            if character.isupper() and last.isupper():
-                continue
-            if character != " " and character in known:
-                result.append(character)
-            pair = grams[-2:]
-            if pair in known:
-                result.append(pair)
-            if len(grams) == 3 and grams in known:
-                result.append(grams)
-        return result
+        """langdetect's `_extract_ngrams`: the 1- to 3-grams it scores, in text order."""
+        return [ngram for word in self._factory.words(self.text) for ngram in word.ngrams]
 
     def _detect_block(self) -> None:
         langprob = np.zeros(len(self.langlist))
         for prob in self._trials():
-            langprob += prob / self.n_trial
+            langprob += prob / _TRIALS
         self.langprob = langprob.tolist()
 
     def other_language_can_reach(self, probability: float, language: str) -> bool:
@@ -104,51 +119,72 @@ class FastDetector(Detector):
         skipped: for a clearly English block, one trial instead of seven. Otherwise every
         trial runs, and `get_probabilities()` then returns the full answer without rerunning.
         """
-        excluded = self.langlist.index(language) if language in self.langlist else None
-        langprob = np.zeros(len(self.langlist))
-        for done, prob in enumerate(self._trials(), start=1):
-            langprob += prob / self.n_trial
-            others = np.delete(langprob, excluded) if excluded is not None else langprob
-            if others.max() + (self.n_trial - done) / self.n_trial < probability - _ROUNDING_MARGIN:
-                return False
+        self.cleaning_text()
+        langprob = self._factory.mean_unless_settled(self._factory.words(self.text), probability, language, self.alpha)
+        if langprob is None:
+            return False
         self.langprob = langprob.tolist()
-        return max(p for index, p in enumerate(self.langprob) if index != excluded) >= probability
+        return max(p for index, p in enumerate(self.langprob) if self.langlist[index] != language) >= probability
 
     def _trials(self) -> Iterator[np.ndarray]:
         """Each trial's final probabilities, in order: langdetect's loop, vectorised."""
         self.cleaning_text()
-        ngrams = self._extract_ngrams()
-        if not ngrams:
-            raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
-        distinct = list(dict.fromkeys(ngrams))
-        number = {ngram: index for index, ngram in enumerate(distinct)}
-        drawn_rows = [number[ngram] for ngram in ngrams]
-        probabilities = self._rows(distinct)
-        self.random.seed(self.seed)
-        # random.choice(ngrams), inlined: Random.choice draws getrandbits(k) until below n.
-        getrandbits, count = self.random.getrandbits, len(ngrams)
-        bits = count.bit_length()
-        for _ in range(self.n_trial):
-            prob = np.array(self._init_probability(), dtype=np.float64)
-            alpha = self.alpha + self.random.gauss(0.0, 1.0) * self.ALPHA_WIDTH
-            # langdetect: prob[j] *= alpha / BASE_FREQ + lang_prob_map[j], for every language j.
-            factors = list((alpha / self.BASE_FREQ) + probabilities)
-            i = 0
-            while True:
-                drawn = getrandbits(bits)
-                while drawn >= count:
-                    drawn = getrandbits(bits)
-                prob *= factors[drawn_rows[drawn]]
-                if i % 5 == 0:
-                    # langdetect: divide by sum(prob) (Python's sum, summed as it sums); the
-                    # largest quotient is the largest value's quotient (division is monotonic).
-                    values = prob.tolist()
-                    total = sum(values)
-                    prob /= total
-                    if max(values) / total > self.CONV_THRESHOLD or i >= self.ITERATION_LIMIT:
-                        break
-                i += 1
-            yield prob
+        return self._factory.trials(self._factory.words(self.text), self.alpha)
+
+
+@dataclass(frozen=True)
+class _Word:
+    """The n-grams langdetect scores in one word (with the space after it, when one follows),
+    and their rows in the profile matrix."""
+
+    ngrams: tuple[str, ...]
+    rows: tuple[int, ...]
+
+
+class _RandomStream:
+    """The 32-bit outputs of Python's Mersenne Twister after `random.Random(seed)`, as a numpy
+    array grown on demand: numpy's MT19937 is the same generator, started from the same state.
+
+    langdetect reseeds its generator for every text, so every text reads the same stream; only
+    how it uses the outputs differs (how many bits a draw takes). Reading them from an array
+    lets a whole trial's draws be found at once instead of one `getrandbits` call each.
+    """
+
+    def __init__(self, seed: int | None) -> None:
+        state = random.Random(seed).getstate()[1]
+        self._generator = np.random.MT19937(0)
+        self._generator.state = {
+            "bit_generator": "MT19937",
+            "state": {"key": np.array(state[:-1], dtype=np.uint32), "pos": state[-1]},
+        }
+        self._outputs = np.empty(0, dtype=np.uint32)
+
+    def outputs(self, end: int) -> np.ndarray:
+        """The stream's first `end` outputs (at least), generating any not yet generated."""
+        if len(self._outputs) < end:
+            more = max(end - len(self._outputs), len(self._outputs), 4096)
+            self._outputs = np.concatenate((self._outputs, self._generator.random_raw(more).astype(np.uint32)))
+        return self._outputs
+
+    def uniform(self, position: int) -> float:
+        """`Random.random()` from the two outputs at `position`: CPython's 53-bit float."""
+        outputs = self.outputs(position + 2)
+        high, low = int(outputs[position]) >> 5, int(outputs[position + 1]) >> 6
+        return (high * 67108864.0 + low) * (1.0 / 9007199254740992.0)
+
+    def choices(self, position: int, count: int, number: int) -> tuple[np.ndarray, np.ndarray]:
+        """The next `number` draws of `Random.choice` from `count` items, starting at
+        `position`, and the position of the output each was taken from. CPython draws
+        `getrandbits(count.bit_length())` (an output's top bits) until one is below `count`."""
+        shift = 32 - count.bit_length()
+        window = 2 * number + 64
+        while True:
+            candidates = self.outputs(position + window)[position : position + window] >> shift
+            accepted = np.flatnonzero(candidates < count)
+            if len(accepted) >= number:
+                accepted = accepted[:number]
+                return candidates[accepted].astype(np.intp), accepted + position
+            window *= 2
 
 
 class FastDetectorFactory(DetectorFactory):
@@ -159,11 +195,20 @@ class FastDetectorFactory(DetectorFactory):
     bits of its sums) into an n-gram x language matrix of the probabilities langdetect
     computes (`freq / n_words`, per n-gram length), built with numpy: several times faster than
     langdetect's loop over a million entries, which every worker process pays.
+
+    `probabilities_unless_settled` runs langdetect's whole detection for one text without a
+    `Detector`: the text's words' n-grams come from a memo (words repeat across texts), and
+    each trial's random draws are read off the generator's stream at once (`_RandomStream`).
     """
+
+    #: Distinct words whose n-grams are remembered; the memo is emptied when it is full.
+    WORD_MEMO_SIZE = 200_000
 
     def __init__(self) -> None:
         super().__init__()
         self._probabilities = np.zeros((0, 0))
+        self._words: dict[str, _Word] = {}
+        self._streams: dict[int, _RandomStream] = {}
 
     def load_profile(self, directory: str) -> None:
         names = sorted(name for name in os.listdir(directory) if not name.startswith("."))
@@ -191,15 +236,164 @@ class FastDetectorFactory(DetectorFactory):
         # Detector looks n-grams up in this mapping to keep only known ones; rows are ours.
         self.word_lang_prob_map = rows
         self._probabilities = probabilities
-
-    def rows(self, ngrams: list[str]) -> np.ndarray:
-        """Each n-gram's probability in each language, in `langlist` order: one row per n-gram."""
-        return self._probabilities[[self.word_lang_prob_map[ngram] for ngram in ngrams]]
+        self._words = {}
 
     def _create_detector(self) -> FastDetector:
         if not self.langlist:
             raise LangDetectException(ErrorCode.NeedLoadProfileError, "Need to load profiles.")
         return FastDetector(self)
+
+    def words(self, text: str) -> list[_Word]:
+        """The words of a cleaned text (`cleaned_text`), each with its n-grams, in order.
+
+        langdetect's n-gram window restarts after every space, so a text's n-grams are its
+        words' n-grams one after the other: those of a word followed by a space end with the
+        word's last one or two characters and the space ("d ", "rd "); the text's last word
+        lacks them unless the text ends with a space.
+        """
+        pieces = text.translate(_NORMALISED_CHARACTERS).split(" ")
+        last = pieces.pop()
+        keys = [piece + " " for piece in pieces if piece]
+        if last:
+            keys.append(last)
+        memo = self._words
+        result = []
+        for key in keys:
+            word = memo.get(key)
+            if word is None:
+                if len(memo) >= self.WORD_MEMO_SIZE:
+                    memo.clear()
+                ngrams = tuple(self._ngrams(key))
+                word = memo[key] = _Word(ngrams, tuple(self.word_lang_prob_map[ngram] for ngram in ngrams))
+            result.append(word)
+        return result
+
+    def _ngrams(self, word: str) -> list[str]:
+        """langdetect's n-grams of one normalised word (`NGram.add_char`'s state inlined).
+
+        langdetect skips the n-grams ending in the second and later letters of an upper-case
+        run ("NASA" gives only those ending in "N"): its `capitalword` flag is true exactly
+        when a character and the one before it are both upper case.
+        """
+        known = self.word_lang_prob_map
+        result: list[str] = []
+        grams = " "
+        for character in word:
+            last = grams[-1]
+            grams = grams[1:] + character if len(grams) == 3 else grams + character
+            if character.isupper() and last.isupper():
+                continue
+            if character != " " and character in known:
+                result.append(character)
+            pair = grams[-2:]
+            if pair in known:
+                result.append(pair)
+            if len(grams) == 3 and grams in known:
+                result.append(grams)
+        return result
+
+    def trials(self, words: list[_Word], alpha: float = Detector.ALPHA_DEFAULT) -> Iterator[np.ndarray]:
+        """Each of langdetect's trials' final probabilities for a text's words, in order.
+
+        The same draws, in the same order, and the same floating-point operations per
+        language: a trial multiplies the probabilities by one drawn n-gram's factors after
+        another (here five at a time, by `np.multiply.reduce` down the rows, which multiplies
+        in row order) and normalises by Python's `sum` after the first draw and every fifth.
+        """
+        rows = np.fromiter(chain.from_iterable(word.rows for word in words), dtype=np.intp)
+        if not len(rows):
+            raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
+        distinct, drawn_rows = np.unique(rows, return_inverse=True)
+        probabilities = self._probabilities[distinct]
+        stream = self._stream()
+        languages = len(self.langlist)
+        position, spare_gauss = 0, None
+        for _ in range(_TRIALS):
+            if spare_gauss is None:  # Random.gauss: two uniforms give two normal values
+                x2pi = stream.uniform(position) * _TWO_PI
+                g2rad = math.sqrt(-2.0 * math.log(1.0 - stream.uniform(position + 2)))
+                position += 4
+                gauss, spare_gauss = math.cos(x2pi) * g2rad, math.sin(x2pi) * g2rad
+            else:
+                gauss, spare_gauss = spare_gauss, None
+            trial_alpha = alpha + gauss * Detector.ALPHA_WIDTH
+            # langdetect: prob[j] *= alpha / BASE_FREQ + lang_prob_map[j], for every language j.
+            factors = (trial_alpha / Detector.BASE_FREQ) + probabilities
+            drawn, positions = stream.choices(position, len(rows), Detector.ITERATION_LIMIT + 1)
+            drawn_factors = drawn_rows[drawn]
+            prob, draws = _trial(factors, drawn_factors, languages)
+            position = int(positions[draws - 1]) + 1
+            yield prob
+
+    def mean_unless_settled(
+        self, words: list[_Word], probability: float, language: str, alpha: float = Detector.ALPHA_DEFAULT
+    ) -> np.ndarray | None:
+        """langdetect's final probabilities (the trials' mean), or None as soon as no language
+        but `language` can still reach `probability`: after k of n trials (each summing to 1)
+        a language can gain at most (n - k) / n more, so a clearly English block is settled
+        after one trial instead of seven."""
+        others = np.array([name != language for name in self.langlist])
+        langprob = np.zeros(len(self.langlist))
+        for done, prob in enumerate(self.trials(words, alpha), start=1):
+            langprob += prob / _TRIALS
+            if langprob[others].max() + (_TRIALS - done) / _TRIALS < probability - _ROUNDING_MARGIN:
+                return None
+        return langprob
+
+    def probabilities_unless_settled(self, text: str, probability: float, language: str) -> list[Language] | None:
+        """What `create()`, `append(text)` and `get_probabilities()` give (languages above
+        langdetect's 0.1, most probable first), or None when no language but `language` can
+        reach `probability` (`mean_unless_settled`). Raises LangDetectException for a text
+        without features, as langdetect does."""
+        words = self.words(cleaned_text(appended_text(text, _MAX_TEXT_LENGTH)))
+        langprob = self.mean_unless_settled(words, probability, language)
+        if langprob is None:
+            return None
+        result = [Language(name, p) for name, p in zip(self.langlist, langprob.tolist()) if p > Detector.PROB_THRESHOLD]
+        result.sort(reverse=True)
+        return result
+
+    def _stream(self) -> _RandomStream:
+        """The generator's stream after seeding with the factory's seed (a fresh one per text
+        without a seed, as langdetect then seeds from the system)."""
+        if self.seed is None:
+            return _RandomStream(None)
+        if self.seed not in self._streams:
+            self._streams[self.seed] = _RandomStream(self.seed)
+        return self._streams[self.seed]
+
+
+def _trial(factors: np.ndarray, drawn_factors: np.ndarray, languages: int) -> tuple[np.ndarray, int]:
+    """One trial's final probabilities and how many draws it took: langdetect multiplies the
+    uniform start by the drawn rows of `factors` one after another, normalising (and stopping
+    when one language passes CONV_THRESHOLD, or at ITERATION_LIMIT) after draws 1, 6, 11, ...
+
+    The drawn rows are gathered a slab at a time into a matrix whose row before each group of
+    five holds the probabilities so far, so one reduce down the rows does the five products."""
+    slab = np.empty((_SLAB_DRAWS + 1, languages))
+    slab[0] = 1.0 / languages
+    product = np.empty(languages)
+    multiply_down, divide = np.multiply.reduce, np.divide
+    converged, limit = Detector.CONV_THRESHOLD, Detector.ITERATION_LIMIT
+    done = 0
+    checkpoint = 1  # draws after which langdetect normalises: 1, 6, 11, ...
+    while True:
+        end = min(done + _SLAB_DRAWS, len(drawn_factors))
+        # mode="clip": the rows are valid, and with "raise" numpy would buffer `out` in a copy.
+        np.take(factors, drawn_factors[done:end], axis=0, out=slab[1 : end - done + 1], mode="clip")
+        start = 0  # the slab row holding the probabilities so far
+        while checkpoint <= end:
+            row = checkpoint - done
+            multiply_down(slab[start : row + 1], axis=0, out=product)
+            values = product.tolist()
+            total = sum(values)  # langdetect's sum, in Python's order of additions
+            divide(product, total, out=slab[row])
+            if max(values) / total > converged or checkpoint > limit:
+                return slab[row].copy(), checkpoint
+            start = row
+            checkpoint += 5
+        slab[0] = slab[start]
+        done += start
 
 
 def load_factory(seed: int) -> FastDetectorFactory:

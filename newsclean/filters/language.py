@@ -26,10 +26,8 @@ from .detection import FastDetectorFactory, load_factory
 _LETTER = regex.compile(r"\p{L}")
 _LATIN = regex.compile(r"\p{Script=Latin}")
 _LETTER_RUN = regex.compile(r"\p{L}+")
-#: For `bytes.translate`: every byte but the ASCII letters, so on a plain line (`is_plain`)
-#: the letters (`\p{L}`: exactly A-Z and a-z there) are counted without a list of them, once
-#: the typographic punctuation (never a letter) is dropped by encoding to ASCII.
-_NOT_ASCII_LETTERS = bytes(code for code in range(256) if not (code < 128 and chr(code).isalpha()))
+#: On a plain line (`is_plain`) the letters (`\p{L}`) are exactly A-Z and a-z, all Latin.
+_ASCII_LETTER = regex.compile(r"[A-Za-z]")
 #: Scripts named in reasons; any other non-Latin letters are reported as "non-Latin".
 SCRIPTS = (
     "Arabic", "Cyrillic", "Han", "Hiragana", "Katakana", "Hangul", "Devanagari", "Greek",
@@ -187,8 +185,8 @@ def _judge(
     """`LanguageFilter.judge`, memoised by line and settings: the pipeline's rounds judge the
     same lines again."""
     if is_plain(text):
-        letters = len(text.encode("ascii", "ignore").translate(None, _NOT_ASCII_LETTERS))
-        latin = letters
+        # Every letter is Latin, so only whether there is one matters: the share is then 1.
+        letters = latin = 1 if _ASCII_LETTER.search(text) else 0
     else:
         letters = len(_LETTER.findall(text))
         latin = len(_LATIN.findall(text))
@@ -230,15 +228,14 @@ def _foreign_language(text: str, min_probability: float) -> tuple[str, float] | 
 
     The same decision as asking langdetect for its probabilities, usually sooner: a block that
     is clearly English is settled after one of langdetect's seven trials (see
-    `FastDetector.other_language_can_reach`). Memoised by text: the detector reseeds itself on
+    `FastDetectorFactory.mean_unless_settled`). Memoised by text: the detector reseeds itself on
     every call, so the same text always gets the same answer, and the pipeline's rounds send
     the same blocks again."""
-    detector = _detector_factory().create()
-    detector.append(text)
     try:
-        if not detector.other_language_can_reach(min_probability, "en"):
-            return None
-        best = detector.get_probabilities()[0]
-    except (LangDetectException, IndexError):
+        probabilities = _detector_factory().probabilities_unless_settled(text, min_probability, "en")
+    except LangDetectException:
         return None
+    if not probabilities:
+        return None
+    best = probabilities[0]
     return (best.lang, best.prob) if best.lang != "en" and best.prob >= min_probability else None
