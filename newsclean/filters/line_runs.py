@@ -9,9 +9,8 @@ or none", is computed once per distinct text and looked up for every other parag
 
 from __future__ import annotations
 
-from itertools import compress, islice, repeat
-from operator import is_not, itemgetter, not_
-from typing import Any, Mapping, Optional, Sequence
+from itertools import islice
+from typing import Any, Mapping, Sequence
 
 from ..document import Paragraph, Removal, new_removal
 from ..memo import LONG_LINE_CHARACTERS, MEMO_SIZE
@@ -19,10 +18,9 @@ from .base import Filter, LineFilter
 
 #: What a run decided for a text: (filter name, reason, details) of the removal the first
 #: dropping filter made, or None when every filter keeps it.
-Verdict = Optional[tuple[str, str, Mapping[str, Any]]]
+Verdict = tuple[str, str, Mapping[str, Any]] | None
 
 _UNJUDGED = object()
-_text_of = itemgetter(1)
 
 
 def fusable(item: Filter) -> bool:
