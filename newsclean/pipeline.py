@@ -24,6 +24,7 @@ from .filters import (
     RepeatedLineFilter,
     ShareButtonFilter,
 )
+from .filters.line_runs import LineFilterRun, fusable
 from .memo import forget_long_lines
 from .normalise import normalise_lines
 
@@ -41,6 +42,7 @@ class Pipeline:
                 raise TypeError(f"Pipeline takes Filter instances, got {item!r}; build one from newsclean.filters")
         self.filters = tuple(filters)
         self.normalise = normalise
+        self._groups = _filter_groups(self.filters)
 
     def run(self, document: Document | str) -> Result:
         """Clean one document (a Document, or text treated as one)."""
@@ -86,7 +88,8 @@ class Pipeline:
         MAX_ROUNDS): a removal can change another filter's context (a line that broke a menu
         run is gone), and repeating until nothing changes is what makes cleaning idempotent,
         `clean(clean(text)) == clean(text)`. Context-free filters only run in the first round.
-        A stateful filter runs exactly once, in its place.
+        A stateful filter runs exactly once, in its place. Consecutive line filters run as one
+        `LineFilterRun`: one memoised look-up per paragraph, the same removals.
         The kept paragraphs are built once and shrunk after each filter that removed something.
         """
         if not self.filters:
@@ -94,13 +97,16 @@ class Pipeline:
         document, lines = partial.document, partial.lines
         removed: dict[int, Removal] = {removal.line: removal for removal in partial.removals}
         paragraphs = kept_paragraphs(lines, removed.keys())
-        for group in _filter_groups(self.filters):
+        for group in self._groups:
             for round_number in range(1 if group[0].stateful else MAX_ROUNDS):
                 before = len(removed)
                 for item in group:
                     if round_number and item.context_free:
                         continue  # it kept these lines in the first round, and would again
-                    paragraphs = _apply_filter(item, PageView(document.id, lines, paragraphs), removed)
+                    if isinstance(item, LineFilterRun):
+                        paragraphs = item.apply(paragraphs, removed)
+                    else:
+                        paragraphs = _apply_filter(item, PageView(document.id, lines, paragraphs), removed)
                 if len(removed) == before:
                     break
         removals = tuple(removed[line] for line in sorted(removed))
@@ -172,15 +178,30 @@ class Pipeline:
 MAX_ROUNDS = 5
 
 
-def _filter_groups(filters: Sequence[Filter]) -> list[tuple[Filter, ...]]:
-    """Split filters into runs of consecutive stateless ones and single stateful ones, in order."""
+def _filter_groups(filters: Sequence[Filter]) -> list[tuple[Filter | LineFilterRun, ...]]:
+    """Split filters into runs of consecutive stateless ones and single stateful ones, in order;
+    in a stateless run, consecutive line filters (`fusable`) become one LineFilterRun."""
     groups: list[list[Filter]] = []
     for item in filters:
         if item.stateful or not groups or groups[-1][0].stateful:
             groups.append([item])
         else:
             groups[-1].append(item)
-    return [tuple(group) for group in groups]
+    return [tuple(_fuse_line_filters(group)) for group in groups]
+
+
+def _fuse_line_filters(group: Sequence[Filter]) -> list[Filter | LineFilterRun]:
+    """The group with each run of consecutive fusable line filters replaced by one LineFilterRun."""
+    steps: list[Filter | LineFilterRun] = []
+    for item in group:
+        if fusable(item):
+            if steps and isinstance(steps[-1], LineFilterRun):
+                steps[-1] = LineFilterRun([*steps[-1].filters, item])
+            else:
+                steps.append(LineFilterRun([item]))
+        else:
+            steps.append(item)
+    return steps
 
 
 def _apply_filter(item: Filter, page: PageView, removed: dict[int, Removal]) -> Sequence[Paragraph]:

@@ -58,7 +58,16 @@ class Filter(ABC):
 class LineFilter(Filter):
     """A filter that judges each paragraph on its own text, without context (an ad marker, a
     share button): subclasses implement `judge_line` only, and its answer must depend on the
-    paragraph's text alone."""
+    paragraph's text alone.
+
+    The pipeline relies on that contract: consecutive line filters run as one pass
+    (`line_runs.LineFilterRun`) that asks `judge_line` about each distinct text once, in
+    filter order, and memoises the first removal's filter name, reason and details; every
+    other paragraph with that text gets a removal rebuilt with its own line number and a copy
+    of the details. So `judge_line` must return None or `self.removal(paragraph, ...)` for the
+    paragraph it is given, with a reason and details that do not depend on its line number or
+    on earlier calls. A subclass that overrides `find_removals` runs on its own instead.
+    """
 
     context_free = True
 
