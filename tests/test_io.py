@@ -383,3 +383,23 @@ def test_a_background_writer_writes_an_output_past_the_held_size_itself_and_fsyn
     writes.close()
     assert [(tmp_path / name).read_bytes() for name in ("small.txt", "large.txt")] == [b"abc", b"abcdefgh\n"]
     assert len(writer_threads) == 1 and writer_threads[0].startswith("newsclean-fsync")  # the small one only
+
+
+@pytest.mark.parametrize("size", [0, 1, 5, 6, 7, 64])
+def test_file_chunks_give_every_byte_whatever_the_file_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: int) -> None:
+    monkeypatch.setattr(newsclean_io, "CHUNK_BYTES", 6)
+    path = tmp_path / "input.txt"
+    data = bytes(range(97, 97 + 26)) * 3
+    path.write_bytes(data[:size])
+    chunks = list(newsclean_io._file_chunks(path))
+    assert b"".join(chunks) == data[:size] and all(0 < len(chunk) <= 6 for chunk in chunks)
+
+
+def test_file_chunks_read_what_is_appended_while_reading(tmp_path: Path) -> None:
+    path = tmp_path / "growing.txt"
+    path.write_bytes(b"first part\n")
+    chunks = newsclean_io._file_chunks(path)
+    first = next(chunks)
+    with open(path, "ab") as stream:
+        stream.write(b"appended after the size was taken\n")
+    assert first + b"".join(chunks) == b"first part\nappended after the size was taken\n"
