@@ -37,12 +37,22 @@ class Pipeline:
     """
 
     def __init__(self, filters: Sequence[Filter], normalise: bool = True) -> None:
+        self.filters = filters  # type: ignore[assignment]  # stored as a tuple
+        self.normalise = normalise
+
+    @property
+    def filters(self) -> tuple[Filter, ...]:
+        """The filters, in the order they run."""
+        return self._filters
+
+    @filters.setter
+    def filters(self, filters: Sequence[Filter]) -> None:
         for item in filters:
             if not isinstance(item, Filter):
                 raise TypeError(f"Pipeline takes Filter instances, got {item!r}; build one from newsclean.filters")
-        self.filters = tuple(filters)
-        self.normalise = normalise
-        self._groups = _filter_groups(self.filters)
+        self._filters = tuple(filters)
+        # How they run (rounds, line-filter runs) is planned once per set of filters.
+        self._groups = _filter_groups(self._filters)
 
     def run(self, document: Document | str) -> Result:
         """Clean one document (a Document, or text treated as one)."""

@@ -226,3 +226,17 @@ def test_fused_line_filters_equal_one_at_a_time_on_generated_pages(pages, extra)
         text = page.text + "\n".join(extra) + "\n"
         document = Document.from_text(text, "<generated>")
         assert snapshot(FUSED.run(document)) == snapshot(REFERENCE.run(document))
+
+
+def test_filters_set_after_construction_are_the_ones_that_run() -> None:
+    from newsclean.filters import AdMarkerFilter, ShareButtonFilter
+    from newsclean.pipeline import Pipeline
+
+    pipeline = Pipeline([AdMarkerFilter()])
+    text = "Advertisement\nShare\nThe minister resigned on Monday after a week of protests.\n"
+    assert [removal.filter for removal in pipeline.run(text).removals] == ["ad-marker"]
+    pipeline.filters = [AdMarkerFilter(), ShareButtonFilter()]
+    assert isinstance(pipeline.filters, tuple)
+    assert [removal.filter for removal in pipeline.run(text).removals] == ["ad-marker", "share-button"]
+    with pytest.raises(TypeError, match="takes Filter instances"):
+        pipeline.filters = ["not a filter"]  # type: ignore[list-item]
