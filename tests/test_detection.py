@@ -184,3 +184,17 @@ def test_word_memo_emptied_when_full_gives_the_same_ngrams() -> None:
     for text in OTHER_LANGUAGES + real_lines()[:200]:
         assert fast_ngrams(small, text) == reference_ngrams(reference, text), text
     assert 0 < len(small._words) <= 5
+
+
+@pytest.mark.parametrize("limit", [3, 600, 1500])
+def test_trials_run_to_any_iteration_limit_as_langdetects_do(monkeypatch: pytest.MonkeyPatch, limit: int) -> None:
+    """With a convergence bar no trial reaches, every trial runs to the iteration limit, which
+    need not be a multiple of five (langdetect checks after draws 1, 6, 11, ...)."""
+    monkeypatch.setattr(Detector, "CONV_THRESHOLD", 2.0)
+    monkeypatch.setattr(Detector, "ITERATION_LIMIT", limit)
+    reference, fast = factories()
+    for text in OTHER_LANGUAGES[:3] + ["The council voted on Tuesday to close the school."]:
+        expected = answer(reference, text)
+        assert answer(fast, text) == expected
+        settled = fast.probabilities_unless_settled(text, 0.0, "en")
+        assert [(language.lang, language.prob) for language in settled or []] == expected

@@ -319,9 +319,11 @@ class FastDetectorFactory(DetectorFactory):
             trial_alpha = alpha + gauss * Detector.ALPHA_WIDTH
             # langdetect: prob[j] *= alpha / BASE_FREQ + lang_prob_map[j], for every language j.
             factors = (trial_alpha / Detector.BASE_FREQ) + probabilities
-            drawn, positions = stream.choices(position, len(rows), Detector.ITERATION_LIMIT + 1)
-            drawn_factors = drawn_rows[drawn]
-            prob, draws = _trial(factors, drawn_factors, languages)
+            # The most draws a trial can take: it stops at the first check (after draws 1, 6,
+            # 11, ...) past the iteration limit.
+            most = 1 + 5 * -(-Detector.ITERATION_LIMIT // 5)
+            drawn, positions = stream.choices(position, len(rows), most)
+            prob, draws = _trial(factors, drawn_rows[drawn], languages)
             position = int(positions[draws - 1]) + 1
             yield prob
 
@@ -367,6 +369,7 @@ def _trial(factors: np.ndarray, drawn_factors: np.ndarray, languages: int) -> tu
     """One trial's final probabilities and how many draws it took: langdetect multiplies the
     uniform start by the drawn rows of `factors` one after another, normalising (and stopping
     when one language passes CONV_THRESHOLD, or at ITERATION_LIMIT) after draws 1, 6, 11, ...
+    `drawn_factors` holds as many draws as the trial can take.
 
     The drawn rows are gathered a slab at a time into a matrix whose row before each group of
     five holds the probabilities so far, so one reduce down the rows does the five products."""
