@@ -527,19 +527,24 @@ def _fsync_and_close(stream: IO[bytes], path: Path, temporary: str) -> str:
     return temporary
 
 
+def _create_temporary_remaking_directory(path: Path) -> tuple[int, str, list[Path]]:
+    """`_create_temporary`, making `path`'s directory again if it was removed behind our back;
+    also the directories made. An OSError becomes the OutputError that names `path`."""
+    try:
+        try:
+            return (*_create_temporary(path), [])
+        except FileNotFoundError:
+            created = _make_directories(path.parent)
+            return (*_create_temporary(path), created)
+    except OSError as error:
+        raise _output_error(path, error) from None
+
+
 def _write_and_sync(path: Path, pieces: list[bytes]) -> tuple[str, list[Path]]:
     """Create a temporary file next to `path` (making its directory again if it was removed),
     write pieces to it, fsync and close it (on a background thread); return its name and the
     directories created. Nothing is left behind on failure (OutputError)."""
-    created: list[Path] = []
-    try:
-        try:
-            handle, temporary = _create_temporary(path)
-        except FileNotFoundError:  # the directory was removed behind our back: make it again
-            created = _make_directories(path.parent)
-            handle, temporary = _create_temporary(path)
-    except OSError as error:
-        raise _output_error(path, error) from None
+    handle, temporary, created = _create_temporary_remaking_directory(path)
     return _fsync_and_close(_write_temporary(path, pieces, handle, temporary), path, temporary), created
 
 
@@ -609,15 +614,8 @@ class AtomicWrites:
                 self._staged.append((self._syncer.submit(_write_and_sync, path, pieces), path, note))
                 return
             data = itertools.chain(pieces, rest)
-        try:
-            try:
-                handle, temporary = _create_temporary(path)
-            except FileNotFoundError:  # removed behind our back: make it again
-                self._present.discard(path.parent)
-                self._make_parent(path)
-                handle, temporary = _create_temporary(path)
-        except OSError as error:
-            raise _output_error(path, error) from None
+        handle, temporary, created = _create_temporary_remaking_directory(path)
+        self._directories.update(created)
         stream = _write_temporary(path, data, handle, temporary)
         if self._syncer is None:
             written.set_result((_fsync_and_close(stream, path, temporary), []))
