@@ -543,9 +543,32 @@ def _create_temporary_remaking_directory(path: Path) -> tuple[int, str, list[Pat
 def _write_and_sync(path: Path, pieces: list[bytes]) -> tuple[str, list[Path]]:
     """Create a temporary file next to `path` (making its directory again if it was removed),
     write pieces to it, fsync and close it (on a background thread); return its name and the
-    directories created. Nothing is left behind on failure (OutputError)."""
+    directories created. Nothing is left behind on failure (OutputError).
+
+    Plain system calls, no buffered stream: each call releases the GIL and must take it back
+    from the busy cleaning thread, so an output costs as few of them as it can (an empty one:
+    open, fsync, close)."""
     handle, temporary, created = _create_temporary_remaking_directory(path)
-    return _fsync_and_close(_write_temporary(path, pieces, handle, temporary), path, temporary), created
+    try:
+        try:
+            for piece in pieces:
+                _write_all(handle, piece)
+            os.fsync(handle)
+        finally:
+            os.close(handle)
+    except BaseException as error:  # Ctrl-C too: no temporary file is left behind
+        Path(temporary).unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise _output_error(path, error) from None
+        raise
+    return temporary, created
+
+
+def _write_all(handle: int, data: bytes) -> None:
+    """Write all of `data` to the file descriptor `handle` (os.write may write less)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(handle, view) :]
 
 
 def _held_pieces(data: Iterable[bytes], limit: int) -> tuple[list[bytes], Iterator[bytes] | None]:
