@@ -1,14 +1,16 @@
 """Cleaning many files on several cores, with output identical to one core.
 
 Worker processes read, decode, normalise and run the stateless filters: the head of
-`Pipeline.split()`, which depends on nothing but the document. The main process receives their
-results in input order and runs the stateful filters (the near-duplicate index) itself, a
-bounded batch of documents at a time (`Pipeline.resume_many`), so the index sees documents in
-the same order for any number of workers and every output byte is the same. At most a few
-chunks per worker are in flight, and batches are bounded, so memory stays flat on large inputs.
+`Pipeline.split()`, which depends on nothing but the document. With N jobs there are N - 1
+workers and the main process: whenever the next results are not ready, it runs queued chunks
+no worker has started itself. It takes the results in input order and runs the stateful
+filters (the near-duplicate index), a bounded batch of documents at a time
+(`Pipeline.resume_many`), so the index sees documents in the same order for any number of
+workers and every output byte is the same. At most a few chunks per job are in flight, and
+batches are bounded, so memory stays flat on large inputs.
 
 The near-duplicate filter's template-line pass (`template_line_keys_of_files`) spreads the
-same way: workers read and normalise, the main process only counts.
+same way: the jobs read and normalise, the main process also counts.
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ import os
 import signal
 import threading
 from collections import deque
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
+from functools import partial
 from itertools import islice
 from pathlib import Path
 from typing import Callable, Iterator, Sequence, TypeVar
@@ -103,7 +106,9 @@ def process_file_batches(
     else:
         if multiprocessing.get_start_method() == "fork":
             head.prepare()  # forked workers share what it loads (langdetect's profiles) instead of each loading it
-        heads = _in_workers(tasks, jobs, _run_head_chunk, _start_worker, (head, strict_encoding), _DOCUMENTS_IN_FLIGHT)
+        heads = _in_workers(
+            tasks, jobs, _run_head_chunk, partial(_run_heads, head, strict_encoding), _start_worker, (head, strict_encoding), _DOCUMENTS_IN_FLIGHT
+        )
     with contextlib.closing(heads):
         for batch in bounded_batches(heads, _lines_of):
             yield _finish(tail, batch)
@@ -118,7 +123,8 @@ def template_line_keys_of_files(inputs: Sequence[InputFile], jobs: int) -> Itera
     if jobs == 1 or len(inputs) < 2:
         keyed: Iterator[tuple[str, list[int]] | None] = (_template_keys_of_file(item.path) for item in inputs)
     else:
-        keyed = _in_workers([item.path for item in inputs], jobs, _template_keys_of_chunk, _prepare_worker, ())
+        paths = [item.path for item in inputs]
+        keyed = _in_workers(paths, jobs, _template_keys_of_chunk, _template_keys_of_chunk, _prepare_worker, ())
     with contextlib.closing(keyed):
         yield from (item for item in keyed if item is not None)
 
@@ -131,22 +137,32 @@ def _in_workers(
     tasks: Sequence[Task],
     jobs: int,
     run_chunk: Callable[[list[Task]], list[Outcome]],
+    run_chunk_here: Callable[[list[Task]], list[Outcome]],
     start_worker: Callable[..., None],
     start_arguments: tuple,
     tasks_in_flight: int = 0,
 ) -> Iterator[Outcome]:
-    """`run_chunk` over chunks of `tasks` in `jobs` worker processes; the outcomes in task order.
-    Queued: 4 chunks per worker, or enough chunks for `tasks_in_flight` tasks if that is more."""
+    """`run_chunk` over chunks of `tasks` in `jobs` - 1 worker processes and this one; the
+    outcomes in task order. Queued: 4 chunks per job, or enough chunks for `tasks_in_flight`
+    tasks if that is more.
+
+    This process is the last of the `jobs`: whenever the next outcomes are not ready, rather
+    than wait, it takes back the latest queued chunk no worker has started and runs it itself
+    with `run_chunk_here` (the same work, set up for this process). Its chunks skip pickling
+    and the pipe, and `jobs` busy processes share the cores instead of `jobs` workers and this
+    one (docs/performance.md, "Fifth round").
+    """
     chunk_size = max(1, min(_MAX_CHUNK_SIZE, len(tasks) // (jobs * 8)))
     chunks = (list(tasks[start : start + chunk_size]) for start in range(0, len(tasks), chunk_size))
     in_flight = max(jobs * _CHUNKS_IN_FLIGHT_PER_WORKER, -(-tasks_in_flight // chunk_size))
     # ProcessPoolExecutor rather than multiprocessing.Pool: a worker that dies (killed, out of
     # memory) breaks the pool with an error instead of leaving the run waiting forever.
-    with ProcessPoolExecutor(min(jobs, len(tasks)), initializer=start_worker, initargs=start_arguments) as pool:
-        pending = deque(pool.submit(run_chunk, chunk) for chunk in islice(chunks, in_flight))
+    with ProcessPoolExecutor(min(jobs - 1, len(tasks)), initializer=start_worker, initargs=start_arguments) as pool:
+        pending = deque(_QueuedChunk(chunk, pool.submit(run_chunk, chunk)) for chunk in islice(chunks, in_flight))
         while pending:
+            _run_here_until_ready(pending, run_chunk_here)
             try:
-                outcomes = pending.popleft().result()
+                outcomes = pending.popleft().outcomes()
             except BrokenProcessPool:
                 raise WorkerError(
                     "a worker process died (killed, or out of memory); outputs written so far are complete: "
@@ -154,8 +170,42 @@ def _in_workers(
                 ) from None
             following = next(chunks, None)
             if following is not None:
-                pending.append(pool.submit(run_chunk, following))
+                pending.append(_QueuedChunk(following, pool.submit(run_chunk, following)))
             yield from outcomes
+
+
+class _QueuedChunk:
+    """A chunk of tasks submitted to the pool, which this process may take back and run."""
+
+    def __init__(self, chunk: list, future: Future) -> None:
+        self.chunk = chunk
+        self.future = future
+        self.outcomes_here: list | None = None
+
+    def ready(self) -> bool:
+        return self.outcomes_here is not None or self.future.done()
+
+    def take_back(self, run_chunk_here: Callable[[list], list]) -> bool:
+        """Run the chunk in this process if no worker has started it (its future is cancelled);
+        whether it did."""
+        if self.outcomes_here is not None or not self.future.cancel():
+            return False
+        self.outcomes_here = run_chunk_here(self.chunk)
+        return True
+
+    def outcomes(self) -> list:
+        """The chunk's outcomes, waiting for its worker if a worker runs it."""
+        return self.future.result() if self.outcomes_here is None else self.outcomes_here
+
+
+def _run_here_until_ready(pending: deque[_QueuedChunk], run_chunk_here: Callable[[list], list]) -> None:
+    """Until the first queued chunk is ready, run chunks no worker has started in this process,
+    the latest first (the workers take the earliest, which are needed first); return when it is
+    ready or every chunk left is a worker's."""
+    first = pending[0]
+    while not first.ready():
+        if not any(queued.take_back(run_chunk_here) for queued in reversed(pending)):
+            return
 
 
 def _run_head(head: Pipeline, task: FileTask, strict_encoding: bool) -> FileOutcome:
@@ -207,9 +257,13 @@ def _start_worker(head: Pipeline, strict_encoding: bool) -> None:
     _worker_strict_encoding = strict_encoding
 
 
+def _run_heads(head: Pipeline, strict_encoding: bool, tasks: list[FileTask]) -> list[FileOutcome]:
+    return [_run_head(head, task, strict_encoding) for task in tasks]
+
+
 def _run_head_chunk(tasks: list[FileTask]) -> list[FileOutcome]:
     assert _worker_head is not None, "worker started without _start_worker"
-    return [_run_head(_worker_head, task, _worker_strict_encoding) for task in tasks]
+    return _run_heads(_worker_head, _worker_strict_encoding, tasks)
 
 
 def _template_keys_of_file(path: Path) -> tuple[str, list[int]] | None:

@@ -6,13 +6,14 @@ import os
 import pickle
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from newsclean.dedup import NearDuplicateFilter
 from newsclean.io import InputFile, find_inputs, read_document
-from newsclean.parallel import FileTask, process_files, template_line_keys_of_files
+from newsclean.parallel import FileTask, _in_workers, _prepare_worker, process_files, template_line_keys_of_files
 from newsclean.pipeline import default_pipeline
 
 from .test_pipeline_batch import replicated_documents
@@ -166,3 +167,24 @@ def test_the_language_filter_prepares_langdetect_and_its_word_lists() -> None:
     assert _detector_factory.cache_info().currsize == 1
     assert _foreign_stopword_languages.cache_info().currsize == 1
     assert default_pipeline().prepare() is None  # every default filter can be prepared
+
+
+def _squares_in_a_worker(numbers: list[int]) -> list[tuple[int, str]]:
+    time.sleep(0.05)
+    return [(number * number, "worker") for number in numbers]
+
+
+def test_the_main_process_runs_chunks_no_worker_started_and_keeps_task_order() -> None:
+    ran_here: list[int] = []
+
+    def squares_here(numbers: list[int]) -> list[tuple[int, str]]:
+        time.sleep(0.01)
+        ran_here.extend(numbers)
+        return [(number * number, "here") for number in numbers]
+
+    numbers = list(range(300))
+    outcomes = list(_in_workers(numbers, 2, _squares_in_a_worker, squares_here, _prepare_worker, ()))
+    assert [square for square, _ in outcomes] == [number * number for number in numbers]
+    assert [number for number, (_, where) in zip(numbers, outcomes) if where == "here"] == sorted(ran_here)
+    # While the one worker sleeps on its chunks, this process takes others back.
+    assert 0 < len(ran_here) < len(numbers)
