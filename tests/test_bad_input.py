@@ -340,7 +340,8 @@ def test_workers_exit_when_the_main_process_is_killed(tmp_path):
     inputs = tmp_path / "in"
     inputs.mkdir()
     make_corpus(inputs, 6)
-    process = subprocess.Popen([sys.executable, "-m", "newsclean", "clean", str(inputs), "-o", str(tmp_path / "out"), "-q", "--jobs", "2"], cwd=ROOT)
+    # --jobs 3: two worker processes (the main process is the third job).
+    process = subprocess.Popen([sys.executable, "-m", "newsclean", "clean", str(inputs), "-o", str(tmp_path / "out"), "-q", "--jobs", "3"], cwd=ROOT)
     deadline = time.monotonic() + 60
     workers: list[int] = []
     while len(workers) < 2 and process.poll() is None and time.monotonic() < deadline:
