@@ -38,7 +38,7 @@ from .dedup.filter import template_line_keys
 from .pipeline import RESUME_BATCH_DOCUMENTS, Pipeline, bounded_batches
 from .runtime import tune_garbage_collector
 
-#: Chunks queued per worker: enough to keep every worker busy while the main process works.
+#: Chunks queued per job: enough to keep every worker busy while the main process works.
 _CHUNKS_IN_FLIGHT_PER_WORKER = 4
 _MAX_CHUNK_SIZE = 16
 #: Documents queued for the workers at least: two of the main process's batches, so the
