@@ -303,8 +303,6 @@ class FastDetectorFactory(DetectorFactory):
         rows = np.fromiter(chain.from_iterable(word.rows for word in words), dtype=np.intp)
         if not len(rows):
             raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
-        distinct, drawn_rows = np.unique(rows, return_inverse=True)
-        probabilities = self._probabilities[distinct]
         stream = self._stream()
         languages = len(self.langlist)
         position, spare_gauss = 0, None
@@ -317,13 +315,11 @@ class FastDetectorFactory(DetectorFactory):
             else:
                 gauss, spare_gauss = spare_gauss, None
             trial_alpha = alpha + gauss * Detector.ALPHA_WIDTH
-            # langdetect: prob[j] *= alpha / BASE_FREQ + lang_prob_map[j], for every language j.
-            factors = (trial_alpha / Detector.BASE_FREQ) + probabilities
             # The most draws a trial can take: it stops at the first check (after draws 1, 6,
             # 11, ...) past the iteration limit.
             most = 1 + 5 * -(-Detector.ITERATION_LIMIT // 5)
             drawn, positions = stream.choices(position, len(rows), most)
-            prob, draws = _trial(factors, drawn_rows[drawn], languages)
+            prob, draws = _trial(self._probabilities, trial_alpha / Detector.BASE_FREQ, rows[drawn], languages)
             position = int(positions[draws - 1]) + 1
             yield prob
 
@@ -365,25 +361,32 @@ class FastDetectorFactory(DetectorFactory):
         return self._streams[self.seed]
 
 
-def _trial(factors: np.ndarray, drawn_factors: np.ndarray, languages: int) -> tuple[np.ndarray, int]:
+def _trial(
+    probabilities: np.ndarray, smoothing: float, drawn_rows: np.ndarray, languages: int
+) -> tuple[np.ndarray, int]:
     """One trial's final probabilities and how many draws it took: langdetect multiplies the
-    uniform start by the drawn rows of `factors` one after another, normalising (and stopping
-    when one language passes CONV_THRESHOLD, or at ITERATION_LIMIT) after draws 1, 6, 11, ...
-    `drawn_factors` holds as many draws as the trial can take.
+    uniform start by each drawn n-gram's factors, `smoothing + probabilities[row]` (its
+    `alpha / BASE_FREQ + lang_prob_map[j]` for every language j), one draw after another,
+    normalising (and stopping when one language passes CONV_THRESHOLD, or at ITERATION_LIMIT)
+    after draws 1, 6, 11, ... `drawn_rows` holds as many draws as the trial can take.
 
-    The drawn rows are gathered a slab at a time into a matrix whose row before each group of
-    five holds the probabilities so far, so one reduce down the rows does the five products."""
+    The drawn rows are gathered a slab at a time straight from the profile matrix (only the
+    rows a trial draws get their factors computed, not every n-gram of the text) into a matrix
+    whose row before each group of five holds the probabilities so far, so one reduce down the
+    rows does the five products."""
     slab = np.empty((_SLAB_DRAWS + 1, languages))
     slab[0] = 1.0 / languages
     product = np.empty(languages)
-    multiply_down, divide = np.multiply.reduce, np.divide
+    multiply_down, divide, add = np.multiply.reduce, np.divide, np.add
     converged, limit = Detector.CONV_THRESHOLD, Detector.ITERATION_LIMIT
     done = 0
     checkpoint = 1  # draws after which langdetect normalises: 1, 6, 11, ...
     while True:
-        end = min(done + _SLAB_DRAWS, len(drawn_factors))
+        end = min(done + _SLAB_DRAWS, len(drawn_rows))
+        drawn = slab[1 : end - done + 1]
         # mode="clip": the rows are valid, and with "raise" numpy would buffer `out` in a copy.
-        np.take(factors, drawn_factors[done:end], axis=0, out=slab[1 : end - done + 1], mode="clip")
+        np.take(probabilities, drawn_rows[done:end], axis=0, out=drawn, mode="clip")
+        add(drawn, smoothing, out=drawn)
         start = 0  # the slab row holding the probabilities so far
         while checkpoint <= end:
             row = checkpoint - done
