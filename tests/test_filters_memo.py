@@ -159,7 +159,7 @@ def searched_prompt_kind(text: str) -> str | None:
     """The prompt kind by the searches alone, without the anchor pre-check."""
     from newsclean.filters.prompts import _COMPILED
 
-    return next((kind for kind, pattern in _COMPILED if pattern.search(text)), None)
+    return next((kind for kind, pattern, _ in _COMPILED if pattern.search(text)), None)
 
 
 def test_prompt_anchor_check_never_skips_a_prompt_on_real_lines() -> None:

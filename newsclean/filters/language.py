@@ -28,6 +28,10 @@ _LATIN = regex.compile(r"\p{Script=Latin}")
 _LETTER_RUN = regex.compile(r"\p{L}+")
 #: On a plain line (`is_plain`) the letters (`\p{L}`) are exactly A-Z and a-z, all Latin.
 _ASCII_LETTER = regex.compile(r"[A-Za-z]")
+#: A character that `_LETTER` and `_LATIN` count differently: a letter of another script, or
+#: a Latin character that is not a letter (Roman numerals such as "Ⅻ"). A line without any has
+#: as many Latin characters as letters, so only whether it has a letter matters.
+_LETTER_NOT_LATIN_OR_LATIN_NOT_LETTER = regex.compile(r"[\p{L}--\p{Script=Latin}]|[\p{Script=Latin}--\p{L}]", regex.V1)
 #: Scripts named in reasons; any other non-Latin letters are reported as "non-Latin".
 SCRIPTS = (
     "Arabic", "Cyrillic", "Han", "Hiragana", "Katakana", "Hangul", "Devanagari", "Greek",
@@ -187,6 +191,9 @@ def _judge(
     if is_plain(text):
         # Every letter is Latin, so only whether there is one matters: the share is then 1.
         letters = latin = 1 if _ASCII_LETTER.search(text) else 0
+    elif _LETTER_NOT_LATIN_OR_LATIN_NOT_LETTER.search(text) is None:
+        # The letters are the Latin characters (accented Latin text): the share is 1 again.
+        letters = latin = 1 if _LETTER.search(text) else 0
     else:
         letters = len(_LETTER.findall(text))
         latin = len(_LATIN.findall(text))

@@ -45,12 +45,33 @@ class AdMarkerFilter(LineFilter):
     def __init__(self, markers: Iterable[str] | None = None) -> None:
         phrases = load_phrase_list("ad_markers") if markers is None else tuple(markers)
         self.markers = frozenset(line_key(phrase) for phrase in phrases)
+        self._plain_markers = _plain_marker_lines(self.markers)
 
     def judge_line(self, paragraph: Paragraph) -> Removal | None:
-        if len(paragraph.text) > _MAX_MARKER_LINE_CHARACTERS:
+        text = paragraph.text
+        if len(text) > _MAX_MARKER_LINE_CHARACTERS:
             return None
-        key = line_key(paragraph.text)
+        if is_plain(text) and self._plain_markers.fullmatch(text) is None:
+            return None
+        key = line_key(text)
         return self.removal(paragraph, f"ad marker {paragraph.text!r}", marker=key) if key in self.markers else None
+
+
+def _plain_marker_lines(keys: frozenset[str]) -> re.Pattern[str]:
+    """A pattern that matches a whole plain line (`is_plain`) exactly when its `line_key` is one
+    of `keys`: the key's words (runs of a-z and 0-9 on a plain line) with any other characters
+    between, before and after them. One match that usually fails on the first letters is
+    cheaper than building the key of every line; a key with other characters than a-z, 0-9
+    and single spaces cannot be a plain line's key and is left out."""
+    separator = "[^a-z0-9]"
+    alternatives = sorted(
+        f"{separator}+".join(map(re.escape, key.split(" "))) for key in keys if _PLAIN_KEY.fullmatch(key)
+    )
+    return re.compile(f"{separator}*(?:{'|'.join(alternatives)}){separator}*", re.IGNORECASE)
+
+
+#: A key a plain line can have: words of a-z and 0-9 between single spaces (or no word at all).
+_PLAIN_KEY = re.compile(r"(?:[a-z0-9]+(?: [a-z0-9]+)*)?")
 
 
 # Words a share bar is made of. A line made only of these (and numbers, e.g. share counts)

@@ -12,42 +12,42 @@ import regex
 
 from ..document import Paragraph, Removal
 from ..memo import line_memo
-from ..wordlists import count_words, may_contain_any
+from ..wordlists import count_words, is_plain
 from .base import LineFilter
 
 _I = regex.IGNORECASE
 
-#: (kind, pattern): a line matching the pattern is a prompt of that kind.
-PROMPT_PATTERNS: tuple[tuple[str, str], ...] = (
-    ("newsletter prompt", r"^(?:sign up|subscribe|register|get|receive|join|enter)\b.{0,100}\b(?:newsletters?|alerts?|inbox|e-?mails?|updates)\b"),
-    ("newsletter prompt", r"\bour\s+(?:\w+\s+)?newsletters?\b"),
-    ("newsletter prompt", r"\bnewsletters?\b.{0,80}\b(?:sign up|subscribe|inbox)\b"),
-    ("newsletter prompt", r"\b(?:in|to) your inbox\b"),
-    ("newsletter prompt", r"\benter (?:your|a valid) e-?mail\b|\be-?mail address\b.{0,60}\b(?:subscribe|sign up|required|invalid)\b"),
-    ("newsletter prompt", r"\bby (?:signing up|subscribing|clicking)\b.{0,80}\b(?:agree|terms|privacy)\b"),
-    ("subscription prompt", r"^(?:subscribe|subscribe now|subscribe today|subscribe here|become a (?:subscriber|member)|already a (?:subscriber|member)\b.*)$"),
-    ("subscription prompt", r"\b(?:already a subscriber|subscribers? only|subscribe for (?:just|only)?\s*[$£€]|unlimited (?:digital )?access|start your (?:free )?trial|support (?:our|independent) journalism)\b"),
-    ("subscription prompt", r"\byou(?:'ve| have) (?:reached|read) (?:your|the|\d+)\b.{0,40}\b(?:free )?(?:articles?|stories|limit)\b"),
-    ("share prompt", r"\bshare (?:it|this(?: story| article| post)?) with (?:a friend|your friends|others)\b"),
-    ("share prompt", r"^(?:like|liked|enjoy|enjoyed|love|loved) this (?:story|article|post)\?"),
-    ("cookie notice", r"\b(?:we|this (?:web)?site|our (?:web)?site|our partners) (?:and our partners )?uses? cookies\b"),
-    ("cookie notice", r"\bcookies?\b.{0,80}\b(?:policy|settings|consent|preferences|accept)\b"),
-    ("cookie notice", r"^(?:accept|accept all|reject all|allow all|manage|agree)(?: cookies)?$"),
-    ("cookie notice", r"\bby (?:continuing|using) (?:to (?:use|browse) )?(?:this|our) (?:web)?site\b"),
+#: (kind, pattern, anchors): a line matching the pattern is a prompt of that kind. Every match
+#: of the pattern, lower-cased, contains one of its anchors (a word, a stem or a phrase the
+#: pattern spells out), so on a plain line (`is_plain`: lower-casing is exact) holding none of
+#: them the search is skipped. tests/test_filters_memo.py checks this against the searches.
+PROMPT_PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("newsletter prompt", r"^(?:sign up|subscribe|register|get|receive|join|enter)\b.{0,100}\b(?:newsletters?|alerts?|inbox|e-?mails?|updates)\b",
+     ("newsletter", "alert", "inbox", "mail", "update")),
+    ("newsletter prompt", r"\bour\s+(?:\w+\s+)?newsletters?\b", ("newsletter",)),
+    ("newsletter prompt", r"\bnewsletters?\b.{0,80}\b(?:sign up|subscribe|inbox)\b", ("newsletter",)),
+    ("newsletter prompt", r"\b(?:in|to) your inbox\b", ("inbox",)),
+    ("newsletter prompt", r"\benter (?:your|a valid) e-?mail\b|\be-?mail address\b.{0,60}\b(?:subscribe|sign up|required|invalid)\b", ("mail",)),
+    ("newsletter prompt", r"\bby (?:signing up|subscribing|clicking)\b.{0,80}\b(?:agree|terms|privacy)\b", ("signing up", "subscrib", "clicking")),
+    ("subscription prompt", r"^(?:subscribe|subscribe now|subscribe today|subscribe here|become a (?:subscriber|member)|already a (?:subscriber|member)\b.*)$",
+     ("subscrib", "member")),
+    ("subscription prompt", r"\b(?:already a subscriber|subscribers? only|subscribe for (?:just|only)?\s*[$£€]|unlimited (?:digital )?access|start your (?:free )?trial|support (?:our|independent) journalism)\b",
+     ("subscrib", "access", "trial", "journalism")),
+    ("subscription prompt", r"\byou(?:'ve| have) (?:reached|read) (?:your|the|\d+)\b.{0,40}\b(?:free )?(?:articles?|stories|limit)\b", ("you've", "you have")),
+    ("share prompt", r"\bshare (?:it|this(?: story| article| post)?) with (?:a friend|your friends|others)\b", ("share it with", "share this")),
+    ("share prompt", r"^(?:like|liked|enjoy|enjoyed|love|loved) this (?:story|article|post)\?", ("this story?", "this article?", "this post?")),
+    ("cookie notice", r"\b(?:we|this (?:web)?site|our (?:web)?site|our partners) (?:and our partners )?uses? cookies\b", ("cookie",)),
+    ("cookie notice", r"\bcookies?\b.{0,80}\b(?:policy|settings|consent|preferences|accept)\b", ("cookie",)),
+    ("cookie notice", r"^(?:accept|accept all|reject all|allow all|manage|agree)(?: cookies)?$", ("accept", "reject all", "allow all", "manage", "agree")),
+    ("cookie notice", r"\bby (?:continuing|using) (?:to (?:use|browse) )?(?:this|our) (?:web)?site\b", ("by continuing", "by using")),
 )
 #: Searched one by one, in order: on real lines, the fifteen separate searches take a third of
 #: the time of one search for their alternation, which `regex` cannot scan for literals.
-_COMPILED = tuple((kind, regex.compile(pattern, _I)) for kind, pattern in PROMPT_PATTERNS)
+_COMPILED = tuple((kind, regex.compile(pattern, _I), anchors) for kind, pattern, anchors in PROMPT_PATTERNS)
 _MAX_PROMPT_WORDS = 45
-#: Every match of every prompt pattern contains one of these words (or word stems), e.g. the
-#: cookie patterns "cookie", the newsletter ones "newsletter", "inbox", "mail", "alert" or
-#: "update": a plain line without any of them skips the fifteen searches (`may_contain_any`).
-#: tests/test_filters_memo.py checks this against the searches on real and generated lines.
-PROMPT_ANCHORS = (
-    "newsletter", "alert", "inbox", "mail", "update", "agree", "terms", "privacy", "subscrib",
-    "member", "access", "trial", "journalism", "article", "stories", "limit", "friend", "others",
-    "story", "post", "cookie", "accept", "reject", "allow", "manage", "site",
-)
+#: Every pattern's anchors, once each: a plain line without any of them skips the fifteen
+#: searches, and one with some searches only the patterns those anchors belong to.
+PROMPT_ANCHORS = tuple(dict.fromkeys(anchor for _, _, anchors in PROMPT_PATTERNS for anchor in anchors))
 
 
 class PromptFilter(LineFilter):
@@ -72,9 +72,12 @@ def _prompt_kind(text: str, max_words: int) -> str | None:
     """`PromptFilter.prompt_kind`, memoised by line: the pipeline's rounds ask again."""
     if count_words(text, max_words + 1) > max_words:
         return None
-    if not may_contain_any(text, PROMPT_ANCHORS):
-        return None
-    for kind, pattern in _COMPILED:
-        if pattern.search(text):
-            return kind
+    if not is_plain(text):
+        return next((kind for kind, pattern, _ in _COMPILED if pattern.search(text)), None)
+    lowered = text.lower()
+    found = {anchor for anchor in PROMPT_ANCHORS if anchor in lowered}
+    if found:
+        for kind, pattern, anchors in _COMPILED:
+            if not found.isdisjoint(anchors) and pattern.search(text):
+                return kind
     return None
