@@ -34,7 +34,7 @@ from .document import Result
 from .errors import InputError, WorkerError
 from .io import InputFile, read_document, read_document_and_hash
 from .manifest import FileFingerprint
-from .dedup.filter import template_line_keys
+from .dedup.template_keys import template_line_keys
 from .pipeline import RESUME_BATCH_DOCUMENTS, Pipeline, bounded_batches
 from .runtime import tune_garbage_collector
 

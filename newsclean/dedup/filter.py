@@ -20,11 +20,10 @@ import numpy as np
 
 from ..document import Document, Paragraph, Removal, new_removal
 from ..filters.base import Filter, PageView
-from ..memo import forget_long_lines, line_memo
-from ..normalise import lines_needing_general_path, normalise_line
 from .index import FormEntry, IndexSettings, NewDocument, NewParagraphs, ParagraphIndex, open_index
 from .minhash import band_hashes, lsh_bands, minhash_signatures
-from .shingles import Shingling, ShingleKind, WordBatch, paragraph_key, word_batch, word_bytes
+from .shingles import Shingling, ShingleKind, WordBatch, word_batch, word_bytes
+from .template_keys import template_line_keys
 
 #: Candidate pairs compared per numpy step (pairs x num_perm values: 8 MiB at 128 permutations).
 _PAIRS_PER_CHUNK = 1 << 14
@@ -353,50 +352,6 @@ class NearDuplicateFilter(Filter):
         """Close the index if this filter opened it."""
         if self._owns_index:
             self._index.close()
-
-
-def template_line_keys(lines: Sequence[str]) -> set[int]:
-    """The exact-form keys of a document's distinct non-empty lines, after normalisation: what
-    the template-line pass counts (one per line per document).
-
-    Keys are memoised by the raw line, normalisation included, as template lines recur on
-    every page of a site: a line seen before costs one look-up. Lines on the normalisation
-    fast path (found with one scan of the document) skip normalisation (`_plain_line_key`).
-    """
-    general = lines_needing_general_path(lines)
-    if general:
-        plain = [line for index, line in enumerate(lines) if index not in general]
-        keys = set(map(_template_line_key, [lines[index] for index in sorted(general)]))
-        keys.update(map(_plain_line_key, plain))
-    else:
-        keys = set(map(_plain_line_key, lines))
-    keys.discard(None)
-    forget_long_lines(lines)
-    return keys  # type: ignore[return-value]  # None was discarded
-
-
-@line_memo
-def _plain_line_key(line: str) -> int | None:
-    """`_template_line_key` of a line on the normalisation fast path (see
-    `lines_needing_general_path`), which normalisation only changes by collapsing whitespace:
-    its `word_bytes` are those of its normalised form, so it is not normalised (only a line
-    without words, whose key is that of its whole normalised text, still is)."""
-    paragraph_words = word_bytes(line)
-    if paragraph_words:
-        return paragraph_key(line, paragraph_words)
-    return _template_line_key(line)
-
-
-@line_memo
-def _template_line_key(line: str) -> int | None:
-    """The exact-form key of a raw line once normalised, None if it normalises to nothing.
-
-    `paragraph_key` with the line's `word_bytes` equals `exact_key(normalised_form(line))`
-    without decoding and re-encoding the words."""
-    text = normalise_line(line)[0]
-    if not text.strip():
-        return None
-    return paragraph_key(text, word_bytes(text))
 
 
 class _Batch:

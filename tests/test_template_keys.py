@@ -1,0 +1,130 @@
+"""The template-line pass counts, for every line key, the documents it occurs in: the counts
+from the memoised keys (`dedup.template_keys`) equal those of the definition (every line
+normalised, then its normalised form's key) on real pages with cosmetic copies of their lines,
+on generated documents, and when the memo forgets lines."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from newsclean import Document, NearDuplicateFilter
+from newsclean.dedup import exact_key, normalised_form, template_keys
+from newsclean.io import read_document
+from newsclean.memo import LONG_LINE_CHARACTERS
+from newsclean.normalise import normalise_lines
+
+from .conftest import DEVSET, SEEDS
+
+
+def defined_counts(documents: list[Document]) -> Counter[int]:
+    """Documents per key by definition: each document's lines normalised, then keyed."""
+    counts: Counter[int] = Counter()
+    for document in documents:
+        normalised, _ = normalise_lines(document.lines)
+        counts.update({exact_key(normalised_form(line)) for line in normalised if line})
+    return counts
+
+
+def counted(documents: list[Document]) -> Counter[int]:
+    dedup = NearDuplicateFilter()
+    dedup.count_template_lines(documents)
+    return dedup._corpus_forms
+
+
+def cosmetic_copy(line: str, rng: random.Random) -> str:
+    """The line as another page of a site may carry it: other spacing, case, quotes, an HTML
+    entity, an invisible character, or unchanged; all with the same key."""
+    kind = rng.randrange(7)
+    if kind == 0:
+        return "  " + line.replace(" ", "\t", 1) + " "
+    if kind == 1:
+        return line.upper()
+    if kind == 2:
+        return line.replace("'", "\u2019").replace('"', "\u201c")
+    if kind == 3:
+        return line.replace("&", "&amp;").replace(" ", "&nbsp;", 1)
+    if kind == 4:
+        return "\u200b" + line
+    if kind == 5:
+        return line.encode("utf-8").decode("cp1252", "replace") if not line.isascii() else line + " \u00a0"
+    return line
+
+
+def real_corpus() -> list[Document]:
+    """seeds/ and the dev sample's pages, then three cosmetic copies of each (each line copied
+    on its own), so a key reaches three documents through several raw lines."""
+    paths = sorted(SEEDS.glob("*.txt")) + sorted((DEVSET / "scraped").glob("*.txt")) + sorted((DEVSET / "truth").glob("*.txt"))
+    pages = [read_document(path)[0] for path in paths]
+    rng = random.Random(7)
+    copies = [
+        Document(f"{page.id}#{number}", tuple(cosmetic_copy(line, rng) for line in page.lines)) for number in range(3) for page in pages
+    ]
+    return pages + copies
+
+
+@pytest.fixture(scope="module")
+def corpus() -> list[Document]:
+    if not (DEVSET / "scraped").is_dir():
+        pytest.skip("../shared/devset is not available")
+    return real_corpus()
+
+
+def test_counts_equal_their_definition_on_real_pages_and_copies(corpus: list[Document]) -> None:
+    expected = defined_counts(corpus)
+    assert counted(corpus) == expected
+    # Hundreds of keys reach three documents only through several different raw lines (a raw
+    # line has one key, so at most this many keys have a raw line in three documents).
+    raw = Counter(line for document in corpus for line in set(document.lines))
+    template_keys_by_one_line = sum(1 for documents in raw.values() if documents >= 3)
+    assert sum(1 for documents in expected.values() if documents >= 3) >= template_keys_by_one_line + 500
+
+
+def test_counts_equal_their_definition_when_the_memo_forgets(corpus: list[Document], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(template_keys, "_keys", {})
+    monkeypatch.setattr(template_keys, "KEY_MEMO_SIZE", 50)
+    assert counted(corpus) == defined_counts(corpus)
+    assert 0 < len(template_keys._keys) <= 50
+
+
+def test_long_lines_are_keyed_but_not_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(template_keys, "_keys", {})
+    long_line = "word " * (LONG_LINE_CHARACTERS // 5 + 1)
+    documents = [Document(f"d{number}", (long_line, "Share this story", "")) for number in range(3)]
+    assert counted(documents) == defined_counts(documents)
+    assert set(template_keys._keys) == {"Share this story", ""}
+
+
+_SAMPLE_LINES = [
+    "Breaking news: markets fall",
+    "Subscribe to our newsletter",
+    "© 2024 The Daily Example",
+    "Caf\u00e9 owners\u2019 \u201cnew\u201d rules",
+    "Tom & Jerry",
+    "***",
+    "\u2014",
+    "",
+]
+
+
+@settings(max_examples=200)
+@given(
+    st.lists(
+        st.lists(
+            st.one_of(
+                st.sampled_from(_SAMPLE_LINES),
+                st.tuples(st.sampled_from(_SAMPLE_LINES), st.randoms(use_true_random=False)).map(lambda pair: cosmetic_copy(*pair)),
+                st.text(alphabet=st.sampled_from(" \t\u00a0aZé’“&amp;©\u200b.-1"), max_size=12),
+            ),
+            max_size=8,
+        ),
+        max_size=8,
+    )
+)
+def test_counts_equal_their_definition(documents: list[list[str]]) -> None:
+    built = [Document(f"d{number}", tuple(lines)) for number, lines in enumerate(documents)]
+    assert counted(built) == defined_counts(built)
