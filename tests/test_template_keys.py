@@ -85,18 +85,20 @@ def test_counts_equal_their_definition_on_real_pages_and_copies(corpus: list[Doc
 
 
 def test_counts_equal_their_definition_when_the_memo_forgets(corpus: list[Document], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(template_keys, "_keys", {})
-    monkeypatch.setattr(template_keys, "KEY_MEMO_SIZE", 50)
+    monkeypatch.setattr(template_keys, "_memo", template_keys._KeyMemo())
+    monkeypatch.setattr(template_keys, "KEY_MEMO_BYTES", 5000)
     assert counted(corpus) == defined_counts(corpus)
-    assert 0 < len(template_keys._keys) <= 50
+    memo = template_keys._memo
+    assert memo.keys and memo.size == sum(map(len, memo.keys)) + template_keys._ENTRY_BYTES * len(memo.keys)
+    assert memo.size <= 5000 + max(sum(len(line) + template_keys._ENTRY_BYTES for line in set(document.lines)) for document in corpus)
 
 
 def test_long_lines_are_keyed_but_not_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(template_keys, "_keys", {})
+    monkeypatch.setattr(template_keys, "_memo", template_keys._KeyMemo())
     long_line = "word " * (LONG_LINE_CHARACTERS // 5 + 1)
     documents = [Document(f"d{number}", (long_line, "Share this story", "")) for number in range(3)]
     assert counted(documents) == defined_counts(documents)
-    assert set(template_keys._keys) == {"Share this story", ""}
+    assert set(template_keys._memo.keys) == {"Share this story", ""}
 
 
 _SAMPLE_LINES = [

@@ -14,14 +14,41 @@ from __future__ import annotations
 from itertools import islice
 from typing import Sequence
 
-from ..memo import LONG_LINE_CHARACTERS, MEMO_SIZE, forget_long_lines
+from ..memo import LONG_LINE_CHARACTERS, forget_long_lines
 from ..normalise import lines_needing_general_path, normalise_line
 from .shingles import paragraph_key, word_bytes
 
-#: Distinct lines whose keys are remembered; the oldest half is forgotten when it is full.
-KEY_MEMO_SIZE = 4 * MEMO_SIZE
+#: About the bytes of lines and keys remembered (a document's new lines are added whole); the
+#: oldest half is forgotten when it is full. The benchmark corpus's 59,503 distinct lines
+#: take about 17 MB.
+KEY_MEMO_BYTES = 32 << 20
+#: What remembering a line costs in bytes beyond its characters, about: a str's header, a
+#: dict slot and an int.
+_ENTRY_BYTES = 100
 
-_keys: dict[str, int | None] = {}
+
+class _KeyMemo:
+    """Raw line -> key, for lines up to LONG_LINE_CHARACTERS long, within KEY_MEMO_BYTES."""
+
+    def __init__(self) -> None:
+        self.keys: dict[str, int | None] = {}
+        self.size = 0
+
+    def remember(self, new_keys: dict[str, int | None]) -> None:
+        """Add new lines' keys, forgetting the oldest half of the memo first (again, until they
+        fit or the memo is empty) if they do not fit."""
+        new_keys = {line: key for line, key in new_keys.items() if len(line) <= LONG_LINE_CHARACTERS}
+        added = sum(map(len, new_keys)) + _ENTRY_BYTES * len(new_keys)
+        while self.keys and self.size + added > KEY_MEMO_BYTES:
+            oldest = list(islice(self.keys, len(self.keys) // 2 + 1))
+            for line in oldest:
+                del self.keys[line]
+            self.size -= sum(map(len, oldest)) + _ENTRY_BYTES * len(oldest)
+        self.keys.update(new_keys)
+        self.size += added
+
+
+_memo = _KeyMemo()
 
 
 def template_line_keys(lines: Sequence[str]) -> set[int]:
@@ -31,14 +58,15 @@ def template_line_keys(lines: Sequence[str]) -> set[int]:
     Lines longer than LONG_LINE_CHARACTERS are keyed but not remembered, and, as after any
     document, every per-line memo is emptied when the document has one (`forget_long_lines`:
     normalisation memoises too)."""
+    memo = _memo
     distinct = set(lines)
-    new = distinct.difference(_keys)
+    new = distinct.difference(memo.keys)
     distinct -= new
-    keys = set(map(_keys.__getitem__, distinct))
+    keys = set(map(memo.keys.__getitem__, distinct))
     if new:
         new_keys = _keys_of(list(new))
         keys.update(new_keys.values())
-        _remember(new_keys)
+        memo.remember(new_keys)
     keys.discard(None)
     forget_long_lines(lines)
     return keys  # type: ignore[return-value]  # None was discarded
@@ -53,11 +81,11 @@ def _keys_of(lines: list[str]) -> dict[str, int | None]:
     keys = {}
     for index, line in enumerate(lines):
         paragraph_words = None if index in general else word_bytes(line)
-        keys[line] = paragraph_key(line, paragraph_words) if paragraph_words else normalised_line_key(line)
+        keys[line] = paragraph_key(line, paragraph_words) if paragraph_words else _normalised_line_key(line)
     return keys
 
 
-def normalised_line_key(line: str) -> int | None:
+def _normalised_line_key(line: str) -> int | None:
     """The exact-form key of a raw line once normalised, None if it normalises to nothing.
 
     `paragraph_key` with the line's `word_bytes` equals `exact_key(normalised_form(line))`
@@ -66,14 +94,3 @@ def normalised_line_key(line: str) -> int | None:
     if not text.strip():
         return None
     return paragraph_key(text, word_bytes(text))
-
-
-def _remember(new_keys: dict[str, int | None]) -> None:
-    """Add new lines' keys to the memo, but lines longer than LONG_LINE_CHARACTERS; forget the
-    oldest half of the memo first when they would not fit."""
-    if len(_keys) + len(new_keys) > KEY_MEMO_SIZE:
-        for line in list(islice(_keys, max(len(_keys) // 2, len(_keys) + len(new_keys) - KEY_MEMO_SIZE))):
-            del _keys[line]
-    for line, key in new_keys.items():
-        if len(line) <= LONG_LINE_CHARACTERS:
-            _keys[line] = key
