@@ -13,6 +13,7 @@ from typing import Iterable, Iterator, Sequence
 
 from . import __version__
 from .dedup import NearDuplicateFilter
+from .dedup.template_keys import forget_template_keys
 from .document import Document, Result
 from .errors import InputError, NewscleanError, UsageError
 from .batch import clean_files, plan_outputs
@@ -189,10 +190,12 @@ def build_pipeline(args: argparse.Namespace) -> Pipeline:
 def _count_template_lines(pipeline: Pipeline, inputs: list, jobs: int) -> None:
     """The first of the two passes over a corpus: how many documents each line occurs in,
     so site template lines are dropped in every document, the first included. `jobs` worker
-    processes read and normalise; unreadable inputs are left to the main pass to report."""
+    processes read and normalise; unreadable inputs are left to the main pass to report. The
+    line keys' memo is emptied afterwards (the cleaning pass does not use it)."""
     for item in pipeline.filters:
         if isinstance(item, NearDuplicateFilter):
             item.count_template_keys(template_line_keys_of_files(inputs, jobs))
+    forget_template_keys()
 
 
 def _warn(message: str) -> None:

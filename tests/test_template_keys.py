@@ -101,6 +101,17 @@ def test_long_lines_are_keyed_but_not_remembered(monkeypatch: pytest.MonkeyPatch
     assert set(template_keys._memo.keys) == {"Share this story", ""}
 
 
+def test_the_cli_forgets_the_keys_after_its_pass(tmp_path) -> None:
+    from newsclean.cli import main
+
+    (tmp_path / "in").mkdir()
+    for number, path in enumerate(sorted(SEEDS.glob("*.txt"))[:3]):
+        (tmp_path / "in" / f"page{number}.txt").write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    assert main(["clean", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "-q", "--jobs", "1"]) == 0
+    assert len(list((tmp_path / "out").glob("page*.txt"))) == 3
+    assert template_keys._memo.keys == {}
+
+
 _SAMPLE_LINES = [
     "Breaking news: markets fall",
     "Subscribe to our newsletter",

@@ -72,6 +72,13 @@ def template_line_keys(lines: Sequence[str]) -> set[int]:
     return keys  # type: ignore[return-value]  # None was discarded
 
 
+def forget_template_keys() -> None:
+    """Empty the memo, e.g. once the template-line pass over a corpus is done, so its lines do
+    not stay in memory through the cleaning pass."""
+    global _memo
+    _memo = _KeyMemo()
+
+
 def _keys_of(lines: list[str]) -> dict[str, int | None]:
     """The keys of lines the memo lacks. A line on the normalisation fast path (found with one
     scan of them all, `lines_needing_general_path`) is keyed from its own `word_bytes`, as
