@@ -189,8 +189,8 @@ def build_pipeline(args: argparse.Namespace) -> Pipeline:
 
 def _count_template_lines(pipeline: Pipeline, inputs: list, jobs: int) -> None:
     """The first of the two passes over a corpus: how many documents each line occurs in,
-    so site template lines are dropped in every document, the first included. `jobs` worker
-    processes read and normalise; unreadable inputs are left to the main pass to report. The
+    so site template lines are dropped in every document, the first included. `jobs` processes
+    (the workers and this one) read and normalise; unreadable inputs are left to the main pass to report. The
     line keys' memo is emptied afterwards (the cleaning pass does not use it)."""
     for item in pipeline.filters:
         if isinstance(item, NearDuplicateFilter):
