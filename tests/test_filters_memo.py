@@ -235,9 +235,9 @@ def test_caption_and_copyright_anchor_checks_never_skip_a_match_on_real_lines() 
 
 @pytest.mark.parametrize("text", COMMENT_NOTICES)
 def test_each_comment_notice_alternative_is_still_found(text: str) -> None:
-    from newsclean.filters.sections import _comment_line
+    from newsclean.filters.sections import _NOTICE, _comment_mark
 
-    assert _comment_line(text).notice
+    assert _comment_mark(text) & _NOTICE
 
 
 def forward_search(pattern: regex.Pattern) -> regex.Pattern:

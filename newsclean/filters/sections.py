@@ -7,8 +7,11 @@ the end of the page, and a short title-like line is a menu item only inside a ru
 
 from __future__ import annotations
 
+import re
 from enum import Enum
-from typing import NamedTuple, Sequence
+from itertools import repeat
+from operator import itemgetter
+from typing import Sequence
 
 import regex
 
@@ -19,6 +22,8 @@ from .base import Filter, PageView
 from .prose import is_title_like, line_shape
 
 _I = regex.IGNORECASE
+#: A paragraph's text, for `map`.
+_text_of = itemgetter(1)
 
 MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 DATE = (
@@ -67,21 +72,21 @@ def is_comment_metadata(text: str) -> bool:
     return count_words(text, _MAX_METADATA_WORDS + 1) <= _MAX_METADATA_WORDS and bool(COMMENT_METADATA.search(text))
 
 
-class _CommentLine(NamedTuple):
-    """What the comment-section filter needs to know of one line on its own."""
-
-    notice: bool
-    heading: bool
-    #: The line's words when it has at least _ARTICLE_WORDS_BEFORE (article prose), else 0.
-    prose_words: int
+#: `_comment_mark` bits: a spam/moderation notice, a comment heading (0 for most lines).
+_NOTICE = 1
+_HEADING = 2
+#: A byte that is not 0, in a page's marks or navigation kinds.
+_NONZERO = re.compile(rb"[^\x00]")
 
 
 @line_memo
-def _comment_line(text: str) -> _CommentLine:
+def _comment_mark(text: str) -> int:
+    """What the comment-section filter needs to know of one line on its own, as _NOTICE and
+    _HEADING bits: a page's marks are one `bytes` that C scans, and a page whose marks are all
+    0 (most pages) has nothing to drop."""
     heading = count_words(text, _MAX_HEADING_WORDS + 1) <= _MAX_HEADING_WORDS and bool(COMMENT_HEADING.match(text))
-    count = count_words(text, _ARTICLE_WORDS_BEFORE)
     notice = may_contain_any(text, COMMENT_NOTICE_ANCHORS) and bool(COMMENT_NOTICE.search(text))
-    return _CommentLine(notice, heading, count if count >= _ARTICLE_WORDS_BEFORE else 0)
+    return _NOTICE * notice | _HEADING * heading
 
 
 class CommentSectionFilter(Filter):
@@ -100,20 +105,23 @@ class CommentSectionFilter(Filter):
 
     def find_removals(self, page: PageView) -> list[Removal]:
         paragraphs = page.paragraphs
-        lines = [_comment_line(paragraph.text) for paragraph in paragraphs]
+        marks = bytes(map(_comment_mark, map(_text_of, paragraphs)))
+        if not any(marks):
+            return []
         removals: list[Removal] = []
-        region_start = self._region_start(paragraphs, lines)
+        region_start = self._region_start(paragraphs, marks)
         end = len(paragraphs) if region_start is None else region_start
-        for paragraph, line in zip(paragraphs[:end], lines):
-            if line.notice:
+        for match in _NONZERO.finditer(marks, 0, end):
+            paragraph = paragraphs[match.start()]
+            if marks[match.start()] & _NOTICE:
                 removals.append(self.removal(paragraph, f"comment notice {paragraph.text[:60]!r}"))
-            elif line.heading:
+            else:
                 removals.append(self.removal(paragraph, f"comment link {paragraph.text!r}"))
         if region_start is not None:
             heading = paragraphs[region_start]
             removals.append(self.removal(heading, f"comment section heading {heading.text[:60]!r}"))
-            for paragraph, line in zip(paragraphs[region_start + 1 :], lines[region_start + 1 :]):
-                if line.notice:
+            for paragraph, mark in zip(paragraphs[region_start + 1 :], marks[region_start + 1 :]):
+                if mark & _NOTICE:
                     kind = "comment notice"
                 elif is_comment_metadata(paragraph.text):
                     kind = "comment metadata"
@@ -124,17 +132,22 @@ class CommentSectionFilter(Filter):
                 )
         return removals
 
-    def _region_start(self, paragraphs: Sequence[Paragraph], lines: Sequence[_CommentLine]) -> int | None:
-        """Where the comment region starts (an index into `paragraphs`, whose `_comment_line`s
-        are `lines`), or None."""
-        prose_before = 0
-        for index, line in enumerate(lines):
-            if (line.heading or line.notice) and prose_before >= _ARTICLE_WORDS_BEFORE:
-                in_second_half = index >= len(paragraphs) / 2
-                following = paragraphs[index + 1 : index + 1 + self.metadata_window]
-                if in_second_half or any(is_comment_metadata(p.text) for p in following):
-                    return index
-            prose_before += line.prose_words
+    def _region_start(self, paragraphs: Sequence[Paragraph], marks: bytes) -> int | None:
+        """Where the comment region starts (an index into `paragraphs`, whose `_comment_mark`s
+        are `marks`), or None: the first heading or notice with article prose before it (a
+        paragraph of _ARTICLE_WORDS_BEFORE or more words, so the words of prose paragraphs
+        before it add up to at least that many) that is in the second half of the page or
+        followed by comment metadata."""
+        first_prose = next(
+            (index for index, paragraph in enumerate(paragraphs) if count_words(paragraph.text, _ARTICLE_WORDS_BEFORE) >= _ARTICLE_WORDS_BEFORE),
+            len(paragraphs),
+        )
+        for match in _NONZERO.finditer(marks, first_prose + 1):
+            index = match.start()
+            in_second_half = index >= len(paragraphs) / 2
+            following = paragraphs[index + 1 : index + 1 + self.metadata_window]
+            if in_second_half or any(is_comment_metadata(p.text) for p in following):
+                return index
         return None
 
 
@@ -169,11 +182,22 @@ class _NavigationLine(Enum):
     LIST_HEADING = "related-articles heading"
 
 
+#: A line's navigation facts packed in one small int, so that a page's facts are one `bytes`
+#: (a byte per kept paragraph) that C scans instead of Python loops: bit 0 says title-like (a
+#: menu item), the bits above it the `_NavigationLine` (its index in _KINDS plus one; 0: none).
+_TITLE_LIKE = 1
+_KINDS = tuple(_NavigationLine)
+#: `codes.translate(...)` tables: each code's title-like bit, and its kind bits alone.
+_TITLE_BYTES = bytes(code & _TITLE_LIKE for code in range(256))
+_KIND_BYTES = bytes(code & ~_TITLE_LIKE for code in range(256))
+
+
 @line_memo
-def _navigation_facts(text: str, max_related_words: int, max_words: int) -> tuple[_NavigationLine | None, bool]:
-    """A line's `_navigation_line` and whether it is title-like (a menu item), in one look-up
-    per paragraph (memoised by line and settings)."""
-    return _navigation_line(text, max_related_words), is_title_like(text, max_words)
+def _navigation_facts(text: str, max_related_words: int, max_words: int) -> int:
+    """A line's `_navigation_line` and whether it is title-like (a menu item), packed as one
+    code (see _TITLE_LIKE), in one look-up per paragraph (memoised by line and settings)."""
+    kind = _navigation_line(text, max_related_words)
+    return (0 if kind is None else (_KINDS.index(kind) + 1) << 1) | is_title_like(text, max_words)
 
 
 def _navigation_line(text: str, max_related_words: int) -> _NavigationLine | None:
@@ -203,21 +227,23 @@ class NavigationFilter(Filter):
 
     def find_removals(self, page: PageView) -> list[Removal]:
         paragraphs = page.paragraphs
-        max_related_words, max_words = self.max_related_words, self.max_words
-        facts = [_navigation_facts(paragraph.text, max_related_words, max_words) for paragraph in paragraphs]
+        # One memo look-up per paragraph, the loop in C; what follows visits only the
+        # paragraphs with a kind and the menu runs.
+        codes = bytes(map(_navigation_facts, map(_text_of, paragraphs), repeat(self.max_related_words), repeat(self.max_words)))
         dropped: dict[int, Removal] = {}
-        self._related_lists(paragraphs, [kind for kind, _ in facts], dropped)
-        self._menus(paragraphs, [title_like for _, title_like in facts], dropped)
+        self._related_lists(paragraphs, codes.translate(_KIND_BYTES), dropped)
+        self._menus(paragraphs, bytearray(codes.translate(_TITLE_BYTES)), dropped)
         return [dropped[index] for index in sorted(dropped)]
 
-    def _related_lists(self, paragraphs: Sequence[Paragraph], kinds: list[_NavigationLine | None], dropped: dict[int, Removal]) -> None:
-        """Drop skip links, inline related-article links and related-article lists; `kinds` are
-        the paragraphs' `_navigation_line`s."""
+    def _related_lists(self, paragraphs: Sequence[Paragraph], kinds: bytes, dropped: dict[int, Removal]) -> None:
+        """Drop skip links, inline related-article links and related-article lists; `kinds`
+        holds the paragraphs' `_navigation_facts` codes without their title-like bit."""
         list_end = 0  # paragraphs before this index belong to a list already dropped
-        for index in [index for index, kind in enumerate(kinds) if kind is not None]:
+        for match in _NONZERO.finditer(kinds):
+            index = match.start()
             if index < list_end:
                 continue
-            paragraph, kind = paragraphs[index], kinds[index]
+            paragraph, kind = paragraphs[index], _KINDS[(kinds[index] >> 1) - 1]
             if kind is _NavigationLine.SKIP_LINK:
                 dropped[index] = self.removal(paragraph, f"accessibility skip link {paragraph.text!r}")
             elif kind is _NavigationLine.INLINE_LINK:
@@ -239,29 +265,20 @@ class NavigationFilter(Filter):
         shape = line_shape(text)
         return shape.word_count <= self.max_related_words and not (shape.is_prose and shape.word_count >= _LIST_END_PROSE_WORDS)
 
-    def _menus(self, paragraphs: Sequence[Paragraph], title_like: list[bool], dropped: dict[int, Removal]) -> None:
-        """Drop runs of title-like paragraphs (`title_like`, a list this changes) that are not
-        already dropped."""
+    def _menus(self, paragraphs: Sequence[Paragraph], title_like: bytearray, dropped: dict[int, Removal]) -> None:
+        """Drop runs of title-like paragraphs (`title_like`: a byte per paragraph, 1 for
+        title-like; this changes it) that are not already dropped."""
         for index in dropped:
-            title_like[index] = False
-        start = None
-        for index, is_title in enumerate(title_like):
-            if is_title:
-                if start is None:
-                    start = index
-            elif start is not None:
-                self._drop_menu(range(start, index), paragraphs, dropped)
-                start = None
-        if start is not None:
-            self._drop_menu(range(start, len(paragraphs)), paragraphs, dropped)
+            title_like[index] = 0
+        # A run of min_run or more title-like paragraphs (a run of any length is at least one).
+        for run in re.finditer(rb"\x01{%d,}" % max(self.min_run, 1), title_like):
+            self._drop_menu(range(run.start(), run.end()), paragraphs, dropped)
 
     def _drop_menu(self, run: range, paragraphs: Sequence[Paragraph], dropped: dict[int, Removal]) -> None:
-        """Drop a run of title-like lines when it is long enough to be a menu."""
-        if len(run) < self.min_run:
-            return
+        """Drop a run of title-like lines (long enough to be a menu)."""
         reason = f"short title-like line in a run of {len(run)}: navigation list"
         start = paragraphs[run[0]].line
         # Removals built directly (not through `self.removal`): menus are most of a page's lines.
-        name = self.name
+        name, length = self.name, len(run)
         for member in run:
-            dropped[member] = new_removal(paragraphs[member].line, name, reason, {"run_start": start, "run_length": len(run)})
+            dropped[member] = new_removal(paragraphs[member].line, name, reason, {"run_start": start, "run_length": length})
