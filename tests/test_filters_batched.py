@@ -17,8 +17,18 @@ from hypothesis import strategies as st
 
 from newsclean import Document, Pipeline
 from newsclean.document import Paragraph, Removal, kept_paragraphs, new_removal
-from newsclean.filters import CommentSectionFilter, Filter, NavigationFilter, PageView
+from newsclean.filters import (
+    ArticleBodyFilter,
+    CommentSectionFilter,
+    Filter,
+    NavigationFilter,
+    PageView,
+    PhotoCreditFilter,
+    RepeatedLineFilter,
+)
+from newsclean.filters.credits import CREDIT_BEFORE_CAPTION, credit_kind
 from newsclean.filters.prose import is_title_like, line_shape
+from newsclean.filters.repeats import _repeat_key
 from newsclean.filters.sections import (
     _ARTICLE_WORDS_BEFORE,
     _MAX_HEADING_WORDS,
@@ -138,6 +148,79 @@ class ReferenceCommentSectionFilter(CommentSectionFilter):
         return None
 
 
+class ReferenceRepeatedLineFilter(RepeatedLineFilter):
+    """RepeatedLineFilter as it was: every paragraph's key looked up, every line's counted."""
+
+    def find_removals(self, page: PageView) -> list[Removal]:
+        keys = [_repeat_key(text, self.max_words) for text in page.lines]
+        occurrences: dict[str, list[int]] = {}
+        for number, key in enumerate(keys, start=1):
+            if key:
+                occurrences.setdefault(key, []).append(number)
+        removals = []
+        kept_sentence: dict[str, int] = {}
+        for paragraph in page.paragraphs:
+            key = keys[paragraph.line - 1]
+            if not key:
+                continue
+            where = occurrences[key]
+            if len(where) >= 2 and line_shape(paragraph.text).is_prose:
+                first = kept_sentence.setdefault(key, paragraph.line)
+                if first != paragraph.line:
+                    removals.append(self.removal(paragraph, f"repeats the sentence kept at line {first}", original_line=first))
+                continue
+            if len(where) >= 2:
+                shown = ", ".join(map(str, where[:5])) + (", ..." if len(where) > 5 else "")
+                removals.append(
+                    self.removal(paragraph, f"line repeated {len(where)} times on the page (lines {shown})", lines=list(where))
+                )
+        return removals
+
+
+class ReferenceArticleBodyFilter(ArticleBodyFilter):
+    """ArticleBodyFilter as it was: Python loops over every line and paragraph."""
+
+    def find_removals(self, page: PageView) -> list[Removal]:
+        kept = {paragraph.line for paragraph in page.paragraphs}
+        lines = [number for number, text in enumerate(page.lines, start=1) if text]
+        shapes = {paragraph.line: line_shape(paragraph.text) for paragraph in page.paragraphs}
+        weights = [self.weight(shapes[number]) if number in kept else -self.furniture_cost for number in lines]
+        span = self.body_span(weights)
+        if span is None:
+            return []
+        first, last = lines[span[0]], lines[span[1] - 1]
+        before = [paragraph for paragraph in page.paragraphs if paragraph.line < first]
+        after = [paragraph for paragraph in page.paragraphs if paragraph.line > last]
+        removals = []
+        if len(before) > 1:
+            where = f"page header before the article body (which starts at line {first})"
+            removals.extend(self._removal(paragraph, shapes[paragraph.line], where) for paragraph in before)
+        where = f"page footer after the article body (which ends at line {last})"
+        removals.extend(self._removal(paragraph, shapes[paragraph.line], where) for paragraph in after)
+        return removals
+
+
+class ReferencePhotoCreditFilter(PhotoCreditFilter):
+    """PhotoCreditFilter as it was: dicts of every paragraph, a Python loop over all."""
+
+    def find_removals(self, page: PageView) -> list[Removal]:
+        kept = {paragraph.line: paragraph for paragraph in page.paragraphs}
+        kinds = {paragraph.line: credit_kind(paragraph.text) for paragraph in page.paragraphs}
+        dropped: dict[int, Removal] = {}
+        for paragraph in page.paragraphs:
+            kind = kinds[paragraph.line]
+            if kind is None:
+                continue
+            dropped[paragraph.line] = self.removal(paragraph, f"{kind} {paragraph.text[:60]!r}")
+            if kind == "photo credit" and not CREDIT_BEFORE_CAPTION.match(paragraph.text):
+                caption = self._caption_above(page, kinds, paragraph.line)
+                if caption is not None and caption in kept and caption not in dropped:
+                    dropped[caption] = self.removal(
+                        kept[caption], f"photo caption above the credit at line {paragraph.line}", credit_line=paragraph.line
+                    )
+        return [dropped[line] for line in sorted(dropped)]
+
+
 #: (the filter as it is, the reference), with default and with other settings.
 PAIRS = [
     (NavigationFilter(), ReferenceNavigationFilter()),
@@ -145,6 +228,12 @@ PAIRS = [
     (NavigationFilter(min_run=1), ReferenceNavigationFilter(min_run=1)),
     (CommentSectionFilter(), ReferenceCommentSectionFilter()),
     (CommentSectionFilter(metadata_window=1), ReferenceCommentSectionFilter(metadata_window=1)),
+    (RepeatedLineFilter(), ReferenceRepeatedLineFilter()),
+    (RepeatedLineFilter(max_words=4), ReferenceRepeatedLineFilter(max_words=4)),
+    (ArticleBodyFilter(), ReferenceArticleBodyFilter()),
+    (ArticleBodyFilter(furniture_cost=3), ReferenceArticleBodyFilter(furniture_cost=3)),
+    (PhotoCreditFilter(), ReferencePhotoCreditFilter()),
+    (PhotoCreditFilter(max_caption_words=5), ReferencePhotoCreditFilter(max_caption_words=5)),
 ]
 
 

@@ -12,6 +12,9 @@ article interrupted by one embedded widget stays whole.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+from itertools import compress, count, repeat
+from operator import itemgetter
 from typing import Sequence
 
 from ..document import Paragraph, Removal
@@ -20,6 +23,8 @@ from .prose import LineShape, line_shape
 
 #: What one furniture line costs the stretch, in words of prose (roughly one short paragraph).
 FURNITURE_COST = 10
+
+_line_of, _text_of = itemgetter(0), itemgetter(1)
 
 
 class ArticleBodyFilter(Filter):
@@ -38,24 +43,26 @@ class ArticleBodyFilter(Filter):
         self.furniture_cost = furniture_cost
 
     def find_removals(self, page: PageView) -> list[Removal]:
+        paragraphs = page.paragraphs  # in line order, as the pipeline passes them
+        kept_lines = list(map(_line_of, paragraphs))
+        shapes = list(map(line_shape, map(_text_of, paragraphs)))
         # The body is found over every non-empty line, including those earlier filters dropped:
-        # a menu or share bar that is already gone still separates the body from a teaser.
-        kept = {paragraph.line for paragraph in page.paragraphs}
-        lines = [number for number, text in enumerate(page.lines, start=1) if text]
-        shapes = {paragraph.line: line_shape(paragraph.text) for paragraph in page.paragraphs}
-        weights = [self.weight(shapes[number]) if number in kept else -self.furniture_cost for number in lines]
+        # a menu or share bar that is already gone still separates the body from a teaser. Lists
+        # built by C loops: most of a page's lines are dropped ones, which weigh as furniture.
+        lines = list(compress(count(1), page.lines))
+        kept_weights = dict(zip(kept_lines, map(self.weight, shapes)))
+        weights = list(map(kept_weights.get, lines, repeat(-self.furniture_cost)))
         span = self.body_span(weights)
         if span is None:
             return []
         first, last = lines[span[0]], lines[span[1] - 1]
-        before = [paragraph for paragraph in page.paragraphs if paragraph.line < first]
-        after = [paragraph for paragraph in page.paragraphs if paragraph.line > last]
+        header_end, footer_start = bisect_left(kept_lines, first), bisect_right(kept_lines, last)
         removals = []
-        if len(before) > 1:
+        if header_end > 1:
             where = f"page header before the article body (which starts at line {first})"
-            removals.extend(self._removal(paragraph, shapes[paragraph.line], where) for paragraph in before)
+            removals.extend(map(self._removal, paragraphs[:header_end], shapes[:header_end], repeat(where)))
         where = f"page footer after the article body (which ends at line {last})"
-        removals.extend(self._removal(paragraph, shapes[paragraph.line], where) for paragraph in after)
+        removals.extend(map(self._removal, paragraphs[footer_start:], shapes[footer_start:], repeat(where)))
         return removals
 
     def weight(self, shape: LineShape) -> int:

@@ -9,6 +9,8 @@ sentence that mentions Reuters or a photographer stays.
 
 from __future__ import annotations
 
+from itertools import compress
+from operator import itemgetter
 
 import regex
 
@@ -21,6 +23,7 @@ from .prose import SENTENCE_END, is_title_like
 _I = regex.IGNORECASE
 _MAX_CREDIT_WORDS = 10
 _MAX_CAPTION_WORDS = 60
+_line_of, _text_of = itemgetter(0), itemgetter(1)
 
 
 def _agency_alternation() -> str:
@@ -85,13 +88,16 @@ class PhotoCreditFilter(Filter):
         self.max_caption_words = max_caption_words
 
     def find_removals(self, page: PageView) -> list[Removal]:
-        kept = {paragraph.line: paragraph for paragraph in page.paragraphs}
-        kinds = {paragraph.line: credit_kind(paragraph.text) for paragraph in page.paragraphs}
+        paragraphs = page.paragraphs
+        kind_list = list(map(credit_kind, map(_text_of, paragraphs)))
+        if not any(kind_list):
+            return []  # most pages: no credit, no caption
+        lines = list(map(_line_of, paragraphs))
+        kept = dict(zip(lines, paragraphs))
+        kinds = dict(zip(lines, kind_list))
         dropped: dict[int, Removal] = {}
-        for paragraph in page.paragraphs:
-            kind = kinds[paragraph.line]
-            if kind is None:
-                continue
+        for index in compress(range(len(paragraphs)), kind_list):  # the paragraphs with a kind
+            paragraph, kind = paragraphs[index], kind_list[index]
             dropped[paragraph.line] = self.removal(paragraph, f"{kind} {paragraph.text[:60]!r}")
             if kind == "photo credit" and not CREDIT_BEFORE_CAPTION.match(paragraph.text):
                 caption = self._caption_above(page, kinds, paragraph.line)
