@@ -31,6 +31,19 @@ def line_memo(function: Callable[..., Result]) -> Callable[..., Result]:
     return memo
 
 
+def line_memo_per_settings(function: Callable[..., Result]) -> Callable[..., Callable[[str], Result]]:
+    """For a function of a line's text and settings, `memo(*settings)` is a `line_memo` of the
+    text alone for those settings (one memo per combination of settings a filter was built
+    with). A look-up keyed by the text alone needs no key tuple, and compares one string
+    instead of a tuple: a filter that asks about every paragraph pays that on each."""
+
+    @lru_cache(maxsize=None)
+    def memo(*settings: object) -> Callable[[str], Result]:
+        return line_memo(lambda text: function(text, *settings))
+
+    return memo
+
+
 def forget_long_lines(lines: Sequence[str]) -> None:
     """Empty every per-line memo when one of `lines` is longer than LONG_LINE_CHARACTERS, so no
     memo keeps a huge line alive after its document is done."""

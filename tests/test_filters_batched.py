@@ -28,7 +28,7 @@ from newsclean.filters import (
 )
 from newsclean.filters.credits import CREDIT_BEFORE_CAPTION, credit_kind
 from newsclean.filters.prose import is_title_like, line_shape
-from newsclean.filters.repeats import _repeat_key
+from newsclean.filters.markers import line_key
 from newsclean.filters.sections import (
     _ARTICLE_WORDS_BEFORE,
     _MAX_HEADING_WORDS,
@@ -152,7 +152,7 @@ class ReferenceRepeatedLineFilter(RepeatedLineFilter):
     """RepeatedLineFilter as it was: every paragraph's key looked up, every line's counted."""
 
     def find_removals(self, page: PageView) -> list[Removal]:
-        keys = [_repeat_key(text, self.max_words) for text in page.lines]
+        keys = ["" if count_words(text, self.max_words + 1) > self.max_words else line_key(text) for text in page.lines]
         occurrences: dict[str, list[int]] = {}
         for number, key in enumerate(keys, start=1):
             if key:

@@ -4,7 +4,7 @@ document, so a corpus of documents with huge lines cannot fill memory through th
 from __future__ import annotations
 
 from newsclean import default_pipeline
-from newsclean.memo import _MEMOS, LONG_LINE_CHARACTERS
+from newsclean.memo import _MEMOS, LONG_LINE_CHARACTERS, line_memo_per_settings
 
 from .conftest import seed_text
 
@@ -27,3 +27,18 @@ def test_memos_keep_ordinary_lines_and_forget_after_a_document_with_a_huge_line(
     assert HUGE_LINE.strip() in kept  # the huge line is cleaned as any other
     assert memo_sizes() == [0] * len(_MEMOS)
     assert pipeline.clean(article) == cleaned  # and cleaning goes on as before
+
+
+def test_a_memo_per_settings_answers_as_the_function_for_those_settings() -> None:
+    calls = []
+
+    @line_memo_per_settings
+    def shorter_than(text: str, limit: int) -> bool:
+        calls.append((text, limit))
+        return len(text) < limit
+
+    assert shorter_than(5) is shorter_than(5) and shorter_than(5) is not shorter_than(50)
+    line = "Business news"
+    assert [shorter_than(5)(line), shorter_than(50)(line), shorter_than(5)(line)] == [False, True, False]
+    assert calls == [(line, 5), (line, 50)]  # the third answer was remembered
+    assert shorter_than(5) in _MEMOS  # emptied with the others after a huge line

@@ -9,11 +9,11 @@ paragraphs are left alone here: they are the near-duplicate filter's business.
 from __future__ import annotations
 
 from collections import Counter
-from itertools import compress, count, repeat
+from itertools import compress, count
 from operator import itemgetter
 
 from ..document import Removal
-from ..memo import line_memo
+from ..memo import line_memo_per_settings
 from ..wordlists import count_words
 from .base import Filter, PageView
 from .markers import line_key
@@ -23,10 +23,11 @@ _MAX_REPEATED_WORDS = 30
 _line_of = itemgetter(0)
 
 
-@line_memo
+@line_memo_per_settings
 def _repeat_key(text: str, max_words: int) -> str:
     """The key two lines share when they count as the same line (`line_key`), or "" for a line
-    that is blank or longer than `max_words` words. Memoised by line and setting."""
+    that is blank or longer than `max_words` words. `_repeat_key(max_words)` is the memo of the
+    text for that setting."""
     if count_words(text, max_words + 1) > max_words:
         return ""
     return line_key(text)
@@ -73,7 +74,7 @@ class RepeatedLineFilter(Filter):
         last = self._last_page
         if last is not None and last[0] is lines and last[1] == self.max_words:
             return last[2], last[3], last[4]
-        keys = list(map(_repeat_key, lines, repeat(self.max_words)))
+        keys = list(map(_repeat_key(self.max_words), lines))
         counts = Counter(keys)
         counts.pop("", None)  # blank and long lines
         occurrences: dict[str, list[int]] = {key: [] for key, times in counts.items() if times >= 2}

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import re
 from enum import Enum
-from itertools import repeat
 from operator import itemgetter
 from typing import Sequence
 
 import regex
 
 from ..document import Paragraph, Removal, new_removal
-from ..memo import line_memo
+from ..memo import line_memo, line_memo_per_settings
 from ..wordlists import count_words, may_contain_any
 from .base import Filter, PageView
 from .prose import is_title_like, line_shape
@@ -192,10 +191,11 @@ _TITLE_BYTES = bytes(code & _TITLE_LIKE for code in range(256))
 _KIND_BYTES = bytes(code & ~_TITLE_LIKE for code in range(256))
 
 
-@line_memo
+@line_memo_per_settings
 def _navigation_facts(text: str, max_related_words: int, max_words: int) -> int:
     """A line's `_navigation_line` and whether it is title-like (a menu item), packed as one
-    code (see _TITLE_LIKE), in one look-up per paragraph (memoised by line and settings)."""
+    code (see _TITLE_LIKE), in one look-up per paragraph: `_navigation_facts(max_related_words,
+    max_words)` is the memo of the text for those settings."""
     kind = _navigation_line(text, max_related_words)
     return (0 if kind is None else (_KINDS.index(kind) + 1) << 1) | is_title_like(text, max_words)
 
@@ -229,7 +229,7 @@ class NavigationFilter(Filter):
         paragraphs = page.paragraphs
         # One memo look-up per paragraph, the loop in C; what follows visits only the
         # paragraphs with a kind and the menu runs.
-        codes = bytes(map(_navigation_facts, map(_text_of, paragraphs), repeat(self.max_related_words), repeat(self.max_words)))
+        codes = bytes(map(_navigation_facts(self.max_related_words, self.max_words), map(_text_of, paragraphs)))
         dropped: dict[int, Removal] = {}
         self._related_lists(paragraphs, codes.translate(_KIND_BYTES), dropped)
         self._menus(paragraphs, bytearray(codes.translate(_TITLE_BYTES)), dropped)
