@@ -8,9 +8,7 @@ paragraphs are left alone here: they are the near-duplicate filter's business.
 
 from __future__ import annotations
 
-from collections import Counter
-from itertools import compress, count
-from operator import itemgetter
+from collections import defaultdict
 
 from ..document import Removal
 from ..memo import line_memo_per_settings
@@ -20,7 +18,6 @@ from .markers import line_key
 from .prose import line_shape
 
 _MAX_REPEATED_WORDS = 30
-_line_of = itemgetter(0)
 
 
 @line_memo_per_settings
@@ -45,42 +42,41 @@ class RepeatedLineFilter(Filter):
 
     def __init__(self, max_words: int = _MAX_REPEATED_WORDS) -> None:
         self.max_words = max_words
-        self._last_page: tuple[tuple[str, ...], int, list[str], dict[str, list[int]], frozenset[int]] | None = None
+        self._last_page: tuple[tuple[str, ...], int, list[str], dict[str, list[int]]] | None = None
 
     def find_removals(self, page: PageView) -> list[Removal]:
-        keys, occurrences, repeated_lines = self._occurrences(page.lines)
-        if not repeated_lines:
-            return []
+        keys, occurrences = self._occurrences(page.lines)
         removals = []
         kept_sentence: dict[str, int] = {}
-        # Only the kept paragraphs whose line repeats can go: they are picked out in C.
-        for paragraph in compress(page.paragraphs, map(repeated_lines.__contains__, map(_line_of, page.paragraphs))):
+        for paragraph in page.paragraphs:
             key = keys[paragraph.line - 1]
+            if not key:
+                continue
             where = occurrences[key]
-            if line_shape(paragraph.text).is_prose:
+            if len(where) >= 2 and line_shape(paragraph.text).is_prose:
                 first = kept_sentence.setdefault(key, paragraph.line)
                 if first != paragraph.line:
                     removals.append(self.removal(paragraph, f"repeats the sentence kept at line {first}", original_line=first))
                 continue
-            shown = ", ".join(map(str, where[:5])) + (", ..." if len(where) > 5 else "")
-            removals.append(self.removal(paragraph, f"line repeated {len(where)} times on the page (lines {shown})", lines=list(where)))
+            if len(where) >= 2:
+                shown = ", ".join(map(str, where[:5])) + (", ..." if len(where) > 5 else "")
+                removals.append(
+                    self.removal(paragraph, f"line repeated {len(where)} times on the page (lines {shown})", lines=list(where))
+                )
         return removals
 
-    def _occurrences(self, lines: tuple[str, ...]) -> tuple[list[str], dict[str, list[int]], frozenset[int]]:
-        """Each line's key, the lines each key occurs on for the keys that occur on two or more
-        lines, and those lines. They depend only on all of the page's lines, which every round
-        of the pipeline passes again (the same tuple), so the last page's answer is kept and
-        reused when the very same lines come back."""
+    def _occurrences(self, lines: tuple[str, ...]) -> tuple[list[str], dict[str, list[int]]]:
+        """Each line's key and the lines each key occurs on. They depend only on all of the
+        page's lines, which every round of the pipeline passes again (the same tuple), so the
+        last page's answer is kept and reused when the very same lines come back."""
         last = self._last_page
         if last is not None and last[0] is lines and last[1] == self.max_words:
-            return last[2], last[3], last[4]
+            return last[2], last[3]
         keys = list(map(_repeat_key(self.max_words), lines))
-        counts = Counter(keys)
-        counts.pop("", None)  # blank and long lines
-        occurrences: dict[str, list[int]] = {key: [] for key, times in counts.items() if times >= 2}
-        numbers = list(compress(count(1), map(occurrences.__contains__, keys)))
-        for number in numbers:
-            occurrences[keys[number - 1]].append(number)
-        repeated_lines = frozenset(numbers)
-        self._last_page = (lines, self.max_words, keys, occurrences, repeated_lines)
-        return keys, occurrences, repeated_lines
+        found: defaultdict[str, list[int]] = defaultdict(list)
+        for number, key in enumerate(keys, start=1):
+            if key:
+                found[key].append(number)
+        occurrences = dict(found)
+        self._last_page = (lines, self.max_words, keys, occurrences)
+        return keys, occurrences
