@@ -9,10 +9,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newsclean import Document, NearDuplicateFilter, Pipeline, default_pipeline
 from newsclean.dedup import IndexSettings, MemoryIndex, Shingling, SQLiteIndex, band_hashes, minhash_signatures, words
 from newsclean.dedup.index import NewParagraph, NewParagraphs
+from newsclean.dedup.shingles import word_bytes
 from newsclean.errors import IndexBusyError, IndexFileError, NewscleanError
 
 from .conftest import SEEDS, seed_text
@@ -29,6 +32,7 @@ def signed(paragraph: str) -> tuple[np.ndarray, np.ndarray]:
     return signature[0], band_hashes(signature, 37, 3)[0]
 
 
+SEED_PARAGRAPHS = [line for path in sorted(SEEDS.glob("*.txt")) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 PARAGRAPH = seed_text("002_1d7f724c3669c58c.txt").splitlines()[8]
 
 
@@ -249,3 +253,27 @@ def test_paragraph_columns_are_the_paragraphs_they_stand_for() -> None:
             assert (item.signature is None) == (expected.signature is None)
             if expected.signature is not None:
                 assert np.array_equal(item.signature, expected.signature) and np.array_equal(item.band_hashes, expected.band_hashes)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.integers(-(2**63), 2**63 - 1), st.sampled_from([-(2**63), -1, 0, 1, 2**63 - 1, 2**16, -(2**48)])), max_size=300))
+def test_key_order_is_a_stable_argsort(keys: list[int]) -> None:
+    from newsclean.dedup.index import key_order
+
+    array = np.array(keys, dtype=np.int64)
+    assert np.array_equal(key_order(array), np.argsort(array, kind="stable"))
+
+
+def test_key_order_sorts_real_band_hashes_with_their_repeats() -> None:
+    """On the band hashes of seed paragraphs and their copies (many equal keys), and on a
+    strided view of them, as the index and the batch give it."""
+    from newsclean.dedup.index import key_order
+
+    dedup = NearDuplicateFilter()
+    paragraphs = [line for line in SEED_PARAGRAPHS if len(line.split()) >= 8]
+    signatures = dedup.signatures([word_bytes(text) for text in paragraphs + paragraphs[::3] + [text.upper() for text in paragraphs[::2]]])
+    bands = band_hashes(signatures, dedup.settings.bands, dedup.settings.rows)
+    flat = bands.reshape(-1)
+    assert len(np.unique(flat)) < len(flat)
+    for keys in (flat, bands[:, 1]):
+        assert np.array_equal(key_order(keys), np.argsort(keys, kind="stable"))

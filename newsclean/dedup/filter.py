@@ -20,7 +20,7 @@ import numpy as np
 
 from ..document import Document, Paragraph, Removal, new_removal
 from ..filters.base import Filter, PageView
-from .index import FormEntry, IndexSettings, NewDocument, NewParagraphs, ParagraphIndex, open_index
+from .index import FormEntry, IndexSettings, NewDocument, NewParagraphs, ParagraphIndex, key_order, open_index
 from .minhash import band_hashes, lsh_bands, minhash_signatures
 from .shingles import Shingling, ShingleKind, WordBatch, word_batch, word_bytes
 from .template_keys import template_line_keys
@@ -375,7 +375,7 @@ class _Batch:
         self.bands = band_hashes(self.signatures, dedup.settings.bands, dedup.settings.rows)
         # One sort of the batch's band hashes serves the shared-band search, the index's
         # look-up and its insert (each would otherwise sort them again).
-        self.band_order = np.argsort(self.bands.reshape(-1))
+        self.band_order = key_order(self.bands.reshape(-1))
 
     def positions(self, number: int) -> range:
         """Positions (in `paragraphs`) of page `number`'s paragraphs."""

