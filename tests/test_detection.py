@@ -8,6 +8,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -64,6 +65,17 @@ def test_fast_factory_creates_fast_detectors_with_profiles_in_name_order() -> No
     assert isinstance(fast.create(), FastDetector)
     assert fast.langlist == reference.langlist == sorted(reference.langlist)
     assert set(fast.word_lang_prob_map) == set(reference.word_lang_prob_map)
+
+
+def test_profile_matrix_holds_langdetects_probabilities_exactly() -> None:
+    """Row by row, the matrix is langdetect's own `word_lang_prob_map` (floats compared
+    exactly), with the n-grams numbered in the order langdetect's loop first meets them."""
+    reference, fast = factories()
+    assert list(fast.word_lang_prob_map) == list(reference.word_lang_prob_map)
+    assert list(fast.word_lang_prob_map.values()) == list(range(len(reference.word_lang_prob_map)))
+    expected = np.array(list(reference.word_lang_prob_map.values()))
+    assert fast._probabilities.dtype == expected.dtype and fast._probabilities.flags.c_contiguous
+    assert np.array_equal(fast._probabilities, expected)
 
 
 @pytest.mark.parametrize("text", OTHER_LANGUAGES)
