@@ -216,8 +216,8 @@ class FastDetectorFactory(DetectorFactory):
         for name in names:
             path = os.path.join(directory, name)
             if os.path.isfile(path):
-                with open(path, encoding="utf-8") as file:
-                    profiles.append(json.load(file))
+                with open(path, "rb") as file:  # bytes: no newline translation to scan for
+                    profiles.append(json.loads(file.read().decode("utf-8")))
         rows: dict[str, int] = {}
         # Per-entry work is the cost (184,000 entries): an n-gram's length is taken once per
         # distinct n-gram, and counts are read as integers (exact in a float64, as langdetect's
