@@ -10,15 +10,17 @@ sentences stay, because the sentence's function words are English.
 
 from __future__ import annotations
 
+import re
 from enum import Enum
 from functools import lru_cache
-from typing import Sequence
+from operator import itemgetter
+from typing import Callable, Sequence
 
 import regex
 from langdetect.lang_detect_exception import LangDetectException
 
 from ..document import Paragraph, Removal
-from ..memo import line_memo
+from ..memo import line_memo_per_settings
 from ..wordlists import OTHER_LANGUAGES, cached_words, english_stopwords, foreign_stopwords, is_plain, load_word_list
 from .base import Filter, PageView
 from .detection import FastDetectorFactory, load_factory
@@ -53,6 +55,22 @@ class Verdict(Enum):
     FOREIGN = "foreign"
     UNDECIDED = "undecided"  # too short, or mostly names: follows its neighbours
     UNCERTAIN = "uncertain"  # long enough but cheap checks disagree: ask langdetect
+
+
+#: A verdict as one byte, so that a page's verdicts are one `bytes` that regexes scan.
+_ENGLISH, _FOREIGN, _UNDECIDED, _UNCERTAIN = _CODES = b"EFDU"
+_CODE_OF_VERDICT = dict(zip(Verdict, _CODES))
+_VERDICT_OF_CODE = dict(zip(_CODES, Verdict))
+_ENGLISH_BYTE, _FOREIGN_BYTE = bytes([_ENGLISH]), bytes([_FOREIGN])
+_FOREIGN_LINE = re.compile(re.escape(_FOREIGN_BYTE))
+_UNCERTAIN_RUN = re.compile(re.escape(bytes([_UNCERTAIN])) + b"+")
+#: A run of undecided codes with a foreign code or the page's edge on each side.
+_UNDECIDED_AMONG_FOREIGN = re.compile(rb"(?:(?<=%s)|\A)%s+(?=%s|\Z)" % (_FOREIGN_BYTE, bytes([_UNDECIDED]), _FOREIGN_BYTE))
+_SHORT_LINE_IN_FOREIGN_BLOCK = "non-English fragment: short line inside a non-English block"
+#: A paragraph's text, and a judgement's code and reason, for `map`.
+_text_of = itemgetter(1)
+_code_of = itemgetter(0)
+_reason_of = itemgetter(1)
 
 
 @lru_cache(maxsize=1)
@@ -114,80 +132,90 @@ class LanguageFilter(Filter):
 
     def find_removals(self, page: PageView) -> list[Removal]:
         paragraphs = page.paragraphs
-        return [
-            self.removal(paragraph, reason)
-            for paragraph, (verdict, reason) in zip(paragraphs, self.verdicts(paragraphs))
-            if verdict is Verdict.FOREIGN
-        ]
+        codes, reasons = self._final_codes(paragraphs)
+        if _FOREIGN not in codes:
+            return []
+        return [self.removal(paragraphs[line.start()], reasons[line.start()]) for line in _FOREIGN_LINE.finditer(codes)]
 
     def verdicts(self, paragraphs: Sequence[Paragraph]) -> list[tuple[Verdict, str]]:
         """The final verdict on each paragraph of a page, with the reason for FOREIGN ones:
         ENGLISH or FOREIGN where evidence (cheap, or langdetect's for its block) decided, and
         UNDECIDED for a line that had too little evidence and was not inside a foreign block."""
-        verdicts: list[Verdict] = []
-        reasons: list[str] = []
-        for paragraph in paragraphs:
-            verdict, reason = self.judge(paragraph.text)
-            verdicts.append(verdict)
-            reasons.append(reason)
-        self._resolve_uncertain_blocks(paragraphs, verdicts, reasons)
-        self._resolve_undecided(verdicts, reasons)
-        return list(zip(verdicts, reasons))
+        codes, reasons = self._final_codes(paragraphs)
+        return [(_VERDICT_OF_CODE[code], reasons[index] if code == _FOREIGN else "") for index, code in enumerate(codes)]
 
     def judge(self, text: str) -> tuple[Verdict, str]:
         """Judge one line on cheap evidence alone (its first JUDGE_CHARACTERS characters)."""
-        return _judge(
-            text[:JUDGE_CHARACTERS], self.min_latin_share, self.min_words, self.english_share, self.foreign_share
-        )
+        code, reason = self._judgement()(text)
+        return _VERDICT_OF_CODE[code], reason
 
-    def _resolve_uncertain_blocks(self, paragraphs: Sequence[Paragraph], verdicts: list[Verdict], reasons: list[str]) -> None:
-        """One langdetect call per run of consecutive uncertain paragraphs."""
-        index = 0
-        while index < len(verdicts):
-            if verdicts[index] is not Verdict.UNCERTAIN:
-                index += 1
-                continue
-            end = index
-            while end < len(verdicts) and verdicts[end] is Verdict.UNCERTAIN:
-                end += 1
-            block = " ".join(paragraph.text for paragraph in paragraphs[index:end])
+    def _judgement(self) -> Callable[[str], tuple[int, str]]:
+        """`_judgement`'s memo by line for this filter's settings."""
+        return _judgement(self.min_latin_share, self.min_words, self.english_share, self.foreign_share)
+
+    def _final_codes(self, paragraphs: Sequence[Paragraph]) -> tuple[bytes, list[str]]:
+        """Each paragraph's final verdict as a code (a byte of _VERDICT_OF_CODE), and the
+        reasons by paragraph (read only for FOREIGN codes). One memo look-up per paragraph, the
+        loop in C; a page without a foreign or uncertain line (most pages) is done then, as its
+        undecided lines stay undecided, and the runs of uncertain and undecided lines are found
+        with regexes over the codes."""
+        judgements = list(map(self._judgement(), map(_text_of, paragraphs)))
+        codes = bytes(map(_code_of, judgements))
+        if _FOREIGN not in codes and _UNCERTAIN not in codes:
+            return codes, []
+        reasons = list(map(_reason_of, judgements))
+        if _UNCERTAIN in codes:
+            codes = self._resolve_uncertain_blocks(paragraphs, codes, reasons)
+        if _UNDECIDED in codes and _FOREIGN in codes:
+            codes = _resolve_undecided(codes, reasons)
+        return codes, reasons
+
+    def _resolve_uncertain_blocks(self, paragraphs: Sequence[Paragraph], codes: bytes, reasons: list[str]) -> bytes:
+        """One langdetect call per run of consecutive uncertain paragraphs: all of it becomes
+        FOREIGN (its reasons set to langdetect's answer) or ENGLISH. Returns the new codes."""
+        resolved = bytearray(codes)
+        for run in _UNCERTAIN_RUN.finditer(codes):
+            start, end = run.span()
+            block = " ".join(map(_text_of, paragraphs[start:end]))
             answer = _foreign_language(block[:BLOCK_CHARACTERS], self.min_langdetect_probability)
-            for member in range(index, end):
-                if answer is not None:
-                    language, probability = answer
-                    verdicts[member] = Verdict.FOREIGN
-                    reasons[member] = f"non-English fragment: langdetect says {language!r} (p={probability:.2f})"
-                else:
-                    verdicts[member] = Verdict.ENGLISH
-            index = end
-
-    @staticmethod
-    def _resolve_undecided(verdicts: list[Verdict], reasons: list[str]) -> None:
-        """An undecided line is foreign when the nearest judged lines on both sides (or the only
-        side there is) are foreign."""
-        judged = [i for i, verdict in enumerate(verdicts) if verdict in (Verdict.ENGLISH, Verdict.FOREIGN)]
-        if not judged:
-            return
-        position = 0
-        for index, verdict in enumerate(list(verdicts)):
-            if verdict is not Verdict.UNDECIDED:
-                continue
-            while position < len(judged) and judged[position] < index:
-                position += 1
-            before = judged[position - 1] if position > 0 else None
-            after = judged[position] if position < len(judged) else None
-            neighbours = [verdicts[n] for n in (before, after) if n is not None]
-            if all(neighbour is Verdict.FOREIGN for neighbour in neighbours):
-                verdicts[index] = Verdict.FOREIGN
-                reasons[index] = "non-English fragment: short line inside a non-English block"
+            if answer is None:
+                resolved[start:end] = _ENGLISH_BYTE * (end - start)
+            else:
+                language, probability = answer
+                resolved[start:end] = _FOREIGN_BYTE * (end - start)
+                reasons[start:end] = [f"non-English fragment: langdetect says {language!r} (p={probability:.2f})"] * (end - start)
+        return bytes(resolved)
 
 
-@line_memo
+def _resolve_undecided(codes: bytes, reasons: list[str]) -> bytes:
+    """An undecided line is foreign when the nearest judged lines on both sides (or the only
+    side there is) are foreign: a run of undecided codes between two foreign ones, or between
+    a foreign one and the page's edge (`codes` has a foreign one, so a run is never the whole
+    page). Returns the new codes; their reasons are set in `reasons`."""
+    resolved = bytearray(codes)
+    for run in _UNDECIDED_AMONG_FOREIGN.finditer(codes):
+        start, end = run.span()
+        resolved[start:end] = _FOREIGN_BYTE * (end - start)
+        reasons[start:end] = [_SHORT_LINE_IN_FOREIGN_BLOCK] * (end - start)
+    return bytes(resolved)
+
+
+@line_memo_per_settings
+def _judgement(
+    text: str, min_latin_share: float, min_words: int, english_share: float, foreign_share: float
+) -> tuple[int, str]:
+    """`_judge` of a line's first JUDGE_CHARACTERS characters, its verdict as a code (a byte
+    of _VERDICT_OF_CODE), memoised by line for each combination of settings
+    (`_judgement(*settings)` is the memo of the text): the pipeline's rounds judge the same
+    lines again, and a page's codes are one `bytes` that C scans."""
+    verdict, reason = _judge(text[:JUDGE_CHARACTERS], min_latin_share, min_words, english_share, foreign_share)
+    return _CODE_OF_VERDICT[verdict], reason
+
+
 def _judge(
     text: str, min_latin_share: float, min_words: int, english_share: float, foreign_share: float
 ) -> tuple[Verdict, str]:
-    """`LanguageFilter.judge`, memoised by line and settings: the pipeline's rounds judge the
-    same lines again."""
+    """`LanguageFilter.judge` (memoised through `_judgement`)."""
     if is_plain(text):
         # Every letter is Latin, so only whether there is one matters: the share is then 1.
         letters = latin = 1 if _ASCII_LETTER.search(text) else 0
