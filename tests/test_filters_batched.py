@@ -286,6 +286,16 @@ def round_views(name: str, lines: tuple[str, ...], target: Filter) -> list[PageV
     return recording.views
 
 
+def views_to_compare(name: str, lines: tuple[str, ...], target: Filter, rng: random.Random) -> list[PageView]:
+    """`round_views` of a page, and three random subsets of its paragraphs (dropping about 10%,
+    30% and 60% of them): what the filter sees in the pipeline and after other filters."""
+    views = round_views(name, lines, target)
+    paragraphs = kept_paragraphs(lines, set())
+    for share in (0.1, 0.3, 0.6):
+        views.append(PageView(name, lines, [p for p in paragraphs if rng.random() >= share]))
+    return views
+
+
 def decisions(item: Filter, page: PageView) -> list[dict]:
     return [removal.to_dict() for removal in item.find_removals(page)]
 
@@ -296,11 +306,7 @@ def test_same_removals_on_real_pages_in_every_round_and_on_random_subsets(pair: 
     rng = random.Random(7)
     removed_somewhere = 0
     for name, lines in real_pages():
-        views = round_views(name, lines, current)
-        paragraphs = kept_paragraphs(lines, set())
-        for share in (0.1, 0.3, 0.6):
-            views.append(PageView(name, lines, [p for p in paragraphs if rng.random() >= share]))
-        for view in views:
+        for view in views_to_compare(name, lines, current, rng):
             expected = decisions(reference, view)
             assert decisions(current, view) == expected, (name, len(view.paragraphs))
             removed_somewhere += bool(expected)

@@ -18,7 +18,7 @@ from newsclean.document import Paragraph, Removal, kept_paragraphs
 from newsclean.filters import LanguageFilter, PageView
 from newsclean.filters.language import BLOCK_CHARACTERS, JUDGE_CHARACTERS, Verdict, _foreign_language, _judge
 
-from .test_filters_batched import real_lines, real_pages, round_views
+from .test_filters_batched import real_lines, real_pages, views_to_compare
 
 
 @lru_cache(maxsize=None)
@@ -121,11 +121,7 @@ def test_same_verdicts_and_removals_on_real_pages_in_every_round_and_on_random_s
     removed_somewhere = 0
     for current, reference in PAIRS:
         for name, lines in real_pages():
-            views = round_views(name, lines, current)
-            paragraphs = kept_paragraphs(lines, set())
-            for share in (0.1, 0.3, 0.6):
-                views.append(PageView(name, lines, [p for p in paragraphs if rng.random() >= share]))
-            for view in views:
+            for view in views_to_compare(name, lines, current, rng):
                 expected = decisions(reference, view)
                 assert decisions(current, view) == expected, (name, len(view.paragraphs))
                 verdicts_seen.update(verdict for verdict, _ in expected[0])
