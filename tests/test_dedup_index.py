@@ -277,3 +277,38 @@ def test_key_order_sorts_real_band_hashes_with_their_repeats() -> None:
     assert len(np.unique(flat)) < len(flat)
     for keys in (flat, bands[:, 1]):
         assert np.array_equal(key_order(keys), np.argsort(keys, kind="stable"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(min_value=-(2**63), max_value=2**63 - 1) | st.integers(min_value=0, max_value=5), max_size=60))
+def test_sorted_unique_is_np_unique(values: list[int]) -> None:
+    from newsclean.dedup.index import sorted_unique
+
+    array = np.array(values, dtype=np.int64)
+    found = sorted_unique(array)
+    assert found.dtype == np.int64 and np.array_equal(found, np.unique(array))
+
+
+def test_sorted_unique_on_a_corpus_s_candidate_pairs_and_without_numpy_ma() -> None:
+    """The index's candidate pairs (many repeats) are the same as with np.unique, and a
+    near-duplicate run does not load numpy.ma (what sorted_unique is for)."""
+    import subprocess
+    import sys
+
+    from newsclean.dedup.index import sorted_unique
+
+    pairs = np.array([7, 3, 3, 9, -2, 7, 7, 0, 3], dtype=np.int64)
+    assert sorted_unique(pairs).tolist() == np.unique(pairs).tolist() == [-2, 0, 3, 7, 9]
+    script = (
+        "import sys\n"
+        "from newsclean import Document, default_pipeline\n"
+        "text = ('The city council approved the new budget for the public library on Tuesday night '\n"
+        "        'after a long debate about opening hours and staff.')\n"
+        "with default_pipeline(dedup=True) as pipeline:\n"
+        "    for number, copy in enumerate([text, text.replace('Tuesday', 'Wednesday'), text.replace('long', 'lengthy')]):\n"
+        "        print(len(pipeline.run(Document.from_text(copy, f'd{number}')).removals))\n"
+        "print('numpy.ma' in sys.modules)\n"
+    )
+    loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    # The edited copies are near-duplicates (candidate pairs looked up and compared).
+    assert loaded.stdout.split() == ["0", "1", "1", "False"], loaded.stderr

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..document import Document, Paragraph, Removal, new_removal
 from ..filters.base import Filter, PageView
-from .index import FormEntry, IndexSettings, NewDocument, NewParagraphs, ParagraphIndex, key_order, open_index
+from .index import FormEntry, IndexSettings, NewDocument, NewParagraphs, ParagraphIndex, key_order, open_index, sorted_unique
 from .minhash import band_hashes, lsh_bands, minhash_signatures
 from .shingles import Shingling, ShingleKind, WordBatch, word_batch, word_bytes
 from .template_keys import template_line_keys
@@ -259,7 +259,7 @@ class NearDuplicateFilter(Filter):
         total = len(candidates)
         if total == 0:
             return best, best_count
-        unique = np.unique(candidates)
+        unique = sorted_unique(candidates)
         stored = self._index.signatures(unique.tolist())
         columns = np.searchsorted(unique, candidates)
         counts = np.empty(total, dtype=np.int64)

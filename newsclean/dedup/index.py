@@ -309,6 +309,19 @@ def key_order(keys: np.ndarray) -> np.ndarray:
     return order
 
 
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """`np.unique` of a 1-D array: its distinct values, sorted. Sorting and dropping equal
+    neighbours directly spares every run the 10-17 ms import of `numpy.ma`, which numpy 2's
+    `np.unique` makes on its first call."""
+    ordered = np.sort(values)
+    if len(ordered) < 2:
+        return ordered
+    distinct = np.empty(len(ordered), dtype=bool)
+    distinct[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=distinct[1:])
+    return ordered[distinct]
+
+
 def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """`starts[i], starts[i] + 1, ..., starts[i] + counts[i] - 1` for every i, concatenated."""
     firsts = np.cumsum(counts) - counts
@@ -356,7 +369,7 @@ class MemoryIndex(ParagraphIndex):
         positions, ids = self._bands.lookup(band_hashes.reshape(-1), order)
         # Distinct (row, paragraph) pairs in order, as one sorted array of row * stride + id.
         stride = len(self._paragraph_lines) + 1
-        return np.divmod(np.unique(positions // bands * stride + ids), stride)
+        return np.divmod(sorted_unique(positions // bands * stride + ids), stride)
 
     def signatures(self, paragraph_ids: Sequence[int]) -> np.ndarray:
         return self._signatures[self._signature_rows[np.asarray(paragraph_ids, dtype=np.int64)]]
