@@ -31,7 +31,7 @@ from concurrent import futures
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Callable, Iterable, Iterator, TypeVar
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from .document import Document
 from .errors import BinaryInputError, EncodingError, InputError, OutputError, UsageError
@@ -490,40 +490,43 @@ def _make_directories(directory: Path) -> list[Path]:
     return [created.parent for created in missing]
 
 
-def _write_temporary(path: Path, pieces: Iterable[bytes], handle: int, temporary: str) -> IO[bytes]:
-    """Write pieces to the new temporary file `handle` (named `temporary`) for `path`; return
-    the open stream, flushed. On any failure the file is closed and deleted, and the error
-    raised (an OSError as the OutputError that names `path`)."""
-    try:
-        stream = os.fdopen(handle, "wb")
-    except BaseException:
-        os.close(handle)
-        Path(temporary).unlink(missing_ok=True)
-        raise
+def _write_temporary(path: Path, pieces: Iterable[bytes], handle: int, temporary: str) -> None:
+    """Write pieces to the new temporary file `handle` (named `temporary`) for `path`, with
+    plain system calls: each releases the GIL and, on a background thread, must take it back
+    from the busy cleaning thread, so an output costs as few of them as it can (no buffered
+    stream). On any failure the file is closed and deleted, and the error raised (an OSError
+    as the OutputError that names `path`)."""
     try:
         for piece in pieces:
-            stream.write(piece)
-        stream.flush()
+            _write_all(handle, piece)
     except BaseException as error:  # Ctrl-C too: no temporary file is left behind
-        stream.close()
+        os.close(handle)
         Path(temporary).unlink(missing_ok=True)
         if isinstance(error, OSError):
             raise _output_error(path, error) from None
         raise
-    return stream
 
 
-def _fsync_and_close(stream: IO[bytes], path: Path, temporary: str) -> str:
-    """fsync and close a written temporary file; return its name. If the fsync fails, the
-    file is deleted and the OutputError that names `path` raised."""
+def _write_all(handle: int, data: bytes) -> None:
+    """Write all of `data` to the file descriptor `handle` (os.write may write less)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(handle, view) :]
+
+
+def _fsync_and_close(handle: int, path: Path, temporary: str) -> str:
+    """fsync and close a written temporary file; return its name. If that fails, the file is
+    deleted and the error raised (an OSError as the OutputError that names `path`)."""
     try:
         try:
-            os.fsync(stream.fileno())
+            os.fsync(handle)
         finally:
-            stream.close()
-    except OSError as error:
+            os.close(handle)
+    except BaseException as error:  # Ctrl-C too: no temporary file is left behind
         Path(temporary).unlink(missing_ok=True)
-        raise _output_error(path, error) from None
+        if isinstance(error, OSError):
+            raise _output_error(path, error) from None
+        raise
     return temporary
 
 
@@ -542,33 +545,12 @@ def _create_temporary_remaking_directory(path: Path) -> tuple[int, str, list[Pat
 
 def _write_and_sync(path: Path, pieces: list[bytes]) -> tuple[str, list[Path]]:
     """Create a temporary file next to `path` (making its directory again if it was removed),
-    write pieces to it, fsync and close it (on a background thread); return its name and the
-    directories created. Nothing is left behind on failure (OutputError).
-
-    Plain system calls, no buffered stream: each call releases the GIL and must take it back
-    from the busy cleaning thread, so an output costs as few of them as it can (an empty one:
-    open, fsync, close)."""
+    write pieces to it, fsync and close it (on a background thread: open, write, fsync and
+    close, no write for an empty output); return its name and the directories created.
+    Nothing is left behind on failure (OutputError)."""
     handle, temporary, created = _create_temporary_remaking_directory(path)
-    try:
-        try:
-            for piece in pieces:
-                _write_all(handle, piece)
-            os.fsync(handle)
-        finally:
-            os.close(handle)
-    except BaseException as error:  # Ctrl-C too: no temporary file is left behind
-        Path(temporary).unlink(missing_ok=True)
-        if isinstance(error, OSError):
-            raise _output_error(path, error) from None
-        raise
-    return temporary, created
-
-
-def _write_all(handle: int, data: bytes) -> None:
-    """Write all of `data` to the file descriptor `handle` (os.write may write less)."""
-    view = memoryview(data)
-    while view:
-        view = view[os.write(handle, view) :]
+    _write_temporary(path, pieces, handle, temporary)
+    return _fsync_and_close(handle, path, temporary), created
 
 
 def _held_pieces(data: Iterable[bytes], limit: int) -> tuple[list[bytes], Iterator[bytes] | None]:
@@ -639,11 +621,11 @@ class AtomicWrites:
             data = itertools.chain(pieces, rest)
         handle, temporary, created = _create_temporary_remaking_directory(path)
         self._directories.update(created)
-        stream = _write_temporary(path, data, handle, temporary)
+        _write_temporary(path, data, handle, temporary)
         if self._syncer is None:
-            written.set_result((_fsync_and_close(stream, path, temporary), []))
+            written.set_result((_fsync_and_close(handle, path, temporary), []))
         else:
-            written = self._syncer.submit(lambda: (_fsync_and_close(stream, path, temporary), []))
+            written = self._syncer.submit(lambda: (_fsync_and_close(handle, path, temporary), []))
         self._staged.append((written, path, note))
 
     def commit(self) -> list[Any]:
