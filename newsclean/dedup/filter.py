@@ -330,7 +330,7 @@ class NearDuplicateFilter(Filter):
         """The removal of a copy of `original` (a stored id, or `-1 - position` in the batch):
         an exact copy, or a near one sharing `equal_values` signature values."""
         document, line = self._index.location(original) if original >= 0 else batch.location(-1 - original)
-        how, similarity = self._similarity_texts.get(equal_values) or self._similarity_text(equal_values)
+        how, similarity = self._similarity_text(equal_values)
         return new_removal(
             paragraph.line,
             self.name,
@@ -341,12 +341,15 @@ class NearDuplicateFilter(Filter):
     def _similarity_text(self, equal_values: int | None) -> tuple[str, float]:
         """How a removal names its similarity, and the rounded value in its details (the same
         few values recur, so each is formatted once)."""
-        if equal_values is None:
-            text = self._similarity_texts[None] = ("same text after normalisation", 1.0)
-            return text
-        similarity = equal_values / self.settings.num_perm
-        text = self._similarity_texts[equal_values] = (f"estimated similarity {similarity:.2f}", round(similarity, 3))
-        return text
+        known = self._similarity_texts.get(equal_values)
+        if known is None:
+            if equal_values is None:
+                known = ("same text after normalisation", 1.0)
+            else:
+                similarity = equal_values / self.settings.num_perm
+                known = (f"estimated similarity {similarity:.2f}", round(similarity, 3))
+            self._similarity_texts[equal_values] = known
+        return known
 
     def close(self) -> None:
         """Close the index if this filter opened it."""
