@@ -14,7 +14,7 @@ import regex
 
 from ..document import Paragraph, Removal
 from ..memo import line_memo
-from ..wordlists import cached_words, count_words, is_plain, load_phrase_list
+from ..wordlists import cached_words, count_words, is_plain, load_phrase_list, plain_lowered
 from .base import LineFilter
 
 _NOT_WORD = regex.compile(r"[^\p{L}\p{N}]+")
@@ -27,8 +27,9 @@ _PLAIN_NOT_WORD = re.compile(r"[^a-z0-9]+")
 def line_key(text: str) -> str:
     """The line case-folded with punctuation and symbols turned into single spaces. Memoised:
     the ad-marker and repeated-line filters key the same lines, in every round."""
-    if is_plain(text):
-        return _PLAIN_NOT_WORD.sub(" ", text.lower()).strip()
+    lowered = plain_lowered(text)
+    if lowered is not None:
+        return _PLAIN_NOT_WORD.sub(" ", lowered).strip()
     return _NOT_WORD.sub(" ", text.casefold()).strip()
 
 

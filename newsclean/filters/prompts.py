@@ -12,7 +12,7 @@ import regex
 
 from ..document import Paragraph, Removal
 from ..memo import line_memo
-from ..wordlists import count_words, is_plain
+from ..wordlists import count_words, plain_lowered
 from .base import LineFilter
 
 _I = regex.IGNORECASE
@@ -72,9 +72,9 @@ def _prompt_kind(text: str, max_words: int) -> str | None:
     """`PromptFilter.prompt_kind`, memoised by line: the pipeline's rounds ask again."""
     if count_words(text, max_words + 1) > max_words:
         return None
-    if not is_plain(text):
+    lowered = plain_lowered(text)
+    if lowered is None:
         return next((kind for kind, pattern, _ in _COMPILED if pattern.search(text)), None)
-    lowered = text.lower()
     found = {anchor for anchor in PROMPT_ANCHORS if anchor in lowered}
     if found:
         for kind, pattern, anchors in _COMPILED:
