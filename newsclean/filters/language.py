@@ -21,7 +21,7 @@ from langdetect.lang_detect_exception import LangDetectException
 
 from ..document import Paragraph, Removal
 from ..memo import line_memo_per_settings
-from ..wordlists import OTHER_LANGUAGES, cached_words, english_stopwords, foreign_stopwords, is_plain, load_word_list
+from ..wordlists import OTHER_LANGUAGES, cached_words, english_stopwords, foreign_stopwords, load_word_list, plain_lowered
 from .base import Filter, PageView
 from .detection import FastDetectorFactory, load_factory
 
@@ -216,7 +216,7 @@ def _judge(
     text: str, min_latin_share: float, min_words: int, english_share: float, foreign_share: float
 ) -> tuple[Verdict, str]:
     """`LanguageFilter.judge` (memoised through `_judgement`)."""
-    if is_plain(text):
+    if plain_lowered(text) is not None:
         # Every letter is Latin, so only whether there is one matters: the share is then 1.
         letters = latin = 1 if _ASCII_LETTER.search(text) else 0
     elif _LETTER_NOT_LATIN_OR_LATIN_NOT_LETTER.search(text) is None:

@@ -14,7 +14,7 @@ import regex
 
 from ..document import Paragraph, Removal
 from ..memo import line_memo
-from ..wordlists import cached_words, count_words, is_plain, load_phrase_list, plain_lowered
+from ..wordlists import cached_words, count_words, load_phrase_list, plain_lowered
 from .base import LineFilter
 
 _NOT_WORD = regex.compile(r"[^\p{L}\p{N}]+")
@@ -52,7 +52,7 @@ class AdMarkerFilter(LineFilter):
         text = paragraph.text
         if len(text) > _MAX_MARKER_LINE_CHARACTERS:
             return None
-        if is_plain(text) and self._plain_markers.fullmatch(text) is None:
+        if plain_lowered(text) is not None and self._plain_markers.fullmatch(text) is None:
             return None
         key = line_key(text)
         return self.removal(paragraph, f"ad marker {paragraph.text!r}", marker=key) if key in self.markers else None

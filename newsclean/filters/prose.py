@@ -13,7 +13,7 @@ from typing import NamedTuple
 import regex
 
 from ..memo import line_memo
-from ..wordlists import WORD, cached_words, count_words, english_stopwords, is_plain
+from ..wordlists import WORD, cached_words, count_words, english_stopwords, plain_lowered
 
 #: A line ends like a sentence: final punctuation, possibly inside a closing quote or bracket.
 #: Searched from the end of the line (REVERSE): whether it matches is the same either way,
@@ -55,7 +55,7 @@ def line_shape(text: str) -> LineShape:
     """Measure a line: words, function-word share, sentence-final punctuation. Memoised: the
     context filters measure the same lines, in every round of the pipeline."""
     stopwords = english_stopwords()
-    if len(text) <= _LIST_WORDS_CHARACTERS and is_plain(text):
+    if len(text) <= _LIST_WORDS_CHARACTERS and plain_lowered(text) is not None:
         tokens = cached_words(text)
         hits = sum(map(stopwords.__contains__, tokens))
         return LineShape(len(tokens), hits / len(tokens) if tokens else 0.0, bool(SENTENCE_END.search(text)))
