@@ -65,9 +65,9 @@ CAPTION_ANCHORS = ("credit", "courtesy", "photo", "image", "picture", "illustrat
 def credit_kind(text: str) -> str | None:
     """'photo credit', 'photo caption' or None for one line on its own. Memoised: the
     pipeline's rounds ask about the same lines again."""
-    if count_words(text, _MAX_CAPTION_WORDS + 1) <= _MAX_CAPTION_WORDS and may_contain_any(text, CAPTION_ANCHORS) and CAPTION_LINE.search(text):
+    count = count_words(text, _MAX_CAPTION_WORDS + 1)  # one count for both limits: credits are shorter
+    if count <= _MAX_CAPTION_WORDS and may_contain_any(text, CAPTION_ANCHORS) and CAPTION_LINE.search(text):
         return "photo caption"
-    count = count_words(text, _MAX_CREDIT_WORDS + 1)
     if count <= _MAX_CREDIT_WORDS and (CREDIT_LINE.match(text) or _AGENCY_ALONE.match(text)):
         # "Image copyright Getty Images" is a credit; a sentence about copyright law is not.
         if count <= 3 or not SENTENCE_END.search(text.rstrip(").]")):
