@@ -190,11 +190,12 @@ def build_pipeline(args: argparse.Namespace) -> Pipeline:
 def _count_template_lines(pipeline: Pipeline, inputs: list, jobs: int) -> None:
     """The first of the two passes over a corpus: how many documents each line occurs in,
     so site template lines are dropped in every document, the first included. `jobs` processes
-    (the workers and this one) read and normalise; unreadable inputs are left to the main pass to report. The
+    (the workers and this one) read and normalise, while this one also loads what the main pass's
+    workers will share (`Pipeline.prepare`); unreadable inputs are left to the main pass to report. The
     line keys' memo is emptied afterwards (the cleaning pass does not use it)."""
     for item in pipeline.filters:
         if isinstance(item, NearDuplicateFilter):
-            item.count_template_keys(template_line_keys_of_files(inputs, jobs))
+            item.count_template_keys(template_line_keys_of_files(inputs, jobs, meanwhile=pipeline.prepare if jobs > 1 else None))
     forget_template_keys()
 
 

@@ -41,6 +41,10 @@ from .runtime import tune_garbage_collector
 #: Chunks queued per job: enough to keep every worker busy while the main process works.
 _CHUNKS_IN_FLIGHT_PER_WORKER = 4
 _MAX_CHUNK_SIZE = 16
+#: Chunks per worker the main process leaves queued while more are to come, so that the
+#: workers keep cleaning while it runs the near-duplicate tail and writes a batch instead of
+#: running dry because it took back every chunk they had (docs/performance.md, "Sixth round").
+_CHUNKS_RESERVED_PER_WORKER = 4
 #: Documents queued for the workers at least: two of the main process's batches, so the
 #: workers keep cleaning while it decides and writes a whole batch (at 4 chunks per worker,
 #: two workers would run dry halfway through one; measured 4-6% slower on 2 cores).
@@ -114,17 +118,24 @@ def process_file_batches(
             yield _finish(tail, batch)
 
 
-def template_line_keys_of_files(inputs: Sequence[InputFile], jobs: int) -> Iterator[tuple[str, list[int]]]:
+def template_line_keys_of_files(
+    inputs: Sequence[InputFile], jobs: int, meanwhile: Callable[[], None] | None = None
+) -> Iterator[tuple[str, list[int]]]:
     """The near-duplicate filter's template-line keys (`template_line_keys`) of each readable
     input, with its document id, in input order, read and normalised by `jobs` worker
-    processes; unreadable inputs are left out (the main pass reports them)."""
+    processes; unreadable inputs are left out (the main pass reports them). `meanwhile`, if
+    given, runs in this process first, while the workers start on the inputs (with one job,
+    before it reads them): the main pass's `Pipeline.prepare`, so that it is not a serial
+    stretch of its own between the passes."""
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
     if jobs == 1 or len(inputs) < 2:
+        if meanwhile is not None:
+            meanwhile()
         keyed: Iterator[tuple[str, list[int]] | None] = (_template_keys_of_file(item.path) for item in inputs)
     else:
         paths = [item.path for item in inputs]
-        keyed = _in_workers(paths, jobs, _template_keys_of_chunk, _template_keys_of_chunk, _prepare_worker, ())
+        keyed = _in_workers(paths, jobs, _template_keys_of_chunk, _template_keys_of_chunk, _prepare_worker, (), meanwhile=meanwhile)
     with contextlib.closing(keyed):
         yield from (item for item in keyed if item is not None)
 
@@ -141,10 +152,11 @@ def _in_workers(
     start_worker: Callable[..., None],
     start_arguments: tuple,
     tasks_in_flight: int = 0,
+    meanwhile: Callable[[], None] | None = None,
 ) -> Iterator[Outcome]:
     """`run_chunk` over chunks of `tasks` in `jobs` - 1 worker processes and this one; the
     outcomes in task order. Queued: 4 chunks per job, or enough chunks for `tasks_in_flight`
-    tasks if that is more.
+    tasks if that is more. `meanwhile` runs in this process once the workers have their chunks.
 
     This process is the last of the `jobs`: whenever the next outcomes are not ready, rather
     than wait, it takes back the latest queued chunk no worker has started and runs it itself
@@ -157,10 +169,18 @@ def _in_workers(
     in_flight = max(jobs * _CHUNKS_IN_FLIGHT_PER_WORKER, -(-tasks_in_flight // chunk_size))
     # ProcessPoolExecutor rather than multiprocessing.Pool: a worker that dies (killed, out of
     # memory) breaks the pool with an error instead of leaving the run waiting forever.
-    with ProcessPoolExecutor(min(jobs - 1, len(tasks)), initializer=start_worker, initargs=start_arguments) as pool:
+    workers = min(jobs - 1, len(tasks))
+    chunks_left = -(-len(tasks) // chunk_size)
+    with ProcessPoolExecutor(workers, initializer=start_worker, initargs=start_arguments) as pool:
         pending = deque(_QueuedChunk(chunk, pool.submit(run_chunk, chunk)) for chunk in islice(chunks, in_flight))
+        chunks_left -= len(pending)
+        if meanwhile is not None:
+            meanwhile()
         while pending:
-            _run_here_until_ready(pending, run_chunk_here)
+            # While chunks are still to come, leave each worker some queued ones to run while
+            # this process runs the tail and writes; at the end, take back all it can.
+            reserve = workers * _CHUNKS_RESERVED_PER_WORKER if chunks_left else 0
+            _run_here_until_ready(pending, run_chunk_here, reserve)
             try:
                 outcomes = pending.popleft().outcomes()
             except BrokenProcessPool:
@@ -170,6 +190,7 @@ def _in_workers(
                 ) from None
             following = next(chunks, None)
             if following is not None:
+                chunks_left -= 1
                 pending.append(_QueuedChunk(following, pool.submit(run_chunk, following)))
             yield from outcomes
 
@@ -185,6 +206,10 @@ class _QueuedChunk:
     def ready(self) -> bool:
         return self.outcomes_here is not None or self.future.done()
 
+    def waiting_for_worker(self) -> bool:
+        """Whether the chunk is queued for a worker that has not started it (nor this process)."""
+        return self.outcomes_here is None and not self.future.running() and not self.future.done()
+
     def take_back(self, run_chunk_here: Callable[[list], list]) -> bool:
         """Run the chunk in this process if no worker has started it (its future is cancelled);
         whether it did."""
@@ -198,13 +223,15 @@ class _QueuedChunk:
         return self.future.result() if self.outcomes_here is None else self.outcomes_here
 
 
-def _run_here_until_ready(pending: deque[_QueuedChunk], run_chunk_here: Callable[[list], list]) -> None:
+def _run_here_until_ready(pending: deque[_QueuedChunk], run_chunk_here: Callable[[list], list], reserve: int) -> None:
     """Until the first queued chunk is ready, run chunks no worker has started in this process,
-    the latest first (the workers take the earliest, which are needed first); return when it is
-    ready or every chunk left is a worker's."""
+    the latest first (the workers take the earliest, which are needed first), as long as more
+    than `reserve` chunks would still be waiting for a worker; return when the first chunk is
+    ready or no more chunks may be taken back."""
     first = pending[0]
     while not first.ready():
-        if not any(queued.take_back(run_chunk_here) for queued in reversed(pending)):
+        waiting = [queued for queued in pending if queued.waiting_for_worker()]
+        if len(waiting) <= reserve or not any(queued.take_back(run_chunk_here) for queued in reversed(waiting)):
             return
 
 

@@ -7,6 +7,7 @@ import pickle
 import subprocess
 import sys
 import time
+from collections import deque
 from pathlib import Path
 
 import pytest
@@ -188,3 +189,33 @@ def test_the_main_process_runs_chunks_no_worker_started_and_keeps_task_order() -
     assert [number for number, (_, where) in zip(numbers, outcomes) if where == "here"] == sorted(ran_here)
     # While the one worker sleeps on its chunks, this process takes others back.
     assert 0 < len(ran_here) < len(numbers)
+
+
+def test_the_main_process_leaves_workers_a_reserve_of_queued_chunks_while_more_are_to_come() -> None:
+    from concurrent.futures import Future
+
+    from newsclean.parallel import _QueuedChunk, _run_here_until_ready
+
+    def queue() -> deque[_QueuedChunk]:
+        return deque(_QueuedChunk([number], Future()) for number in range(5))
+
+    ran_here: list[list[int]] = []
+    reserved = queue()
+    _run_here_until_ready(reserved, lambda chunk: ran_here.append(chunk) or chunk, reserve=2)
+    # The latest three are taken back; the earliest two stay queued for a worker.
+    assert ran_here == [[4], [3], [2]]
+    assert [queued.waiting_for_worker() for queued in reserved] == [True, True, False, False, False]
+
+    ran_here.clear()
+    _run_here_until_ready(queue(), lambda chunk: ran_here.append(chunk) or chunk, reserve=0)
+    assert ran_here == [[4], [3], [2], [1], [0]]  # at the end, everything, down to the first
+
+
+def test_the_template_pass_runs_the_main_pass_preparation_meanwhile(tmp_path: Path) -> None:
+    corpus = tmp_path / "in"
+    write_corpus(corpus, 2)
+    inputs, _ = find_inputs([str(corpus)])
+    for jobs in (1, 2):
+        calls: list[str] = []
+        keys = list(template_line_keys_of_files(inputs, jobs, meanwhile=lambda: calls.append("prepared")))
+        assert calls == ["prepared"] and len(keys) == len(inputs)
