@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from importlib import resources
-from itertools import islice
+from itertools import islice, repeat
 
 import regex
 
@@ -135,3 +135,49 @@ def foreign_stopwords() -> dict[str, frozenset[str]]:
     """Function words of other Latin-script languages, minus any that are English words too."""
     english = english_stopwords()
     return {code: load_word_list(f"stopwords_{code}") - english for code in sorted(OTHER_LANGUAGES)}
+
+
+@lru_cache(maxsize=1)
+def distinctly_english_stopwords() -> frozenset[str]:
+    """English function words that are not also function words of another listed language:
+    "a", "as", "do", "in" are Portuguese, Italian or Dutch too, so they prove nothing."""
+    shared = frozenset().union(*(load_word_list(f"stopwords_{code}") for code in sorted(OTHER_LANGUAGES)))
+    return english_stopwords() - shared
+
+
+#: `function_word_counts` sums one number per word, each of its three counts in a field of
+#: this many bits: a line with fewer than 2**_FIELD_BITS words cannot carry into the next field.
+_FIELD_BITS = 20
+_FIELD_MASK = (1 << _FIELD_BITS) - 1
+
+
+@lru_cache(maxsize=1)
+def _function_word_fields() -> dict[str, int]:
+    """Each function word's number for `function_word_counts`: 1 for an English function word,
+    plus 1 << _FIELD_BITS for a distinctly English one, plus 1 << 2 * _FIELD_BITS for a
+    function word of another language (`foreign_stopwords`)."""
+    fields: dict[str, int] = dict.fromkeys(english_stopwords(), 1)
+    for word in distinctly_english_stopwords():
+        fields[word] += 1 << _FIELD_BITS
+    for word in frozenset().union(*foreign_stopwords().values()):
+        fields[word] = fields.get(word, 0) + (1 << 2 * _FIELD_BITS)
+    return fields
+
+
+@line_memo
+def function_word_counts(text: str) -> tuple[int, int, int]:
+    """How many of a line's words (`cached_words`) are English function words, distinctly
+    English ones (`distinctly_english_stopwords`), and other languages' (`foreign_stopwords`).
+    Memoised, and counted in one pass: the prose measure and the language judge each need some
+    of these counts for nearly every line, and a pass over the words per count cost more than
+    the counting."""
+    tokens = cached_words(text)
+    if len(tokens) > _FIELD_MASK:
+        english, distinct, foreign = english_stopwords(), distinctly_english_stopwords(), foreign_stopwords().values()
+        return (
+            sum(map(english.__contains__, tokens)),
+            sum(map(distinct.__contains__, tokens)),
+            sum(1 for token in tokens if any(token in words for words in foreign)),
+        )
+    packed = sum(map(_function_word_fields().get, tokens, repeat(0)))
+    return packed & _FIELD_MASK, packed >> _FIELD_BITS & _FIELD_MASK, packed >> 2 * _FIELD_BITS

@@ -21,7 +21,14 @@ from langdetect.lang_detect_exception import LangDetectException
 
 from ..document import Paragraph, Removal
 from ..memo import line_memo_per_settings
-from ..wordlists import OTHER_LANGUAGES, cached_words, english_stopwords, foreign_stopwords, load_word_list, plain_lowered
+from ..wordlists import (
+    OTHER_LANGUAGES,
+    cached_words,
+    distinctly_english_stopwords,
+    foreign_stopwords,
+    function_word_counts,
+    plain_lowered,
+)
 from .base import Filter, PageView
 from .detection import FastDetectorFactory, load_factory
 
@@ -71,14 +78,6 @@ _SHORT_LINE_IN_FOREIGN_BLOCK = "non-English fragment: short line inside a non-En
 _text_of = itemgetter(1)
 _code_of = itemgetter(0)
 _reason_of = itemgetter(1)
-
-
-@lru_cache(maxsize=1)
-def distinctly_english_stopwords() -> frozenset[str]:
-    """English function words that are not also function words of another listed language:
-    "a", "as", "do", "in" are Portuguese, Italian or Dutch too, so they prove nothing."""
-    shared = frozenset().union(*(load_word_list(f"stopwords_{code}") for code in sorted(OTHER_LANGUAGES)))
-    return english_stopwords() - shared
 
 
 @lru_cache(maxsize=1)
@@ -233,10 +232,10 @@ def _judge(
     tokens = cached_words(text)
     if len(tokens) < min_words:
         return Verdict.UNDECIDED, ""
-    english = sum(map(distinctly_english_stopwords().__contains__, tokens))
-    languages_of = _foreign_stopword_languages()
-    if english / len(tokens) >= english_share and english >= sum(map(languages_of.__contains__, tokens)):
+    _, english, foreign = function_word_counts(text)
+    if english / len(tokens) >= english_share and english >= foreign:
         return Verdict.ENGLISH, ""  # no language can have more function words than all of them
+    languages_of = _foreign_stopword_languages()
     # One look-up per word for all languages; the few function words found are then sorted
     # into each language's list, in the line's order. The language with the most wins (ties:
     # the last code alphabetically); with none found, no language has any.

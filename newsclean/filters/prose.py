@@ -13,7 +13,7 @@ from typing import NamedTuple
 import regex
 
 from ..memo import line_memo
-from ..wordlists import WORD, cached_words, count_words, english_stopwords, plain_lowered
+from ..wordlists import WORD, cached_words, count_words, english_stopwords, function_word_counts
 
 #: A line ends like a sentence: final punctuation, possibly inside a closing quote or bracket.
 #: Searched from the end of the line (REVERSE): whether it matches is the same either way,
@@ -54,11 +54,11 @@ _LIST_WORDS_CHARACTERS = 10_000
 def line_shape(text: str) -> LineShape:
     """Measure a line: words, function-word share, sentence-final punctuation. Memoised: the
     context filters measure the same lines, in every round of the pipeline."""
+    if len(text) <= _LIST_WORDS_CHARACTERS:
+        count = len(cached_words(text))
+        hits = function_word_counts(text)[0]  # counted with the language judge's counts
+        return LineShape(count, hits / count if count else 0.0, bool(SENTENCE_END.search(text)))
     stopwords = english_stopwords()
-    if len(text) <= _LIST_WORDS_CHARACTERS and plain_lowered(text) is not None:
-        tokens = cached_words(text)
-        hits = sum(map(stopwords.__contains__, tokens))
-        return LineShape(len(tokens), hits / len(tokens) if tokens else 0.0, bool(SENTENCE_END.search(text)))
     count = hits = 0
     for match in WORD.finditer(text):  # no list of every word: lines can be megabytes long
         count += 1
