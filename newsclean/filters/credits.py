@@ -44,6 +44,16 @@ CREDIT_LINE = regex.compile(
     rf")\s*[)\]]?\s*\.?$",
     _I,
 )
+#: Every match of CREDIT_LINE or _AGENCY_ALONE starts like this (the first words of each of
+#: its branches but one) or ends like _ENDS_WITH_AGENCY (that one branch): a line with neither
+#: is no credit, and is spared CREDIT_LINE's search for a separator and an agency at every
+#: position.
+_CREDIT_START = regex.compile(
+    rf"^[(\[]?\s*(?:pic|photo|image|illustration|video|graphic|credit|copyright|courtesy|©|enlarge|view|open|{_AGENCY})",
+    _I,
+)
+#: An agency's name at the end of a line; searched from the end (REVERSE), as it is anchored there.
+_ENDS_WITH_AGENCY = regex.compile(rf"(?:{_AGENCY})\s*[)\]]?\s*\.?$", _I | regex.REVERSE)
 #: "Image copyright Getty Images": this label style is printed above its caption, not below.
 CREDIT_BEFORE_CAPTION = regex.compile(r"^(?:image|photo|picture) copyright\b", _I)
 _AGENCY_ALONE = regex.compile(rf"^[(\[]?\s*(?:{_AGENCY})\s*[)\]]?\.?$", _I)
@@ -68,7 +78,11 @@ def credit_kind(text: str) -> str | None:
     count = count_words(text, _MAX_CAPTION_WORDS + 1)  # one count for both limits: credits are shorter
     if count <= _MAX_CAPTION_WORDS and may_contain_any(text, CAPTION_ANCHORS) and CAPTION_LINE.search(text):
         return "photo caption"
-    if count <= _MAX_CREDIT_WORDS and (CREDIT_LINE.match(text) or _AGENCY_ALONE.match(text)):
+    if (
+        count <= _MAX_CREDIT_WORDS
+        and (_CREDIT_START.match(text) or _ENDS_WITH_AGENCY.search(text))
+        and (CREDIT_LINE.match(text) or _AGENCY_ALONE.match(text))
+    ):
         # "Image copyright Getty Images" is a credit; a sentence about copyright law is not.
         if count <= 3 or not SENTENCE_END.search(text.rstrip(").]")):
             return "photo credit"

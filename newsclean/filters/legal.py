@@ -31,6 +31,8 @@ LEGAL_LINKS = regex.compile(
     _I,
 )
 _PRIVACY_OR_TERMS = regex.compile(r"\bprivacy\b|\bterms\b", _I)
+#: Every line that _PRIVACY_OR_TERMS matches contains one of these (see `may_contain_any`).
+PRIVACY_OR_TERMS_ANCHORS = ("privacy", "terms")
 #: Every match of COPYRIGHT has "©" (never in a plain line) or one of these (see
 #: `may_contain_any`).
 COPYRIGHT_ANCHORS = ("(c)", "all rights reserved", "copyright")
@@ -63,6 +65,6 @@ def _notice_kind(text: str, max_words: int) -> str | None:
         return None
     if may_contain_any(text, COPYRIGHT_ANCHORS) and COPYRIGHT.search(text):
         return "copyright notice"
-    if LEGAL_LINKS.match(text) and _PRIVACY_OR_TERMS.search(text):
+    if may_contain_any(text, PRIVACY_OR_TERMS_ANCHORS) and LEGAL_LINKS.match(text) and _PRIVACY_OR_TERMS.search(text):
         return "legal links"
     return None

@@ -66,8 +66,8 @@ def line_shape(text: str) -> LineShape:
     return LineShape(count, hits / count if count else 0.0, bool(SENTENCE_END.search(text)))
 
 
-@line_memo
 def is_title_like(text: str, max_words: int) -> bool:
-    """A short line that does not end like a sentence: a menu item, a link, a label.
-    Memoised: menus recur on every page of a site."""
+    """A short line that does not end like a sentence: a menu item, a link, a label. Not
+    memoised: the navigation filter asks through its own memo (`_navigation_facts`), and a
+    second memo of the same lines only cost a look-up per line."""
     return count_words(text, max_words + 1) <= max_words and not SENTENCE_END.search(text)

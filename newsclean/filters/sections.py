@@ -16,7 +16,7 @@ import regex
 
 from ..document import Paragraph, Removal, new_removal
 from ..memo import line_memo, line_memo_per_settings
-from ..wordlists import count_words, may_contain_any
+from ..wordlists import count_words, may_contain_any, plain_lowered
 from .base import Filter, PageView
 from .prose import is_title_like, line_shape
 
@@ -45,6 +45,13 @@ COMMENT_HEADING = regex.compile(
     r"|(?:\d+|one) (?:thoughts?|responses?|comments?) (?:on|to) .*"
     r")$",
     _I,
+)
+#: Every match of COMMENT_HEADING starts with one of these (case-insensitively): on a plain
+#: line (`plain_lowered`), lower-casing makes that exact, and most lines skip the match.
+_COMMENT_HEADING_STARTS = (
+    *"0123456789", "reader", "comment", "response", "replies", "discussion", "be the first to ",
+    "write ", "leave ", "post ", "add ", "submit ", "show ", "view ", "hide ", "load ", "see ", "read ",
+    "join the ", "one ",
 )
 COMMENT_NOTICE = regex.compile(
     r"\bakismet\b|\bcomment data is processed\b|\bcomments are moderated\b"
@@ -83,7 +90,12 @@ def _comment_mark(text: str) -> int:
     """What the comment-section filter needs to know of one line on its own, as _NOTICE and
     _HEADING bits: a page's marks are one `bytes` that C scans, and a page whose marks are all
     0 (most pages) has nothing to drop."""
-    heading = count_words(text, _MAX_HEADING_WORDS + 1) <= _MAX_HEADING_WORDS and bool(COMMENT_HEADING.match(text))
+    lowered = plain_lowered(text)
+    heading = (
+        count_words(text, _MAX_HEADING_WORDS + 1) <= _MAX_HEADING_WORDS
+        and (lowered is None or lowered.startswith(_COMMENT_HEADING_STARTS))
+        and bool(COMMENT_HEADING.match(text))
+    )
     notice = may_contain_any(text, COMMENT_NOTICE_ANCHORS) and bool(COMMENT_NOTICE.search(text))
     return _NOTICE * notice | _HEADING * heading
 
@@ -171,6 +183,13 @@ RELATED_INLINE = regex.compile(
 
 #: "Skip to content", "Skip to main navigation": links for screen readers at the page top.
 SKIP_LINK = regex.compile(r"^skip to (?:the )?(?:main )?(?:content|navigation|menu|article|search|footer)\W*$", _I)
+#: Every match of SKIP_LINK, RELATED_INLINE or RELATED_HEADING starts with one of these
+#: (case-insensitively): on a plain line (`plain_lowered`), lower-casing makes that exact.
+_NAVIGATION_STARTS = (
+    "skip to", "related", "more", "read", "up next", "see also", "you m", "recommended", "most ",
+    "top stories", "trending", "latest ", "editor", "popular ", "also ", "further reading",
+    "what to read next", "around the web", "in case you missed it", "elsewhere on ", "watch", "listen",
+)
 #: A prose sentence this long ends a related-articles list: it is the article resuming.
 _LIST_END_PROSE_WORDS = 15
 
@@ -202,7 +221,11 @@ def _navigation_facts(text: str, max_related_words: int, max_words: int) -> int:
 
 def _navigation_line(text: str, max_related_words: int) -> _NavigationLine | None:
     """What a line is on its own for the navigation filter, if anything (memoised through
-    `_navigation_facts`)."""
+    `_navigation_facts`). A plain line that starts with none of _NAVIGATION_STARTS is none:
+    most lines skip the three matches."""
+    lowered = plain_lowered(text)
+    if lowered is not None and not lowered.startswith(_NAVIGATION_STARTS):
+        return None
     if SKIP_LINK.match(text):
         return _NavigationLine.SKIP_LINK
     if count_words(text, max_related_words + 1) <= max_related_words and RELATED_INLINE.match(text):
