@@ -85,3 +85,30 @@ def test_missing_input_fails_that_input_only(tmp_path: Path) -> None:
 def test_help_teaches_with_examples() -> None:
     done = run("clean", "--help")
     assert done.returncode == 0 and "examples:" in done.stdout and "exit codes" in done.stdout
+
+
+def test_the_program_exits_without_tearing_down_the_interpreter_after_flushing_its_output() -> None:
+    # `run` ends the process at once when `main` returns (an atexit handler would run in a
+    # normal exit), and all that `main` wrote to standard output is there: the same as with a
+    # normal exit, and more than one buffer's worth.
+    def program(ending: str) -> subprocess.CompletedProcess:
+        code = (
+            "import atexit, sys; from newsclean.cli import main, run; "
+            "atexit.register(lambda: print('torn down', file=sys.stderr)); "
+            f"sys.argv = ['newsclean', 'clean', {str(SEEDS)!r}, '-o', '-', '-q']; {ending}"
+        )
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+
+    fast, normal = program("run()"), program("sys.exit(main())")
+    assert fast.returncode == normal.returncode == 0, fast.stderr + normal.stderr
+    assert fast.stdout == normal.stdout and len(fast.stdout) > 16384
+    assert "torn down" not in fast.stderr and "torn down" in normal.stderr
+
+
+def test_a_full_disk_under_standard_output_is_a_clear_error() -> None:
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "newsclean", "clean", str(SEEDS), "-o", "-", "-q"], stdout=full, stderr=subprocess.PIPE, text=True, timeout=60
+        )
+    assert done.returncode == 1
+    assert "No space left on device" in done.stderr and "Traceback" not in done.stderr
