@@ -21,6 +21,7 @@ from .io import AtomicWrites, InputFile, check_targets_safe, sweep_temporaries
 from .manifest import FileFingerprint, Manifest, run_settings
 from .parallel import FileOutcome, FileTask, process_file_batches
 from .pipeline import Pipeline
+from .read_ahead import ReadAhead
 
 
 @dataclass(frozen=True)
@@ -230,6 +231,7 @@ def clean_files(
     write_stdout: Callable[[str], object] | None = None,
     warn: Callable[[str], None] = lambda message: None,
     progress: Callable[[Iterable, int], Iterable] = lambda items, total: items,
+    read_ahead: ReadAhead | None = None,
 ) -> BatchSummary:
     """Clean each input of `plan` into its target (or `write_stdout` when the target is None).
 
@@ -241,6 +243,8 @@ def clean_files(
     `jobs` worker processes read and run the stateless filters (the output is the same for any
     number). `on_result` sees every result in input order, including those of inputs already done
     (they are then passed through the pipeline again, without rewriting their outputs).
+    With `jobs` == 1, inputs `read_ahead` kept (the template-line pass read them) are taken
+    from it rather than read again.
     """
     summary = BatchSummary(total=len(plan))
     for message in input_errors:
@@ -263,10 +267,12 @@ def clean_files(
         done_before = resume and manifest is not None and manifest.is_complete(item.path, item.relative)
         if done_before and not replay:
             summary.up_to_date += 1
+            if read_ahead is not None:
+                read_ahead.take(item.path)  # not needed: no longer kept
             continue
         work.append((FileTask(item, fingerprint=manifest is not None and not done_before), target, done_before))
     writer = _OutputWriter(manifest, summary)
-    batches = process_file_batches(pipeline, [task for task, _, _ in work], jobs, strict_encoding)
+    batches = process_file_batches(pipeline, [task for task, _, _ in work], jobs, strict_encoding, read_ahead)
     outcomes = _committing_each_batch(batches, writer.commit)
     try:
         with contextlib.closing(outcomes):

@@ -22,6 +22,7 @@ from .io import JsonlWriter, atomic_write_text, check_extra_output_safe, check_o
 from .jsonl import JsonlLineError, JsonlRecord, cleaned_record, read_json_objects, read_jsonl
 from .parallel import available_cores, template_line_keys_of_files
 from .pipeline import Pipeline, default_pipeline
+from .read_ahead import ReadAhead
 from .runtime import tune_garbage_collector
 from .stats import CleaningStatistics, document_summary
 
@@ -188,15 +189,18 @@ def build_pipeline(args: argparse.Namespace) -> Pipeline:
     )
 
 
-def _count_template_lines(pipeline: Pipeline, inputs: list, jobs: int) -> None:
+def _count_template_lines(pipeline: Pipeline, inputs: list, jobs: int, read_ahead: ReadAhead | None = None) -> None:
     """The first of the two passes over a corpus: how many documents each line occurs in,
     so site template lines are dropped in every document, the first included. `jobs` processes
     (the workers and this one) read and normalise, while this one also loads what the main pass's
     workers will share (`Pipeline.prepare`); unreadable inputs are left to the main pass to report. The
-    line keys' memo is emptied afterwards (the cleaning pass does not use it)."""
+    line keys' memo is emptied afterwards (the cleaning pass does not use it). With one job,
+    `read_ahead` keeps what was read for the cleaning pass."""
     for item in pipeline.filters:
         if isinstance(item, NearDuplicateFilter):
-            item.count_template_keys(template_line_keys_of_files(inputs, jobs, meanwhile=pipeline.prepare if jobs > 1 else None))
+            item.count_template_keys(
+                template_line_keys_of_files(inputs, jobs, meanwhile=pipeline.prepare if jobs > 1 else None, read_ahead=read_ahead)
+            )
     forget_template_keys()
 
 
@@ -262,10 +266,12 @@ def run_clean(args: argparse.Namespace) -> int:
     wants_every_result = report is not None or statistics is not None
     with _closing_run(pipeline, report):
         jobs = args.jobs or available_cores()
-        _count_template_lines(pipeline, inputs, jobs)
+        # With one job both passes read in this process: the second takes what the first kept.
+        read_ahead = ReadAhead() if jobs == 1 else None
+        _count_template_lines(pipeline, inputs, jobs, read_ahead)
         summary = clean_files(
             plan, pipeline, outdir=outdir, resume=args.resume, input_errors=missing,
-            strict_encoding=args.strict_encoding, jobs=jobs,
+            strict_encoding=args.strict_encoding, jobs=jobs, read_ahead=read_ahead,
             write_stdout=sys.stdout.write, warn=_warn,
             on_result=(lambda result: _account(result, report, statistics)) if wants_every_result else None,
             progress=lambda items, total: _progress(items, args.quiet, total),

@@ -271,10 +271,12 @@ def input_error(path: Path, error: OSError) -> InputError:
 
 def _read_file(path: Path, document_id: str | None, strict: bool, read_chunks: Callable[[], Iterator[bytes]]) -> tuple[Document, str | None]:
     try:
-        if path.is_dir():
-            raise IsADirectoryError(errno.EISDIR, "is a directory")
         lines, choice = _decode_input(read_chunks, str(path), strict, _split_pieces)
     except OSError as error:
+        # Only now is a directory looked for (not with a stat before every read): opening one
+        # fails with IsADirectoryError on POSIX, but with PermissionError on Windows.
+        if not isinstance(error, IsADirectoryError) and path.is_dir():
+            error = IsADirectoryError(errno.EISDIR, "is a directory")
         raise input_error(path, error) from None
     return Document(id=document_id or str(path), lines=lines), choice.warning
 

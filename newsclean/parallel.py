@@ -28,14 +28,15 @@ from dataclasses import dataclass, replace
 from functools import partial
 from itertools import islice
 from pathlib import Path
-from typing import Callable, Iterator, Sequence, TypeVar
+from typing import Callable, Collection, Iterator, Sequence, TypeVar
 
-from .document import Result
+from .document import Document, Result
 from .errors import InputError, WorkerError
 from .io import InputFile, read_document, read_document_and_hash
 from .manifest import FileFingerprint
 from .dedup.template_keys import template_line_keys
 from .pipeline import RESUME_BATCH_DOCUMENTS, Pipeline, bounded_batches
+from .read_ahead import ReadAhead
 from .runtime import tune_garbage_collector
 
 #: Chunks queued per job: enough to keep every worker busy while the main process works.
@@ -80,7 +81,7 @@ def available_cores() -> int:
 
 
 def process_files(
-    pipeline: Pipeline, tasks: Sequence[FileTask], jobs: int = 1, strict_encoding: bool = False
+    pipeline: Pipeline, tasks: Sequence[FileTask], jobs: int = 1, strict_encoding: bool = False, read_ahead: ReadAhead | None = None
 ) -> Iterator[FileOutcome]:
     """Read and clean files with `pipeline`, yielding one FileOutcome per task, in task order.
 
@@ -88,15 +89,16 @@ def process_files(
     this process runs its stateful tail, on `bounded_batches` of head results. Results equal
     `pipeline.run` on each file in order, for any `jobs`. When reading stops with an error
     (Ctrl-C, a worker that died), the files read before it are finished and yielded first.
-    Close the iterator (or exhaust it) to stop the workers.
+    Close the iterator (or exhaust it) to stop the workers. With one job, an input `read_ahead`
+    kept is taken from it instead of being read again.
     """
-    with contextlib.closing(process_file_batches(pipeline, tasks, jobs, strict_encoding)) as batches:
+    with contextlib.closing(process_file_batches(pipeline, tasks, jobs, strict_encoding, read_ahead)) as batches:
         for batch in batches:
             yield from batch
 
 
 def process_file_batches(
-    pipeline: Pipeline, tasks: Sequence[FileTask], jobs: int = 1, strict_encoding: bool = False
+    pipeline: Pipeline, tasks: Sequence[FileTask], jobs: int = 1, strict_encoding: bool = False, read_ahead: ReadAhead | None = None
 ) -> Iterator[list[FileOutcome]]:
     """`process_files`, one list per batch the stateful tail ran on (`bounded_batches`: one
     task, then twice as many each time, up to RESUME_BATCH_DOCUMENTS), so a caller can act
@@ -106,7 +108,7 @@ def process_file_batches(
         raise ValueError(f"jobs must be at least 1, got {jobs}")
     head, tail = pipeline.split()
     if jobs == 1 or len(tasks) < 2:
-        heads: Iterator[FileOutcome] = (_run_head(head, task, strict_encoding) for task in tasks)
+        heads: Iterator[FileOutcome] = (_run_head(head, task, strict_encoding, read_ahead) for task in tasks)
     else:
         if multiprocessing.get_start_method() == "fork":
             head.prepare()  # forked workers share what it loads (langdetect's profiles) instead of each loading it
@@ -119,20 +121,23 @@ def process_file_batches(
 
 
 def template_line_keys_of_files(
-    inputs: Sequence[InputFile], jobs: int, meanwhile: Callable[[], None] | None = None
-) -> Iterator[tuple[str, list[int]]]:
+    inputs: Sequence[InputFile], jobs: int, meanwhile: Callable[[], None] | None = None, read_ahead: ReadAhead | None = None
+) -> Iterator[tuple[str, Collection[int]]]:
     """The near-duplicate filter's template-line keys (`template_line_keys`) of each readable
     input, with its document id, in input order, read and normalised by `jobs` worker
     processes; unreadable inputs are left out (the main pass reports them). `meanwhile`, if
     given, runs in this process first, while the workers start on the inputs (with one job,
     before it reads them): the main pass's `Pipeline.prepare`, so that it is not a serial
-    stretch of its own between the passes."""
+    stretch of its own between the passes. With one job the inputs are read in this process,
+    through `read_ahead` when given (which keeps them for the cleaning pass); with more, by the
+    workers, and `read_ahead` keeps nothing."""
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
     if jobs == 1 or len(inputs) < 2:
         if meanwhile is not None:
             meanwhile()
-        keyed: Iterator[tuple[str, list[int]] | None] = (_template_keys_of_file(item.path) for item in inputs)
+        read = _read_lenient if read_ahead is None else read_ahead.read
+        keyed: Iterator[tuple[str, Collection[int]] | None] = (_template_keys_of_file(item.path, read) for item in inputs)
     else:
         paths = [item.path for item in inputs]
         keyed = _in_workers(paths, jobs, _template_keys_of_chunk, _template_keys_of_chunk, _prepare_worker, (), meanwhile=meanwhile)
@@ -235,12 +240,16 @@ def _run_here_until_ready(pending: deque[_QueuedChunk], run_chunk_here: Callable
             return
 
 
-def _run_head(head: Pipeline, task: FileTask, strict_encoding: bool) -> FileOutcome:
-    try:
-        # Hashing as it reads costs less than a second read, so the fingerprint is always taken.
-        document, warning, size, sha256 = read_document_and_hash(task.input.path, strict=strict_encoding)
-    except InputError as error:
-        return FileOutcome(task, None, error=error)
+def _run_head(head: Pipeline, task: FileTask, strict_encoding: bool, read_ahead: ReadAhead | None = None) -> FileOutcome:
+    kept = None if read_ahead is None else read_ahead.take(task.input.path)
+    if kept is not None:
+        document, warning, size, sha256 = kept.document, None, kept.size, kept.sha256
+    else:
+        try:
+            # Hashing as it reads costs less than a second read, so the fingerprint is always taken.
+            document, warning, size, sha256 = read_document_and_hash(task.input.path, strict=strict_encoding)
+        except InputError as error:
+            return FileOutcome(task, None, error=error)
     fingerprint = FileFingerprint(size, sha256) if task.fingerprint else None
     return FileOutcome(task, head.run(document), warning=warning, fingerprint=fingerprint)
 
@@ -293,13 +302,17 @@ def _run_head_chunk(tasks: list[FileTask]) -> list[FileOutcome]:
     return _run_heads(_worker_head, _worker_strict_encoding, tasks)
 
 
-def _template_keys_of_file(path: Path) -> tuple[str, list[int]] | None:
+def _read_lenient(path: Path) -> Document:
+    return read_document(path)[0]
+
+
+def _template_keys_of_file(path: Path, read: Callable[[Path], Document] = _read_lenient) -> tuple[str, Collection[int]] | None:
     try:
-        document = read_document(path)[0]
+        document = read(path)
     except InputError:
         return None
-    return document.id, list(template_line_keys(document.lines))
+    return document.id, template_line_keys(document.lines)
 
 
-def _template_keys_of_chunk(paths: list[Path]) -> list[tuple[str, list[int]] | None]:
+def _template_keys_of_chunk(paths: list[Path]) -> list[tuple[str, Collection[int]] | None]:
     return [_template_keys_of_file(path) for path in paths]
