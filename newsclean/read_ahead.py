@@ -32,6 +32,8 @@ from .io import read_document_and_hash
 READ_AHEAD_BYTES = 256 << 20
 #: What a line costs beyond its characters: a str's header and its slot in the lines' tuple.
 _LINE_BYTES = 57
+#: What an input costs beyond its lines: its Document, ReadInput, hex digest and dict entry.
+_INPUT_BYTES = 400
 
 
 def _cost(size: int, lines: int) -> int:
@@ -39,7 +41,7 @@ def _cost(size: int, lines: int) -> int:
     numbers at hand rather than a look at every line: a UTF-8 byte is at most one character,
     stored in one byte in a line of ASCII or Latin-1 and in two in a line of other characters
     (a line with any character beyond U+FFFF takes four a character, which this undercounts)."""
-    return 2 * size + _LINE_BYTES * lines
+    return 2 * size + _LINE_BYTES * lines + _INPUT_BYTES
 
 
 @dataclass(frozen=True)

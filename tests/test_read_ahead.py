@@ -1,0 +1,128 @@
+"""`clean --jobs 1` reads each cleanly decoded input once (read_ahead.ReadAhead): the cleaning
+pass takes what the template-line pass read. Checked against the same runs with nothing kept
+(the budget at 0, i.e. every input read twice, as before): the same outputs, manifest, exit
+code and messages, on real pages mixed with inputs that fail or fall back, lenient and strict."""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from newsclean import cli, io, read_ahead
+from newsclean.errors import BinaryInputError
+from newsclean.manifest import MANIFEST_NAME
+
+from .conftest import DEVSET, SEEDS
+
+PAGES = sorted(SEEDS.glob("*.txt")) + sorted((DEVSET / "scraped").glob("*.txt"))[:12]
+PROSE = "The café owner said the new rules would hurt small businesses across the town this winter.\n"
+
+
+def make_inputs(directory: Path) -> dict[str, str]:
+    """Real pages (the first one twice, so the template counts and near-duplicates matter) and
+    inputs of every kind the reader treats apart; the kind of each by file name."""
+    directory.mkdir()
+    kinds = {}
+    for page in PAGES:
+        shutil.copyfile(page, directory / page.name)
+        kinds[page.name] = "clean"
+    shutil.copyfile(PAGES[0], directory / "again.txt")
+    (directory / "bom8.txt").write_bytes(PAGES[1].read_text(encoding="utf-8").encode("utf-8-sig"))
+    (directory / "bom16.txt").write_bytes(PAGES[2].read_text(encoding="utf-8").encode("utf-16"))
+    (directory / "empty.txt").write_bytes(b"")
+    kinds.update({"again.txt": "clean", "bom8.txt": "clean", "bom16.txt": "clean", "empty.txt": "clean"})
+    (directory / "cp1252.txt").write_bytes(PROSE.encode("cp1252"))
+    (directory / "broken.txt").write_bytes(PROSE.encode("utf-8").replace("é".encode(), b"\xe9\x81"))
+    (directory / "photo.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    (directory / "nul.txt").write_bytes(PAGES[3].read_bytes() + b"\x00")
+    kinds.update({"cp1252.txt": "fallback", "broken.txt": "fallback", "photo.txt": "binary", "nul.txt": "binary"})
+    return kinds
+
+
+def run_clean(inputs: Path, outdir: Path, capsys, monkeypatch, budget: int, *options: str) -> tuple[int, str, Counter]:
+    """`clean INPUTS -o OUTDIR --jobs 1` in this process with READ_AHEAD_BYTES = budget; the
+    exit code, stderr and how many times each input was opened."""
+    opened: Counter = Counter()
+    real_file_chunks = io._file_chunks
+
+    def counting_file_chunks(path):
+        opened[Path(path).name] += 1
+        return real_file_chunks(path)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(read_ahead, "READ_AHEAD_BYTES", budget)
+        patch.setattr(io, "_file_chunks", counting_file_chunks)
+        code = cli.main(["clean", str(inputs), "-o", str(outdir), "--jobs", "1", *options])
+    return code, capsys.readouterr().err, opened
+
+
+def files(directory: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(directory.iterdir())}
+
+
+@pytest.mark.parametrize("options", [(), ("--strict-encoding",), ("--stats",)])
+def test_each_clean_input_is_read_once_and_the_run_is_the_same_as_reading_twice(tmp_path, capsys, monkeypatch, options):
+    kinds = make_inputs(tmp_path / "in")
+    twice = run_clean(tmp_path / "in", tmp_path / "twice", capsys, monkeypatch, 0, *options)
+    once = run_clean(tmp_path / "in", tmp_path / "once", capsys, monkeypatch, read_ahead.READ_AHEAD_BYTES, *options)
+
+    assert once[:2] == (twice[0], twice[1].replace(str(tmp_path / "twice"), str(tmp_path / "once")))
+    assert files(tmp_path / "once") == files(tmp_path / "twice")
+    assert MANIFEST_NAME in files(tmp_path / "once")
+    assert once[0] == cli.EXIT_SOME_FAILED  # the binary inputs (and, strict, the fallbacks) are reported
+    for name, kind in kinds.items():
+        assert twice[2][name] >= 2, name
+        if kind == "clean":
+            assert once[2][name] == 1, name
+        else:  # read again by the cleaning pass, which reports it as before
+            assert once[2][name] == twice[2][name], name
+
+
+def test_a_file_changed_between_the_passes_is_cleaned_as_first_read_and_resume_redoes_it(tmp_path, capsys, monkeypatch):
+    inputs = tmp_path / "in"
+    make_inputs(inputs)
+    changed, replacement = inputs / PAGES[4].name, PAGES[-1].read_bytes()
+    code, _, _ = run_clean(inputs, tmp_path / "before", capsys, monkeypatch, read_ahead.READ_AHEAD_BYTES)
+    real_count = cli._count_template_lines
+
+    def count_then_change(*args, **kwargs):
+        real_count(*args, **kwargs)
+        changed.write_bytes(replacement)
+
+    monkeypatch.setattr(cli, "_count_template_lines", count_then_change)
+    assert run_clean(inputs, tmp_path / "out", capsys, monkeypatch, read_ahead.READ_AHEAD_BYTES)[0] == code
+    monkeypatch.setattr(cli, "_count_template_lines", real_count)
+    assert (tmp_path / "out" / changed.name).read_bytes() == (tmp_path / "before" / changed.name).read_bytes()
+
+    # The manifest recorded the bytes cleaned, so --resume sees the change and cleans it again.
+    resumed = run_clean(inputs, tmp_path / "out", capsys, monkeypatch, read_ahead.READ_AHEAD_BYTES, "--resume")
+    assert "cleaned 1 document(s)" in resumed[1]
+    run_clean(inputs, tmp_path / "fresh", capsys, monkeypatch, read_ahead.READ_AHEAD_BYTES)
+    assert (tmp_path / "out" / changed.name).read_bytes() == (tmp_path / "fresh" / changed.name).read_bytes()
+    assert (tmp_path / "out" / changed.name).read_bytes() != (tmp_path / "before" / changed.name).read_bytes()
+
+
+def test_only_cleanly_decoded_inputs_are_kept_up_to_the_first_that_does_not_fit(tmp_path):
+    kinds = make_inputs(tmp_path / "in")
+    paths = sorted((tmp_path / "in").iterdir())
+    first_two = [path for path in paths if kinds[path.name] == "clean"][:2]
+    budget = sum(read_ahead._cost(path.stat().st_size, len(io.read_document(path)[0].lines)) for path in first_two)
+    kept = read_ahead.ReadAhead(budget)
+    for path in paths:
+        if kinds[path.name] == "binary":
+            with pytest.raises(BinaryInputError):
+                kept.read(path)
+        else:
+            assert kept.read(path) == io.read_document(path)[0]
+    assert len(kept) == 2
+    for path in paths:
+        taken = kept.take(path)
+        if path in first_two:
+            document, warning, size, sha256 = io.read_document_and_hash(path)
+            assert taken == read_ahead.ReadInput(document, size, sha256) and warning is None
+        else:
+            assert taken is None
+    assert len(kept) == 0 and kept.take(first_two[0]) is None
