@@ -124,6 +124,24 @@ def test_band_runs_find_every_stored_id_of_each_key(stored: int, needles: int) -
     assert len(found) > needles // 2
 
 
+def test_band_runs_find_every_key_while_their_bit_set_grows() -> None:
+    """Distinct keys added batch by batch, the bit-set that rejects absent keys rebuilt larger
+    on the way: after each batch every stored key finds its id and no absent key finds any."""
+    from newsclean.dedup.index import _SortedRuns
+
+    rng = np.random.default_rng(12)
+    keys = rng.integers(-(2**63), 2**63 - 1, size=60_000, dtype=np.int64)
+    stored, absent = keys[:40_000], keys[40_000:]
+    runs = _SortedRuns()
+    start = 0
+    for stop in (500, 3_000, 9_000, 20_000, 40_000):
+        runs.add(stored[start:stop], np.arange(start, stop, dtype=np.int64))
+        start = stop
+        positions, ids = runs.lookup(np.concatenate([absent, stored[:stop]]))
+        assert sorted(zip(positions.tolist(), ids.tolist())) == [(len(absent) + id_, id_) for id_ in range(stop)]
+    assert runs._filter_bits >= _SortedRuns._SMALLEST_FILTER_BITS + 3
+
+
 @pytest.mark.parametrize("storage", STORAGES)
 def test_both_storages_drop_the_same_lines(storage: str, tmp_path: Path) -> None:
     index = None if storage == "memory" else tmp_path / "index.db"
