@@ -137,3 +137,30 @@ def test_word_batch_hashes_words_of_every_length() -> None:
 @given(st.lists(st.text(alphabet=st.characters(codec="utf-8") | st.sampled_from(" ab’—\t"), max_size=80), max_size=8))
 def test_word_batch_equals_word_by_word(texts: list[str]) -> None:
     assert batched_words(texts) == unbatched_words(texts)
+
+
+def _hashes_with_and_without_windows(shingling: Shingling, units: np.ndarray, unit_offsets: np.ndarray) -> tuple[tuple, tuple]:
+    """`hashes_of_units` of paragraphs that all have `size` units or more (the window
+    shortcut), and of the same with an empty paragraph appended (the general path, which an
+    empty paragraph forces; it adds no hash)."""
+    hashes, offsets = shingling.hashes_of_units(units, unit_offsets)
+    general, general_offsets = shingling.hashes_of_units(units, np.append(unit_offsets, unit_offsets[-1]))
+    return (hashes.tolist(), offsets.tolist()), (general.tolist(), general_offsets[:-1].tolist())
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 5])
+def test_ngram_windows_equal_the_general_path_on_real_paragraphs(size: int) -> None:
+    devset = [line for path in sorted((DEVSET / "scraped").glob("*.txt")) for line in path.read_text(encoding="utf-8").splitlines()]
+    texts = [text for text in SEED_PARAGRAPHS + devset if len(word_bytes(text)) >= size]
+    batch = word_batch(texts)
+    windows, general = _hashes_with_and_without_windows(Shingling("word", size), batch.units, batch.offsets)
+    assert windows == general and len(windows[0]) > 10_000
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 4), st.lists(st.lists(st.integers(1, 2**32), min_size=4, max_size=9), min_size=1, max_size=12))
+def test_ngram_windows_equal_the_general_path(size: int, paragraphs: list[list[int]]) -> None:
+    units = np.array([unit for paragraph in paragraphs for unit in paragraph], dtype=np.uint64)
+    unit_offsets = np.cumsum([0, *map(len, paragraphs)]).astype(np.int64)
+    windows, general = _hashes_with_and_without_windows(Shingling("word", size), units, unit_offsets)
+    assert windows == general

@@ -278,6 +278,8 @@ class Shingling:
         total = int(offsets[-1])
         if total == 0:
             return np.zeros(0, dtype=np.uint32), offsets
+        if int(lengths.min()) >= self.size:
+            return self._full_ngram_hashes(units, unit_offsets), offsets
         # Start of each shingle in `units`, and how many units it spans (fewer than `size`
         # only for a paragraph shorter than `size`).
         paragraph_of = np.repeat(np.arange(len(lengths)), counts)
@@ -290,6 +292,23 @@ class Shingling:
             unit = np.where(inside, padded[starts + position], np.uint64(0))
             accumulator = np.where(inside, fmix64(accumulator * _NGRAM_MULTIPLIER + unit), accumulator)
         return (fmix64(accumulator) & _MASK32).astype(np.uint32), offsets
+
+    def _full_ngram_hashes(self, units: np.ndarray, unit_offsets: np.ndarray) -> np.ndarray:
+        """`hashes_of_units`' hashes when every paragraph has at least `size` units (as every
+        paragraph long enough for MinHash has): each n-gram is a window of `size` units, so
+        all windows of the joined units are hashed at once, with no padding or masks, and those
+        crossing into the next paragraph are dropped."""
+        windows = len(units) - self.size + 1
+        accumulator = np.zeros(windows, dtype=np.uint64)
+        for position in range(self.size):
+            accumulator = fmix64(accumulator * _NGRAM_MULTIPLIER + units[position : position + windows])
+        if self.size > 1:
+            # A window starting in a paragraph's last size - 1 units crosses its end.
+            crossing = (unit_offsets[1:-1, None] - np.arange(1, self.size)).reshape(-1)
+            keep = np.ones(windows, dtype=bool)
+            keep[crossing] = False
+            accumulator = accumulator[keep]
+        return (fmix64(accumulator) & _MASK32).astype(np.uint32)
 
 
 def _word_units(paragraph_words: Sequence[Sequence[str | bytes]], cache: dict) -> tuple[np.ndarray, np.ndarray]:
