@@ -103,6 +103,27 @@ def test_permutations_equal_datasketchs(num_perm: int, seed: int) -> None:
     assert np.array_equal(a, expected_a) and np.array_equal(b, expected_b)
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 300), st.integers(0, 2**32 - 1))
+def test_permutations_equal_numpys_random_state(num_perm: int, seed: int) -> None:
+    """The draws datasketch makes with `numpy.random.RandomState`, made without it."""
+    from newsclean.dedup.minhash import permutations
+
+    generator = np.random.RandomState(seed)
+    expected_a = generator.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    expected_b = generator.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    a, b = permutations(num_perm, seed)
+    assert np.array_equal(a, expected_a) and np.array_equal(b, expected_b)
+
+
+def test_permutations_refuse_a_seed_numpy_refuses() -> None:
+    from newsclean.dedup.minhash import permutations
+
+    for seed in (-1, 2**32):
+        with pytest.raises(ValueError, match="seed must be between"):
+            permutations(16, seed)
+
+
 def unbatched_words(texts: list[str]) -> tuple[list[list[int]], list[int]]:
     """What `word_batch` replaces: each paragraph's word units (CRC-32 + 1 of each of its
     `word_bytes`) and its `paragraph_key`."""
