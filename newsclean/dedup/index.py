@@ -309,8 +309,12 @@ class _SortedRuns:
         if order is None:
             order = key_order(keys)
         needles = keys[order]  # sorted needles: each binary search starts where the last ended
-        maybe = np.flatnonzero(self._may_be_stored(needles))
-        needles, order = needles[maybe], order[maybe]
+        if self._stored >= len(needles) // self._FEW_KEYS_FACTOR:
+            # Needles will be searched for in the runs: first drop those certainly absent.
+            # (With far fewer stored keys, the runs are searched among the needles instead,
+            # which the bit-set would not make cheaper.)
+            maybe = np.flatnonzero(self._may_be_stored(needles))
+            needles, order = needles[maybe], order[maybe]
         bounds = self._shard_bounds(needles)
         positions: list[np.ndarray] = []
         ids: list[np.ndarray] = []
