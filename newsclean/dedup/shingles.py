@@ -147,11 +147,16 @@ def word_batch(texts: Sequence[str]) -> WordBatch:
     form_ends = np.zeros(len(texts), dtype=np.int64)
     form_starts[with_words] = compact_starts[offsets[with_words]]
     form_ends[with_words] = compact_starts[last_words] + lengths[last_words]
-    keys = [
-        _form_bytes_key(compact[start:end]) if end else exact_key(normalised_form(text))
-        for text, start, end in zip(texts, form_starts.tolist(), form_ends.tolist())
-    ]
-    return WordBatch(units, offsets, keys)
+    # `_form_bytes_key` of each form, the 8-byte digests read as big-endian signed integers in
+    # one numpy call rather than one `int.from_bytes` each.
+    blake2b = hashlib.blake2b
+    digests = b"".join(
+        [
+            blake2b(compact[start:end] if end else normalised_form(text).encode("utf-8"), digest_size=8).digest()
+            for text, start, end in zip(texts, form_starts.tolist(), form_ends.tolist())
+        ]
+    )
+    return WordBatch(units, offsets, np.frombuffer(digests, dtype=">i8").tolist())
 
 
 def _crc32_table() -> np.ndarray:
