@@ -136,6 +136,13 @@ class Result:
     def id(self) -> str:
         return self.document.id
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without the kept paragraphs a pipeline may have left on it for the next
+        stage (`pipeline._remember_kept`): a receiving process rebuilds them if it needs them."""
+        state = dict(self.__dict__)
+        state.pop("_kept", None)
+        return state
+
     def removed_lines(self) -> set[int]:
         return {removal.line for removal in self.removals}
 
