@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from .document import Result
+from .document import Result, kept_of
 from .errors import BinaryInputError, EncodingError, InputError, OutputError, UsageError, WorkerError
 from .io import AtomicWrites, InputFile, check_targets_safe, sweep_temporaries
 from .manifest import FileFingerprint, Manifest, run_settings
@@ -148,9 +148,8 @@ def _paragraphs(result: Result) -> int:
 
 
 def _kept_paragraphs(result: Result) -> int:
-    """How many paragraphs the result keeps: `len(result.kept())`, without building them."""
-    lines = result.lines
-    return _paragraphs(result) - sum(1 for number in result.removed_lines() if lines[number - 1])
+    """How many paragraphs the result keeps: `len(result.kept())`, without a copy."""
+    return len(kept_of(result))
 
 
 @dataclass

@@ -148,7 +148,7 @@ class Result:
 
     def kept(self) -> list[Paragraph]:
         """The kept paragraphs, in input order."""
-        return kept_paragraphs(self.lines, self.removed_lines())
+        return list(kept_of(self))
 
     @property
     def text(self) -> str:
@@ -161,21 +161,15 @@ class Result:
 
     def text_chunks(self) -> Iterator[str]:
         """`text` piece by piece, so a huge result can be written without a second copy."""
-        removed = self.removed_lines()
-        started = False
-        saw_blank = False
-        for number, text in enumerate(self.lines, start=1):
-            if not text:
-                saw_blank = True
-                continue
-            if number in removed:
-                continue
-            if started:
-                yield "\n\n" if saw_blank else "\n"
+        lines = self.lines
+        previous = 0  # the line of the last kept paragraph, 0 before the first
+        for number, text in kept_of(self):
+            if previous:
+                # A blank line between two kept paragraphs (removed ones in between are not).
+                yield "\n\n" if "" in lines[previous : number - 1] else "\n"
             yield text
-            started = True
-            saw_blank = False
-        if started:
+            previous = number
+        if previous:
             yield "\n"
 
     def decisions(self) -> Iterator[LineDecision]:
@@ -205,3 +199,22 @@ def kept_paragraphs(lines: Sequence[str], removed: AbstractSet[int]) -> list[Par
 
 
 _new_tuple = tuple.__new__
+
+
+def remember_kept(result: Result, paragraphs: Sequence[Paragraph]) -> Result:
+    """Leave on `result` its kept paragraphs (not a field: not compared, shown or pickled), so
+    that what comes next in this process (the near-duplicate tail's `resume_many`, `text`, the
+    CLI's counts) takes them instead of rebuilding them from every line of the document. A
+    pipeline stage calls it with the paragraphs it kept; `paragraphs` must not be changed after."""
+    object.__setattr__(result, "_kept", paragraphs)
+    return result
+
+
+def kept_of(result: Result) -> Sequence[Paragraph]:
+    """`kept_paragraphs(result.lines, result.removed_lines())`, taken from the result when it
+    remembers them, else built once and remembered (results are immutable)."""
+    kept = result.__dict__.get("_kept")
+    if kept is None:
+        kept = kept_paragraphs(result.lines, result.removed_lines())
+        remember_kept(result, kept)
+    return kept

@@ -9,7 +9,7 @@ from operator import attrgetter
 from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 from .dedup import NearDuplicateFilter
-from .document import Document, Paragraph, Removal, Result, kept_paragraphs
+from .document import Document, Paragraph, Removal, Result, kept_of, remember_kept
 from .filters import (
     AdMarkerFilter,
     ArticleBodyFilter,
@@ -106,7 +106,7 @@ class Pipeline:
             return partial
         document, lines = partial.document, partial.lines
         removed: dict[int, Removal] = {removal.line: removal for removal in partial.removals}
-        paragraphs = _kept_of(partial)
+        paragraphs = kept_of(partial)
         for group in self._groups:
             for round_number in range(1 if group[0].stateful else MAX_ROUNDS):
                 before = len(removed)
@@ -121,7 +121,7 @@ class Pipeline:
                     break
         removals = tuple(map(removed.__getitem__, sorted(removed)))
         forget_long_lines(lines)
-        return _remember_kept(Result(document, lines, removals, partial.normalisations), paragraphs)
+        return remember_kept(Result(document, lines, removals, partial.normalisations), paragraphs)
 
     def resume_many(self, partials: Sequence[Result]) -> list[Result]:
         """`[self.resume(partial) for partial in partials]`, faster.
@@ -251,7 +251,7 @@ def _batch_segments(filters: Sequence[Filter]) -> list[tuple[Filter | None, tupl
 
 def _apply_batched_filter(item: Filter, partials: list[Result]) -> list[Result]:
     """Run a stateful filter once over many results, as `_apply_filters` runs it on each."""
-    pages = [PageView(partial.document.id, partial.lines, _kept_of(partial)) for partial in partials]
+    pages = [PageView(partial.document.id, partial.lines, kept_of(partial)) for partial in partials]
     found = item.find_removals_batch(pages)  # type: ignore[attr-defined]
     if len(found) != len(pages):
         raise ValueError(f"filter {item.name!r} returned removals for {len(found)} of {len(pages)} documents")
@@ -264,24 +264,8 @@ def _apply_batched_filter(item: Filter, partials: list[Result]) -> list[Result]:
             continue
         # Both are in line order: sorting the two runs together is one merge.
         merged = tuple(sorted((*partial.removals, *added.values()), key=_line_of))
-        results.append(_remember_kept(Result(partial.document, partial.lines, merged, partial.normalisations), kept))
+        results.append(remember_kept(Result(partial.document, partial.lines, merged, partial.normalisations), kept))
     return results
-
-
-def _remember_kept(result: Result, paragraphs: Sequence[Paragraph]) -> Result:
-    """Leave `result`'s kept paragraphs on it (not a field: not compared, shown or pickled),
-    so that the next stage in this process (`resume`, `resume_many`: the near-duplicate tail)
-    takes them instead of rebuilding them from every line of the document. They are the
-    paragraphs the stage kept, so the result holds no more than its lines already do."""
-    object.__setattr__(result, "_kept", paragraphs)
-    return result
-
-
-def _kept_of(result: Result) -> Sequence[Paragraph]:
-    """`kept_paragraphs(result.lines, result.removed_lines())`, taken from the result when a
-    pipeline stage in this process left them on it (`_remember_kept`)."""
-    kept = result.__dict__.get("_kept")
-    return kept_paragraphs(result.lines, result.removed_lines()) if kept is None else kept
 
 
 _line_of = attrgetter("line")
