@@ -34,6 +34,12 @@ _NOT_PLAIN = re.compile(f"[^\\x00-\\x7f{TYPOGRAPHIC}]")
 #: WORD on a plain line, lower-cased and with straight apostrophes, where every letter is one
 #: of a-z: the standard library's `re` finds these 2-3x faster than `regex` finds WORD.
 _PLAIN_WORD = re.compile(r"[a-z]+(?:['\-][a-z]+)*")
+#: `_plain_words`' byte tables: `_WORD_BYTES` keeps a-z, "'" and "-" and makes every other byte
+#: a space; `_SEPARATOR_BYTES` then makes every letter "a" and both joiners "-", so that three
+#: substring tests find a joiner next to something other than a letter.
+_ASCII_LETTERS = b"abcdefghijklmnopqrstuvwxyz"
+_WORD_BYTES = bytes(byte if byte in _ASCII_LETTERS or byte in b"'-" else 32 for byte in range(256))
+_SEPARATOR_BYTES = bytes(97 if byte in _ASCII_LETTERS else 45 if byte in b"'-" else 32 for byte in range(256))
 
 
 def is_plain(text: str) -> bool:
@@ -78,8 +84,23 @@ def cached_words(text: str) -> tuple[str, ...]:
     lowered = plain_lowered(text)
     if lowered is not None:
         # "’" and "'" join words alike, so straightening finds the same words.
-        return tuple(_PLAIN_WORD.findall(lowered.replace("’", "'")))
+        return _plain_words(lowered.replace("’", "'"))
     return tuple(word.casefold().replace("’", "'") for word in WORD.findall(text))
+
+
+def _plain_words(lowered: str) -> tuple[str, ...]:
+    """`_PLAIN_WORD.findall(lowered)` for a lower-cased plain line with straight apostrophes,
+    by bytes where that is exact: with every byte but a-z, "'" and "-" made a space, `split`
+    gives the same words unless a joiner ("'", "-") stands next to a space, another joiner or
+    an end of the line (a dash, a quote), which `findall` leaves out of its words. Splitting
+    costs a third less than `findall`, which still serves the lines with such a joiner (one in
+    ten at 20 MB)."""
+    kept = lowered.encode("ascii", "replace").translate(_WORD_BYTES)
+    if b"'" in kept or b"-" in kept:
+        shape = kept.translate(_SEPARATOR_BYTES)
+        if b"- " in shape or b" -" in shape or b"--" in shape or shape.startswith(b"-") or shape.endswith(b"-"):
+            return tuple(_PLAIN_WORD.findall(lowered))
+    return tuple(kept.decode("ascii").split())
 
 
 #: Words are counted once per line up to this many; `count_words` with a larger limit counts again.
