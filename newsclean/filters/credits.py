@@ -18,7 +18,7 @@ from ..document import Removal
 from ..memo import line_memo
 from ..wordlists import count_words, load_phrase_list, may_contain_any
 from .base import Filter, PageView
-from .prose import SENTENCE_END, is_title_like
+from .prose import ends_like_sentence, is_title_like
 
 _I = regex.IGNORECASE
 _MAX_CREDIT_WORDS = 10
@@ -84,7 +84,7 @@ def credit_kind(text: str) -> str | None:
         and (CREDIT_LINE.match(text) or _AGENCY_ALONE.match(text))
     ):
         # "Image copyright Getty Images" is a credit; a sentence about copyright law is not.
-        if count <= 3 or not SENTENCE_END.search(text.rstrip(").]")):
+        if count <= 3 or not ends_like_sentence(text.rstrip(").]")):
             return "photo credit"
     return None
 
