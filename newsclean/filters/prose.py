@@ -16,8 +16,9 @@ from ..memo import line_memo
 from ..wordlists import WORD, cached_words, count_words, english_stopwords, function_word_counts
 
 #: A line ends like a sentence: final punctuation, possibly inside a closing quote or bracket.
-#: Searched from the end of the line (REVERSE): whether it matches is the same either way,
-#: and a forward search would try every position of a long line before reaching its end.
+#: The definition: the filters ask `ends_like_sentence`, which answers the same by string
+#: methods in a third of the time (tests compare the two). REVERSE: a forward search would try
+#: every position of a long line before reaching its end.
 SENTENCE_END = regex.compile(r"[.!?;:…][\"”’')\]]*\s*$|[\"”’]\s*$", regex.REVERSE)
 #: What `\s` matches in SENTENCE_END (`regex`'s Unicode White_Space: not "\x1c"-"\x1f", which
 #: `str.rstrip()` would strip too).
