@@ -85,6 +85,7 @@ def _child(arguments: list[str]) -> int:
 
     recorder.add("start-up", started, time.perf_counter(), time.process_time())
     recorder.wrap(cli, "_count_template_lines", "template pass")
+    recorder.wrap(parallel, "_count_template_keys", "template pass")
     recorder.wrap(pipeline.Pipeline, "prepare", "prepare")
     recorder.wrap(parallel, "_template_keys_of_chunk", "template chunk")
     recorder.wrap(parallel, "_run_heads", "head chunk")

@@ -13,7 +13,7 @@ import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from .document import Result, kept_of
 from .errors import BinaryInputError, EncodingError, InputError, OutputError, UsageError, WorkerError
@@ -231,6 +231,7 @@ def clean_files(
     warn: Callable[[str], None] = lambda message: None,
     progress: Callable[[Iterable, int], Iterable] = lambda items, total: items,
     read_ahead: ReadAhead | None = None,
+    template_inputs: Sequence[InputFile] = (),
 ) -> BatchSummary:
     """Clean each input of `plan` into its target (or `write_stdout` when the target is None).
 
@@ -243,7 +244,9 @@ def clean_files(
     number). `on_result` sees every result in input order, including those of inputs already done
     (they are then passed through the pipeline again, without rewriting their outputs).
     With `jobs` == 1, inputs `read_ahead` kept (the template-line pass read them) are taken
-    from it rather than read again.
+    from it rather than read again. The pipeline's near-duplicate filters first count the
+    template lines of `template_inputs` (`parallel.process_file_batches`: with several jobs,
+    in the same processes as the cleaning, which go on from one pass to the other).
     """
     summary = BatchSummary(total=len(plan))
     for message in input_errors:
@@ -271,7 +274,7 @@ def clean_files(
             continue
         work.append((FileTask(item, fingerprint=manifest is not None and not done_before), target, done_before))
     writer = _OutputWriter(manifest, summary)
-    batches = process_file_batches(pipeline, [task for task, _, _ in work], jobs, strict_encoding, read_ahead)
+    batches = process_file_batches(pipeline, [task for task, _, _ in work], jobs, strict_encoding, read_ahead, template_inputs)
     outcomes = _committing_each_batch(batches, writer.commit)
     try:
         with contextlib.closing(outcomes):

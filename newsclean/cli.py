@@ -189,18 +189,15 @@ def build_pipeline(args: argparse.Namespace) -> Pipeline:
     )
 
 
-def _count_template_lines(pipeline: Pipeline, inputs: list, jobs: int, read_ahead: ReadAhead | None = None) -> None:
-    """The first of the two passes over a corpus: how many documents each line occurs in,
-    so site template lines are dropped in every document, the first included. `jobs` processes
-    (the workers and this one) read and normalise, while this one also loads what the main pass's
-    workers will share (`Pipeline.prepare`); unreadable inputs are left to the main pass to report. The
-    line keys' memo is emptied afterwards (the cleaning pass does not use it). With one job,
-    `read_ahead` keeps what was read for the cleaning pass."""
+def _count_template_lines(pipeline: Pipeline, inputs: list, read_ahead: ReadAhead) -> None:
+    """The first of the two passes over a corpus, with one job: how many documents each line
+    occurs in, so site template lines are dropped in every document, the first included.
+    `read_ahead` keeps what was read for the cleaning pass; unreadable inputs are left to the
+    main pass to report. The line keys' memo is emptied afterwards (the cleaning pass does not
+    use it). With more jobs, `clean_files` runs this pass in the cleaning pass's processes."""
     for item in pipeline.filters:
         if isinstance(item, NearDuplicateFilter):
-            item.count_template_keys(
-                template_line_keys_of_files(inputs, jobs, meanwhile=pipeline.prepare if jobs > 1 else None, read_ahead=read_ahead)
-            )
+            item.count_template_keys(template_line_keys_of_files(inputs, 1, read_ahead=read_ahead))
     forget_template_keys()
 
 
@@ -267,11 +264,13 @@ def run_clean(args: argparse.Namespace) -> int:
     with _closing_run(pipeline, report):
         jobs = args.jobs or available_cores()
         # With one job both passes read in this process: the second takes what the first kept.
+        # With more, the template-line pass runs in the cleaning pass's pool (`clean_files`).
         read_ahead = ReadAhead() if jobs == 1 else None
-        _count_template_lines(pipeline, inputs, jobs, read_ahead)
+        if read_ahead is not None:
+            _count_template_lines(pipeline, inputs, read_ahead)
         summary = clean_files(
             plan, pipeline, outdir=outdir, resume=args.resume, input_errors=missing,
-            strict_encoding=args.strict_encoding, jobs=jobs, read_ahead=read_ahead,
+            strict_encoding=args.strict_encoding, jobs=jobs, read_ahead=read_ahead, template_inputs=inputs if jobs > 1 else (),
             write_stdout=sys.stdout.write, warn=_warn,
             on_result=(lambda result: _account(result, report, statistics)) if wants_every_result else None,
             progress=lambda items, total: _progress(items, args.quiet, total),

@@ -10,7 +10,11 @@ workers and every output byte is the same. At most a few chunks per job are in f
 batches are bounded, so memory stays flat on large inputs.
 
 The near-duplicate filter's template-line pass (`template_line_keys_of_files`) spreads the
-same way: the jobs read and normalise, the main process also counts.
+same way: the jobs read and normalise, the main process also counts. `process_file_batches`
+can run it first in the same pool (`template_inputs`): the head does not depend on the
+template counts, only the tail does, so the jobs go from the last template chunks straight on
+to the first head chunks, with no pool to shut down and start between the passes and no
+pass that ends with one job busy and the others idle.
 """
 
 from __future__ import annotations
@@ -26,15 +30,16 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from functools import partial
-from itertools import islice
+from itertools import chain, islice, tee
 from pathlib import Path
-from typing import Callable, Collection, Iterator, Sequence, TypeVar
+from typing import Callable, Collection, Iterator, Sequence
 
 from .document import Document, Result
 from .errors import InputError, WorkerError
 from .io import InputFile, read_document, read_document_and_hash
 from .manifest import FileFingerprint
-from .dedup.template_keys import template_line_keys
+from .dedup import NearDuplicateFilter
+from .dedup.template_keys import forget_template_keys, template_line_keys
 from .pipeline import RESUME_BATCH_DOCUMENTS, Pipeline, bounded_batches
 from .read_ahead import ReadAhead
 from .runtime import tune_garbage_collector
@@ -98,70 +103,100 @@ def process_files(
 
 
 def process_file_batches(
-    pipeline: Pipeline, tasks: Sequence[FileTask], jobs: int = 1, strict_encoding: bool = False, read_ahead: ReadAhead | None = None
+    pipeline: Pipeline,
+    tasks: Sequence[FileTask],
+    jobs: int = 1,
+    strict_encoding: bool = False,
+    read_ahead: ReadAhead | None = None,
+    template_inputs: Sequence[InputFile] = (),
 ) -> Iterator[list[FileOutcome]]:
     """`process_files`, one list per batch the stateful tail ran on (`bounded_batches`: one
     task, then twice as many each time, up to RESUME_BATCH_DOCUMENTS), so a caller can act
     once per batch (write its outputs as a group). Close it (or exhaust it) to stop the workers.
+
+    The pipeline's near-duplicate filters first count the template-line keys of
+    `template_inputs` (`NearDuplicateFilter.count_template_keys`; nothing is read when it has
+    none): with several jobs, in the same pool as the heads, so the workers go from the
+    template chunks straight on to the head chunks while this process counts, and it runs the
+    pipeline's `prepare` meanwhile (each worker then loads what the filters load on first use
+    itself, in parallel, rather than this process loading it before they are forked).
     """
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
     head, tail = pipeline.split()
+    counters = [item for item in pipeline.filters if isinstance(item, NearDuplicateFilter)] if template_inputs else []
+    keyed_first = 0  # outcomes of the template pass before the heads' among the workers' outcomes
     if jobs == 1 or len(tasks) < 2:
-        heads: Iterator[FileOutcome] = (_run_head(head, task, strict_encoding, read_ahead) for task in tasks)
+        if counters:
+            _count_template_keys(counters, template_line_keys_of_files(template_inputs, 1, read_ahead=read_ahead))
+        outcomes: Iterator = (_run_head(head, task, strict_encoding, read_ahead) for task in tasks)
     else:
-        if multiprocessing.get_start_method() == "fork":
+        passes = [_Pass(tasks, _run_head_chunk, partial(_run_heads, head, strict_encoding))]
+        if counters:
+            passes.insert(0, _Pass([item.path for item in template_inputs], _template_keys_of_chunk, _template_keys_of_chunk))
+            keyed_first = len(template_inputs)
+        elif multiprocessing.get_start_method() == "fork":
             head.prepare()  # forked workers share what it loads (langdetect's profiles) instead of each loading it
-        heads = _in_workers(
-            tasks, jobs, _run_head_chunk, partial(_run_heads, head, strict_encoding), _start_worker, (head, strict_encoding), _DOCUMENTS_IN_FLIGHT
-        )
-    with contextlib.closing(heads):
-        for batch in bounded_batches(heads, _lines_of):
+        meanwhile = pipeline.prepare if counters else None
+        outcomes = _in_workers(passes, jobs, _start_worker, (head, strict_encoding), _DOCUMENTS_IN_FLIGHT, meanwhile)
+    with contextlib.closing(outcomes):
+        if keyed_first:
+            _count_template_keys(counters, (item for item in islice(outcomes, keyed_first) if item is not None))
+        for batch in bounded_batches(outcomes, _lines_of):
             yield _finish(tail, batch)
 
 
+def _count_template_keys(counters: list[NearDuplicateFilter], keyed: Iterator[tuple[str, Collection[int]]]) -> None:
+    """Count each (document id, template-line keys) of `keyed` in every filter of `counters`,
+    then empty the keys' memo (the cleaning pass does not use it)."""
+    for counter, copy in zip(counters, tee(keyed, len(counters))):
+        counter.count_template_keys(copy)
+    forget_template_keys()
+
+
 def template_line_keys_of_files(
-    inputs: Sequence[InputFile], jobs: int, meanwhile: Callable[[], None] | None = None, read_ahead: ReadAhead | None = None
+    inputs: Sequence[InputFile], jobs: int, read_ahead: ReadAhead | None = None
 ) -> Iterator[tuple[str, Collection[int]]]:
     """The near-duplicate filter's template-line keys (`template_line_keys`) of each readable
-    input, with its document id, in input order, read and normalised by `jobs` worker
-    processes; unreadable inputs are left out (the main pass reports them). `meanwhile`, if
-    given, runs in this process first, while the workers start on the inputs (with one job,
-    before it reads them): the main pass's `Pipeline.prepare`, so that it is not a serial
-    stretch of its own between the passes. With one job the inputs are read in this process,
-    through `read_ahead` when given (which keeps them for the cleaning pass); with more, by the
-    workers, and `read_ahead` keeps nothing."""
+    input, with its document id, in input order, read and normalised by `jobs` processes;
+    unreadable inputs are left out (the main pass reports them). With one job the inputs are
+    read in this process, through `read_ahead` when given (which keeps them for the cleaning
+    pass); with more, by the workers and this process, and `read_ahead` keeps nothing."""
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
     if jobs == 1 or len(inputs) < 2:
-        if meanwhile is not None:
-            meanwhile()
         read = _read_lenient if read_ahead is None else read_ahead.read
         keyed: Iterator[tuple[str, Collection[int]] | None] = (_template_keys_of_file(item.path, read) for item in inputs)
     else:
         paths = [item.path for item in inputs]
-        keyed = _in_workers(paths, jobs, _template_keys_of_chunk, _template_keys_of_chunk, _prepare_worker, (), meanwhile=meanwhile)
+        keyed = _in_workers([_Pass(paths, _template_keys_of_chunk, _template_keys_of_chunk)], jobs, _prepare_worker, ())
     with contextlib.closing(keyed):
         yield from (item for item in keyed if item is not None)
 
 
-Task = TypeVar("Task")
-Outcome = TypeVar("Outcome")
+@dataclass(frozen=True)
+class _Pass:
+    """Tasks for `_in_workers`, with how a worker runs a chunk of them (`run_chunk`) and how this
+    process does (`run_chunk_here`: the same work, set up for this process)."""
+
+    tasks: Sequence
+    run_chunk: Callable[[list], list]
+    run_chunk_here: Callable[[list], list]
 
 
 def _in_workers(
-    tasks: Sequence[Task],
+    passes: Sequence[_Pass],
     jobs: int,
-    run_chunk: Callable[[list[Task]], list[Outcome]],
-    run_chunk_here: Callable[[list[Task]], list[Outcome]],
     start_worker: Callable[..., None],
     start_arguments: tuple,
     tasks_in_flight: int = 0,
     meanwhile: Callable[[], None] | None = None,
-) -> Iterator[Outcome]:
-    """`run_chunk` over chunks of `tasks` in `jobs` - 1 worker processes and this one; the
-    outcomes in task order. Queued: 4 chunks per job, or enough chunks for `tasks_in_flight`
-    tasks if that is more. `meanwhile` runs in this process once the workers have their chunks.
+) -> Iterator:
+    """Each pass's `run_chunk` over chunks of its tasks in `jobs` - 1 worker processes and this
+    one; the outcomes of the passes' tasks in order, one pass after the other. Queued: 4 chunks
+    per job, or enough chunks for `tasks_in_flight` tasks if that is more, whatever pass they
+    belong to, so the workers start on a pass while this process still takes the outcomes of
+    the one before. `meanwhile` runs in this process once the workers have their chunks.
 
     This process is the last of the `jobs`: whenever the next outcomes are not ready, rather
     than wait, it takes back the latest queued chunk no worker has started and runs it itself
@@ -169,15 +204,18 @@ def _in_workers(
     and the pipe, and `jobs` busy processes share the cores instead of `jobs` workers and this
     one (docs/performance.md, "Fifth round").
     """
-    chunk_size = max(1, min(_MAX_CHUNK_SIZE, len(tasks) // (jobs * 8)))
-    chunks = (list(tasks[start : start + chunk_size]) for start in range(0, len(tasks), chunk_size))
+    largest = max(len(each.tasks) for each in passes)
+    chunk_size = max(1, min(_MAX_CHUNK_SIZE, largest // (jobs * 8)))
+    chunks = chain.from_iterable(
+        ((each, list(each.tasks[start : start + chunk_size])) for start in range(0, len(each.tasks), chunk_size)) for each in passes
+    )
     in_flight = max(jobs * _CHUNKS_IN_FLIGHT_PER_WORKER, -(-tasks_in_flight // chunk_size))
     # ProcessPoolExecutor rather than multiprocessing.Pool: a worker that dies (killed, out of
     # memory) breaks the pool with an error instead of leaving the run waiting forever.
-    workers = min(jobs - 1, len(tasks))
-    chunks_left = -(-len(tasks) // chunk_size)
+    workers = min(jobs - 1, largest)
+    chunks_left = sum(-(-len(each.tasks) // chunk_size) for each in passes)
     with ProcessPoolExecutor(workers, initializer=start_worker, initargs=start_arguments) as pool:
-        pending = deque(_QueuedChunk(chunk, pool.submit(run_chunk, chunk)) for chunk in islice(chunks, in_flight))
+        pending = deque(_QueuedChunk(chunk, each, pool.submit(each.run_chunk, chunk)) for each, chunk in islice(chunks, in_flight))
         chunks_left -= len(pending)
         if meanwhile is not None:
             meanwhile()
@@ -185,7 +223,7 @@ def _in_workers(
             # While chunks are still to come, leave each worker some queued ones to run while
             # this process runs the tail and writes; at the end, take back all it can.
             reserve = workers * _CHUNKS_RESERVED_PER_WORKER if chunks_left else 0
-            _run_here_until_ready(pending, run_chunk_here, reserve)
+            _run_here_until_ready(pending, reserve)
             try:
                 outcomes = pending.popleft().outcomes()
             except BrokenProcessPool:
@@ -196,15 +234,17 @@ def _in_workers(
             following = next(chunks, None)
             if following is not None:
                 chunks_left -= 1
-                pending.append(_QueuedChunk(following, pool.submit(run_chunk, following)))
+                each, chunk = following
+                pending.append(_QueuedChunk(chunk, each, pool.submit(each.run_chunk, chunk)))
             yield from outcomes
 
 
 class _QueuedChunk:
-    """A chunk of tasks submitted to the pool, which this process may take back and run."""
+    """A chunk of a pass's tasks submitted to the pool, which this process may take back and run."""
 
-    def __init__(self, chunk: list, future: Future) -> None:
+    def __init__(self, chunk: list, of_pass: _Pass, future: Future) -> None:
         self.chunk = chunk
+        self.of_pass = of_pass
         self.future = future
         self.outcomes_here: list | None = None
 
@@ -215,12 +255,12 @@ class _QueuedChunk:
         """Whether the chunk is queued for a worker that has not started it (nor this process)."""
         return self.outcomes_here is None and not self.future.running() and not self.future.done()
 
-    def take_back(self, run_chunk_here: Callable[[list], list]) -> bool:
+    def take_back(self) -> bool:
         """Run the chunk in this process if no worker has started it (its future is cancelled);
         whether it did."""
         if self.outcomes_here is not None or not self.future.cancel():
             return False
-        self.outcomes_here = run_chunk_here(self.chunk)
+        self.outcomes_here = self.of_pass.run_chunk_here(self.chunk)
         return True
 
     def outcomes(self) -> list:
@@ -228,7 +268,7 @@ class _QueuedChunk:
         return self.future.result() if self.outcomes_here is None else self.outcomes_here
 
 
-def _run_here_until_ready(pending: deque[_QueuedChunk], run_chunk_here: Callable[[list], list], reserve: int) -> None:
+def _run_here_until_ready(pending: deque[_QueuedChunk], reserve: int) -> None:
     """Until the first queued chunk is ready, run chunks no worker has started in this process,
     the latest first (the workers take the earliest, which are needed first), as long as more
     than `reserve` chunks would still be waiting for a worker; return when the first chunk is
@@ -236,7 +276,7 @@ def _run_here_until_ready(pending: deque[_QueuedChunk], run_chunk_here: Callable
     first = pending[0]
     while not first.ready():
         waiting = [queued for queued in pending if queued.waiting_for_worker()]
-        if len(waiting) <= reserve or not any(queued.take_back(run_chunk_here) for queued in reversed(waiting)):
+        if len(waiting) <= reserve or not any(queued.take_back() for queued in reversed(waiting)):
             return
 
 
@@ -299,6 +339,9 @@ def _run_heads(head: Pipeline, strict_encoding: bool, tasks: list[FileTask]) -> 
 
 def _run_head_chunk(tasks: list[FileTask]) -> list[FileOutcome]:
     assert _worker_head is not None, "worker started without _start_worker"
+    # A worker takes chunks in the order they were queued: any template chunks it ran are
+    # done with, so their keys' memo is emptied (a new, empty one: cheap).
+    forget_template_keys()
     return _run_heads(_worker_head, _worker_strict_encoding, tasks)
 
 

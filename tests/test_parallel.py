@@ -14,7 +14,7 @@ import pytest
 
 from newsclean.dedup import NearDuplicateFilter
 from newsclean.io import InputFile, find_inputs, read_document
-from newsclean.parallel import FileTask, _in_workers, _prepare_worker, process_files, template_line_keys_of_files
+from newsclean.parallel import FileTask, _in_workers, _Pass, _prepare_worker, process_file_batches, process_files, template_line_keys_of_files
 from newsclean.pipeline import default_pipeline
 
 from .test_pipeline_batch import replicated_documents
@@ -184,7 +184,7 @@ def test_the_main_process_runs_chunks_no_worker_started_and_keeps_task_order() -
         return [(number * number, "here") for number in numbers]
 
     numbers = list(range(300))
-    outcomes = list(_in_workers(numbers, 2, _squares_in_a_worker, squares_here, _prepare_worker, ()))
+    outcomes = list(_in_workers([_Pass(numbers, _squares_in_a_worker, squares_here)], 2, _prepare_worker, ()))
     assert [square for square, _ in outcomes] == [number * number for number in numbers]
     assert [number for number, (_, where) in zip(numbers, outcomes) if where == "here"] == sorted(ran_here)
     # While the one worker sleeps on its chunks, this process takes others back.
@@ -196,26 +196,57 @@ def test_the_main_process_leaves_workers_a_reserve_of_queued_chunks_while_more_a
 
     from newsclean.parallel import _QueuedChunk, _run_here_until_ready
 
-    def queue() -> deque[_QueuedChunk]:
-        return deque(_QueuedChunk([number], Future()) for number in range(5))
-
     ran_here: list[list[int]] = []
+    here = _Pass([], _squares_in_a_worker, lambda chunk: ran_here.append(chunk) or chunk)
+
+    def queue() -> deque[_QueuedChunk]:
+        return deque(_QueuedChunk([number], here, Future()) for number in range(5))
+
     reserved = queue()
-    _run_here_until_ready(reserved, lambda chunk: ran_here.append(chunk) or chunk, reserve=2)
+    _run_here_until_ready(reserved, reserve=2)
     # The latest three are taken back; the earliest two stay queued for a worker.
     assert ran_here == [[4], [3], [2]]
     assert [queued.waiting_for_worker() for queued in reserved] == [True, True, False, False, False]
 
     ran_here.clear()
-    _run_here_until_ready(queue(), lambda chunk: ran_here.append(chunk) or chunk, reserve=0)
+    _run_here_until_ready(queue(), reserve=0)
     assert ran_here == [[4], [3], [2], [1], [0]]  # at the end, everything, down to the first
 
 
-def test_the_template_pass_runs_the_main_pass_preparation_meanwhile(tmp_path: Path) -> None:
+def test_the_template_pass_runs_in_the_cleaning_pass_pool_with_the_same_results(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With several jobs, the template-line pass and the cleaning pass run in one pool (the
+    workers go from one to the other), this process prepares the pipeline meanwhile, and the
+    results are those of counting every input first and cleaning one document at a time."""
+    from newsclean import parallel
+
     corpus = tmp_path / "in"
-    write_corpus(corpus, 2)
+    write_corpus(corpus, 3)
     inputs, _ = find_inputs([str(corpus)])
-    for jobs in (1, 2):
+    binary = tmp_path / "binary.txt"
+    binary.write_bytes(b"\x00\x01 not text")
+    inputs = [*inputs[:5], InputFile(binary, Path("binary.txt")), *inputs[5:]]
+    documents = [read_document(item.path)[0] for item in inputs if item.path != binary]
+    with default_pipeline(dedup=True) as pipeline:
+        uncounted = [snapshot(pipeline.run(document)) for document in documents]
+    with default_pipeline(dedup=True) as pipeline:
+        pipeline.filters[-1].count_template_lines(documents)
+        expected = [snapshot(pipeline.run(document)) for document in documents]
+    assert expected != uncounted, "the corpus has template lines"
+    pools: list[object] = []
+
+    class CountedPool(parallel.ProcessPoolExecutor):
+        def __init__(self, *args, **kwargs) -> None:
+            pools.append(self)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", CountedPool)
+    for jobs in (1, 2, 3):
+        pools.clear()
         calls: list[str] = []
-        keys = list(template_line_keys_of_files(inputs, jobs, meanwhile=lambda: calls.append("prepared")))
-        assert calls == ["prepared"] and len(keys) == len(inputs)
+        with default_pipeline(dedup=True) as pipeline:
+            monkeypatch.setattr(pipeline, "prepare", lambda: calls.append("prepared"))
+            batches = process_file_batches(pipeline, [FileTask(item) for item in inputs], jobs, template_inputs=inputs)
+            outcomes = [outcome for batch in batches for outcome in batch]
+        assert [snapshot(outcome.result) for outcome in outcomes if outcome.result is not None] == expected
+        assert [outcome.task.input for outcome in outcomes if outcome.error is not None] == [inputs[5]]
+        assert (len(pools), calls) == ((0, []) if jobs == 1 else (1, ["prepared"]))
