@@ -214,7 +214,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--child", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
     if options.child is not None:
-        return _child(options.child)
+        # Ends as the program does (`newsclean.cli:run`): no interpreter teardown after main.
+        code = _child(options.child)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
     scratch = Path(tempfile.mkdtemp(prefix="timeline-"))
     events_path = Path(options.events) if options.events else scratch / "events.jsonl"
     events_path.unlink(missing_ok=True)

@@ -126,7 +126,8 @@ def process_file_batches(
     head, tail = pipeline.split()
     counters = [item for item in pipeline.filters if isinstance(item, NearDuplicateFilter)] if template_inputs else []
     keyed_first = 0  # outcomes of the template pass before the heads' among the workers' outcomes
-    if jobs == 1 or len(tasks) < 2:
+    several = jobs > 1 and len(tasks) > 1
+    if not several:
         if counters:
             _count_template_keys(counters, template_line_keys_of_files(template_inputs, 1, read_ahead=read_ahead))
         outcomes: Iterator = (_run_head(head, task, strict_encoding, read_ahead) for task in tasks)
@@ -142,7 +143,8 @@ def process_file_batches(
     with contextlib.closing(outcomes):
         if keyed_first:
             _count_template_keys(counters, (item for item in islice(outcomes, keyed_first) if item is not None))
-        for batch in bounded_batches(outcomes, _lines_of):
+        # With several jobs the last batches shrink: their tails run while the workers make the last heads.
+        for batch in bounded_batches(outcomes, _lines_of, total=len(tasks) if several else None):
             yield _finish(tail, batch)
 
 

@@ -285,16 +285,21 @@ def bounded_batches(
     lines_of: Callable[[Item], int],
     documents: int = RESUME_BATCH_DOCUMENTS,
     lines: int = RESUME_BATCH_LINES,
+    total: int | None = None,
 ) -> Iterator[list[Item]]:
     """Group items in order into lists of at most `documents` items and `lines` lines.
 
     The first batch holds one item and each next one twice as many, up to `documents`, so the
-    first results come at once. When getting the next item raises (a bad document, Ctrl-C, a
+    first results come at once. Given `total`, the number of items, a batch also holds at most
+    half of the items left (rounded up), so the last batches shrink as the first grew: a caller
+    that makes the next items while it handles a batch (`parallel`, with several jobs) is left
+    with little to handle alone once the last item is made. When getting the next item raises (a bad document, Ctrl-C, a
     worker that died), the items before it come first as a batch, then the error: what comes
     out before the error is what one document at a time would have given.
     """
     items = iter(items)
     limit = 1
+    left = total
     batch: list[Item] = []
     batch_lines = 0
     while True:
@@ -310,7 +315,11 @@ def bounded_batches(
         batch_lines += lines_of(item)
         if len(batch) >= limit or batch_lines >= lines:
             yield batch
-            batch, batch_lines, limit = [], 0, min(limit * 2, documents)
+            limit = min(limit * 2, documents)
+            if left is not None:
+                left -= len(batch)
+                limit = max(1, min(limit, -(-left // 2)))
+            batch, batch_lines = [], 0
     if batch:
         yield batch
 

@@ -130,3 +130,11 @@ def test_bounded_batches_double_up_to_the_document_and_line_limits() -> None:
     assert sizes == [1, 2, 4, 8, 16, 16, 16, 16, 16, 5]
     lines = [3, 3, 3, 3, 9, 1, 1]
     assert list(bounded_batches(lines, lambda item: item, documents=4, lines=6)) == [[3], [3, 3], [3, 9], [1, 1]]
+
+
+def test_bounded_batches_given_the_total_shrink_at_the_end_as_they_grew_at_the_start() -> None:
+    batches = list(bounded_batches(range(100), lambda item: 1, documents=16, lines=1000, total=100))
+    # Each batch also at most half of what is left, rounded up: 100 - 1 - 2 - 4 - 8 - 16 * 4 = 21
+    # left after the fourth full batch, so 11, then 10 left: 5, then 3, 1 and 1.
+    assert [len(batch) for batch in batches] == [1, 2, 4, 8, 16, 16, 16, 16, 11, 5, 3, 1, 1]
+    assert [item for batch in batches for item in batch] == list(range(100))
