@@ -111,8 +111,9 @@ def process_file_batches(
     template_inputs: Sequence[InputFile] = (),
 ) -> Iterator[list[FileOutcome]]:
     """`process_files`, one list per batch the stateful tail ran on (`bounded_batches`: one
-    task, then twice as many each time, up to RESUME_BATCH_DOCUMENTS), so a caller can act
-    once per batch (write its outputs as a group). Close it (or exhaust it) to stop the workers.
+    task, then twice as many each time, up to RESUME_BATCH_DOCUMENTS, and with several jobs
+    shrinking again at the end), so a caller can act once per batch (write its outputs as a
+    group). Close it (or exhaust it) to stop the workers.
 
     The pipeline's near-duplicate filters first count the template-line keys of
     `template_inputs` (`NearDuplicateFilter.count_template_keys`; nothing is read when it has
