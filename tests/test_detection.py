@@ -210,3 +210,22 @@ def test_trials_run_to_any_iteration_limit_as_langdetects_do(monkeypatch: pytest
         assert answer(fast, text) == expected
         settled = fast.probabilities_unless_settled(text, 0.0, "en")
         assert [(language.lang, language.prob) for language in settled or []] == expected
+
+
+def test_threads_detecting_at_once_get_the_same_answers() -> None:
+    """Each thread has its own trial matrix: threads switching every few bytecodes mid-trial
+    still get the answers one thread gets."""
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    _, fast = factories()
+    texts = OTHER_LANGUAGES + real_lines()[:40]
+    expected = [answer(fast, text) for text in texts]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            answers = list(pool.map(lambda _: [answer(fast, text) for text in texts], range(4)))
+    finally:
+        sys.setswitchinterval(interval)
+    assert answers == [expected] * 4

@@ -18,6 +18,7 @@ import math
 import os
 import random
 import re
+import threading
 from dataclasses import dataclass
 from itertools import chain
 from typing import Iterator
@@ -209,6 +210,7 @@ class FastDetectorFactory(DetectorFactory):
         self._probabilities = np.zeros((0, 0))
         self._words: dict[str, _Word] = {}
         self._streams: dict[int, _RandomStream] = {}
+        self._per_thread = threading.local()
 
     def load_profile(self, directory: str) -> None:
         names = sorted(name for name in os.listdir(directory) if not name.startswith("."))
@@ -306,7 +308,7 @@ class FastDetectorFactory(DetectorFactory):
         if not len(rows):
             raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
         stream = self._stream()
-        languages = len(self.langlist)
+        work = self._trial_rows()
         position, spare_gauss = 0, None
         for _ in range(_TRIALS):
             if spare_gauss is None:  # Random.gauss: two uniforms give two normal values
@@ -317,12 +319,7 @@ class FastDetectorFactory(DetectorFactory):
             else:
                 gauss, spare_gauss = spare_gauss, None
             trial_alpha = alpha + gauss * Detector.ALPHA_WIDTH
-            # The most draws a trial can take: it stops at the first check (after draws 1, 6,
-            # 11, ...) past the iteration limit.
-            most = 1 + 5 * -(-Detector.ITERATION_LIMIT // 5)
-            drawn, positions = stream.choices(position, len(rows), most)
-            prob, draws = _trial(self._probabilities, trial_alpha / Detector.BASE_FREQ, rows[drawn], languages)
-            position = int(positions[draws - 1]) + 1
+            prob, position = _trial(self._probabilities, trial_alpha / Detector.BASE_FREQ, rows, stream, position, work)
             yield prob
 
     def mean_unless_settled(
@@ -353,6 +350,13 @@ class FastDetectorFactory(DetectorFactory):
         result.sort(reverse=True)
         return result
 
+    def _trial_rows(self) -> _TrialRows:
+        """This thread's trial matrix (each trial fills it anew; threads must not share one)."""
+        work = getattr(self._per_thread, "trial_rows", None)
+        if work is None or len(work.product) != len(self.langlist):
+            work = self._per_thread.trial_rows = _TrialRows(len(self.langlist))
+        return work
+
     def _stream(self) -> _RandomStream:
         """The generator's stream after seeding with the factory's seed (a fresh one per text
         without a seed, as langdetect then seeds from the system)."""
@@ -363,45 +367,78 @@ class FastDetectorFactory(DetectorFactory):
         return self._streams[self.seed]
 
 
-def _trial(
-    probabilities: np.ndarray, smoothing: float, drawn_rows: np.ndarray, languages: int
-) -> tuple[np.ndarray, int]:
-    """One trial's final probabilities and how many draws it took: langdetect multiplies the
-    uniform start by each drawn n-gram's factors, `smoothing + probabilities[row]` (its
-    `alpha / BASE_FREQ + lang_prob_map[j]` for every language j), one draw after another,
-    normalising (and stopping when one language passes CONV_THRESHOLD, or at ITERATION_LIMIT)
-    after draws 1, 6, 11, ... `drawn_rows` holds as many draws as the trial can take.
+class _TrialRows:
+    """The matrix one trial works in, reused from trial to trial (one per thread): row 1 holds
+    the uniform start, the drawn n-grams' factors follow from row 2, and the row before each
+    group of five draws holds the probabilities so far. The views of each group and of the row
+    its normalised product goes to are made once, not per checkpoint: the first checkpoint
+    (after draw 1) reads rows 1-2 into row 2, checkpoint k >= 1 rows 5k-3 to 5k+2 into row
+    5k+2. When the drawn rows are used up, the last probabilities move to row 2 and the next
+    draws follow from row 3, so the same views serve every slab of draws after the first."""
 
-    The drawn rows are gathered a slab at a time straight from the profile matrix (only the
-    rows a trial draws get their factors computed, not every n-gram of the text) into a matrix
-    whose row before each group of five holds the probabilities so far, so one reduce down the
-    rows does the five products."""
-    slab = np.empty((_SLAB_DRAWS + 1, languages))
-    slab[0] = 1.0 / languages
-    product = np.empty(languages)
+    def __init__(self, languages: int) -> None:
+        self.matrix = np.empty((_SLAB_DRAWS + 3, languages))
+        self.product = np.empty(languages)
+        last_start = len(self.matrix) - 6
+        self.groups = [self.matrix[1:3]] + [self.matrix[row : row + 6] for row in range(2, last_start + 1, 5)]
+        self.normalised = [self.matrix[2]] + [self.matrix[row + 5] for row in range(2, last_start + 1, 5)]
+
+
+def _trial(
+    probabilities: np.ndarray, smoothing: float, rows: np.ndarray, stream: _RandomStream, position: int, work: _TrialRows
+) -> tuple[np.ndarray, int]:
+    """One trial's final probabilities, and the stream position after its last draw.
+
+    langdetect multiplies the uniform start by each drawn n-gram's factors,
+    `smoothing + probabilities[row]` (its `alpha / BASE_FREQ + lang_prob_map[j]` for every
+    language j), one draw after another, normalising (and stopping when one language passes
+    CONV_THRESHOLD, or at ITERATION_LIMIT) after draws 1, 6, 11, ... Here the draws are taken
+    from `stream` a slab at a time (a trial takes about 135), their rows gathered straight from
+    the profile matrix into `work`, and one `np.multiply.reduce` down the rows of a group does
+    its five products (row order, so the same products).
+
+    The stopping check compares the share of the language that led at the last full look (at
+    first, any) instead of scanning all 55 values: if it passes the bar, the largest does too
+    (division rounds monotonically); if it holds at least 100 times what the bar leaves
+    (1e-3), every other language, holding at most the rest of the sum (give or take its
+    rounding, ~1e-14), stays under the bar. Only in between is the largest value looked for,
+    and it becomes the language watched.
+    """
+    languages = len(work.product)
+    matrix, product, groups, normalised = work.matrix, work.product, work.groups, work.normalised
     multiply_down, divide, add = np.multiply.reduce, np.divide, np.add
     converged, limit = Detector.CONV_THRESHOLD, Detector.ITERATION_LIMIT
-    done = 0
-    checkpoint = 1  # draws after which langdetect normalises: 1, 6, 11, ...
+    watched_share = 100.0 * (1.0 - converged)
+    watched = 0
+    matrix[1] = 1.0 / languages
+    first_row, group, checkpoint, drawn = 2, 0, 1, 0
     while True:
-        end = min(done + _SLAB_DRAWS, len(drawn_rows))
-        drawn = slab[1 : end - done + 1]
+        slab = len(matrix) - first_row
+        indices, positions = stream.choices(position, len(rows), slab)
+        factors = matrix[first_row:]
         # mode="clip": the rows are valid, and with "raise" numpy would buffer `out` in a copy.
-        np.take(probabilities, drawn_rows[done:end], axis=0, out=drawn, mode="clip")
-        add(drawn, smoothing, out=drawn)
-        start = 0  # the slab row holding the probabilities so far
-        while checkpoint <= end:
-            row = checkpoint - done
-            multiply_down(slab[start : row + 1], axis=0, out=product)
+        np.take(probabilities, rows[indices], axis=0, out=factors, mode="clip")
+        add(factors, smoothing, out=factors)
+        drawn += slab
+        while checkpoint <= drawn:
+            multiply_down(groups[group], axis=0, out=product)
             values = product.tolist()
             total = sum(values)  # langdetect's sum, in Python's order of additions
-            divide(product, total, out=slab[row])
-            if max(values) / total > converged or checkpoint > limit:
-                return slab[row].copy(), checkpoint
-            start = row
+            result = normalised[group]
+            divide(product, total, out=result)
+            share = values[watched]
+            if share / total > converged or checkpoint > limit:
+                return result.copy(), int(positions[checkpoint - drawn + slab - 1]) + 1
+            if share < watched_share * total:
+                largest = max(values)
+                if largest / total > converged:
+                    return result.copy(), int(positions[checkpoint - drawn + slab - 1]) + 1
+                watched = values.index(largest)
+            group += 1
             checkpoint += 5
-        slab[0] = slab[start]
-        done += start
+        matrix[2] = normalised[group - 1]
+        first_row, group = 3, 1
+        position = int(positions[-1]) + 1
 
 
 def load_factory(seed: int) -> FastDetectorFactory:
