@@ -417,7 +417,7 @@ def _trial(
         indices, positions = stream.choices(position, len(rows), slab)
         factors = matrix[first_row:]
         # mode="clip": the rows are valid, and with "raise" numpy would buffer `out` in a copy.
-        np.take(probabilities, rows[indices], axis=0, out=factors, mode="clip")
+        probabilities.take(rows[indices], axis=0, out=factors, mode="clip")
         add(factors, smoothing, out=factors)
         drawn += slab
         while checkpoint <= drawn:
@@ -426,10 +426,10 @@ def _trial(
             total = sum(values)  # langdetect's sum, in Python's order of additions
             result = normalised[group]
             divide(product, total, out=result)
-            share = values[watched]
-            if share / total > converged or checkpoint > limit:
+            share = values[watched] / total
+            if share > converged or checkpoint > limit:
                 return result.copy(), int(positions[checkpoint - drawn + slab - 1]) + 1
-            if share < watched_share * total:
+            if share < watched_share:
                 largest = max(values)
                 if largest / total > converged:
                     return result.copy(), int(positions[checkpoint - drawn + slab - 1]) + 1
