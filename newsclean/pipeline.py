@@ -99,7 +99,8 @@ class Pipeline:
         run is gone), and repeating until nothing changes is what makes cleaning idempotent,
         `clean(clean(text)) == clean(text)`. Context-free filters only run in the first round.
         A stateful filter runs exactly once, in its place. Consecutive line filters run as one
-        `LineFilterRun`: one memoised look-up per paragraph, the same removals.
+        `LineFilterRun`: one memoised look-up per paragraph, the same removals. A filter that
+        found nothing is not run again until another filter has removed something.
         The kept paragraphs are built once and shrunk after each filter that removed something.
         """
         if not self.filters:
@@ -108,15 +109,22 @@ class Pipeline:
         removed: dict[int, Removal] = {removal.line: removal for removal in partial.removals}
         paragraphs = kept_of(partial)
         for group in self._groups:
+            # Position in the group -> how many lines were removed when that filter last found
+            # nothing: while no line has been removed since, it would see the same paragraphs
+            # and find nothing again, so the next round skips it.
+            found_nothing_at: dict[int, int] = {}
             for round_number in range(1 if group[0].stateful else MAX_ROUNDS):
                 before = len(removed)
-                for item in group:
-                    if round_number and item.context_free:
-                        continue  # it kept these lines in the first round, and would again
+                for position, item in enumerate(group):
+                    if round_number and (item.context_free or found_nothing_at.get(position) == len(removed)):
+                        continue  # it kept these paragraphs before, and would again
+                    count = len(removed)
                     if isinstance(item, LineFilterRun):
                         paragraphs = item.apply(paragraphs, removed)
                     else:
                         paragraphs = _apply_filter(item, PageView(document.id, lines, paragraphs), removed)
+                    if len(removed) == count:
+                        found_nothing_at[position] = count
                 if len(removed) == before:
                     break
         removals = tuple(map(removed.__getitem__, sorted(removed)))
