@@ -108,6 +108,7 @@ class Pipeline:
         document, lines = partial.document, partial.lines
         removed: dict[int, Removal] = {removal.line: removal for removal in partial.removals}
         paragraphs = kept_of(partial)
+        view = PageView(document.id, lines, paragraphs)  # built again only when paragraphs go
         for group in self._groups:
             # Position in the group -> how many lines were removed when that filter last found
             # nothing: while no line has been removed since, it would see the same paragraphs
@@ -122,7 +123,9 @@ class Pipeline:
                     if isinstance(item, LineFilterRun):
                         paragraphs = item.apply(paragraphs, removed)
                     else:
-                        paragraphs = _apply_filter(item, PageView(document.id, lines, paragraphs), removed)
+                        if view.paragraphs is not paragraphs:
+                            view = PageView(document.id, lines, paragraphs)
+                        paragraphs = _apply_filter(item, view, removed)
                     if len(removed) == count:
                         found_nothing_at[position] = count
                 if len(removed) == before:
