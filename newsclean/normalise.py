@@ -16,6 +16,7 @@ from typing import Iterator, Sequence
 
 import ftfy
 import regex
+from ftfy.chardata import HTML_ENTITY_RE
 
 from .document import Normalisation, split_lines
 from .memo import line_memo
@@ -49,20 +50,27 @@ _NEEDS_FTFY = regex.compile(r"[^\x00-\x7f]|&|\x1b")
 _TYPOGRAPHIC = "\u2018\u2019\u201c\u201d\u2013\u2014\u2026"
 _NEEDS_GENERAL_PATH = re.compile(rf"[^\t\n\x0c\r\x20-\x25\x27-\x7e{_TYPOGRAPHIC}]")
 #: Lines beyond those characters that every step but the whitespace rule still leaves alone,
-#: which take the fast path too (two in three of the general path's distinct lines in the
-#: benchmark corpus, where ftfy was most of the cost): the fast path's characters and "©"; or
-#: its characters without "‘“”" and with lower-case accented Latin letters (ß-ö, ø-ü). Neither
-#: holds an entity, escape, control, surrogate, ligature, invisible or combining character,
-#: both are NFC (precomposed Latin-1 letters), and ftfy's mojibake heuristic
-#: (`ftfy.badness.is_bad`) never fires: each of its patterns needs a character outside both
-#: sets (C1, "bad", currency, numeric, law, box, upper-case accented, Greek, Cyrillic, ...) or
-#: puts an accented letter next to "©‘“”", which the second set leaves out. Then ftfy's
-#: encoding fix stops at once, as its other fixers do. tests/test_normalise_accented_fast_path.py
-#: checks this against ftfy on every 3-character string over both sets and on real text.
+#: which take the fast path too (five in six of the general path's distinct lines in the
+#: benchmark corpus, where ftfy was most of the cost): the fast path's characters, "&" and "©";
+#: or its characters and "&" without "‘“”", with lower-case accented Latin letters (ß-ö, ø-ü).
+#: With no HTML entity (`HTML_ENTITY_RE`, which ftfy decodes) neither holds an entity, escape,
+#: control, surrogate, ligature, invisible or combining character, both are NFC (precomposed
+#: Latin-1 letters), and ftfy's mojibake heuristic (`ftfy.badness.is_bad`) never fires: each
+#: of its patterns needs a character outside both sets (C1, "bad", currency, numeric, law, box,
+#: upper-case accented, Greek, Cyrillic, ...) or puts an accented letter next to "©‘“”", which
+#: the second set leaves out. Then ftfy's encoding fix stops at once, as its other fixers do.
+#: tests/test_normalise_accented_fast_path.py checks this against ftfy on every 3-character
+#: string over both sets and on real text.
 _FTFY_LEAVES_ALONE = re.compile(
-    rf"[\t\n\x0c\r\x20-\x25\x27-\x7e{_TYPOGRAPHIC}\xa9]*"
-    r"|[\t\n\x0c\r\x20-\x25\x27-\x7e\u2019\u2013\u2014\u2026\xdf-\xf6\xf8-\xfc]*"
+    rf"[\t\n\x0c\r\x20-\x7e{_TYPOGRAPHIC}\xa9]*"
+    r"|[\t\n\x0c\r\x20-\x7e\u2019\u2013\u2014\u2026\xdf-\xf6\xf8-\xfc]*"
 )
+
+
+def _ftfy_leaves_alone(line: str) -> bool:
+    """Whether the line is one of `_FTFY_LEAVES_ALONE`'s, without an HTML entity."""
+    return _FTFY_LEAVES_ALONE.fullmatch(line) is not None and ("&" not in line or HTML_ENTITY_RE.search(line) is None)
+
 
 _MAX_PASSES = 4
 
@@ -132,7 +140,7 @@ def normalise_line(line: str) -> tuple[str, tuple[str, ...]]:
 
 def _normalise_piece(line: str) -> tuple[str, tuple[str, ...]]:
     """Normalise a line of bounded length: the fast path when it applies, else every step."""
-    if _NEEDS_GENERAL_PATH.search(line) is None or _FTFY_LEAVES_ALONE.fullmatch(line):
+    if _NEEDS_GENERAL_PATH.search(line) is None or _ftfy_leaves_alone(line):
         return _normalise_plain_line(line)
     return normalise_line_general(line)
 
@@ -148,7 +156,7 @@ def _normalise_plain_line(line: str) -> tuple[str, tuple[str, ...]]:
     continuation bytes (windows-125x), or lead bytes that are never followed by a continuation
     byte (MacRoman), so no re-decoding is valid UTF-8. `str.split()` splits on exactly the
     ASCII whitespace `\\s` matches, so the whitespace rule is applied once, and for good.
-    It also serves the lines of `_FTFY_LEAVES_ALONE`, whose only whitespace is ASCII.
+    It also serves the lines `_ftfy_leaves_alone` finds, whose only whitespace is ASCII.
     """
     collapsed = " ".join(line.split())
     if collapsed == line:

@@ -1,5 +1,6 @@
-"""Lines with "©" or lower-case accented Latin letters (`_FTFY_LEAVES_ALONE`) take the fast path
-of normalisation: it must give exactly what the general path (ftfy and every other step) gives."""
+"""Lines with "&", "©" or lower-case accented Latin letters and no HTML entity
+(`_ftfy_leaves_alone`) take the fast path of normalisation: it must give exactly what the
+general path (ftfy and every other step) gives."""
 
 from __future__ import annotations
 
@@ -11,7 +12,13 @@ from ftfy.badness import is_bad
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsclean.normalise import _FTFY_LEAVES_ALONE, _NEEDS_GENERAL_PATH, normalise_line, normalise_line_general
+from newsclean.normalise import (
+    _FTFY_LEAVES_ALONE,
+    _NEEDS_GENERAL_PATH,
+    _ftfy_leaves_alone,
+    normalise_line,
+    normalise_line_general,
+)
 
 from .test_normalise_fast_path import real_lines
 
@@ -22,14 +29,16 @@ ALPHABETS = ["".join(chr(code) for code in range(0x80, 0x10000) if pattern.fullm
 #: One ASCII character of each kind ftfy's heuristic tells apart (lower and upper case letters,
 #: space and other whitespace, sentence punctuation, digits, other word and non-word characters).
 ASCII_KINDS = "aZ \t.?!,1_-'#"
-ASCII = "".join(map(chr, range(0x20, 0x7F))).replace("&", "") + "\t\n\x0c\r"
+ASCII = "".join(map(chr, range(0x20, 0x7F))) + "\t\n\x0c\r"
+#: What an HTML entity is made of, for generated lines that hold some and nearly hold others.
+ENTITY_PIECES = ["&", "&amp;", "&#233;", "&EACUTE;", "&x", ";", "#", "&#", "amp", "e9"]
 
 
 def test_the_sets_are_the_fast_path_with_copyright_or_with_lower_case_accents() -> None:
     with_accents = "’–—…" + "".join(map(chr, [*range(0xDF, 0xF7), *range(0xF8, 0xFD)]))
     assert ALPHABETS == ["".join(sorted("‘’“”–—…©")), "".join(sorted(with_accents))]
     assert all(pattern.fullmatch(ASCII) for pattern in SETS)
-    assert not any(pattern.fullmatch(character) for pattern in SETS for character in "&\x0b\x1b\x7f")
+    assert not any(pattern.fullmatch(character) for pattern in SETS for character in "\x0b\x1b\x7f")
 
 
 @pytest.mark.parametrize("alphabet", ALPHABETS)
@@ -43,8 +52,15 @@ def test_ftfy_heuristic_finds_no_mojibake_in_any_three_characters_of_a_set(alpha
 
 @pytest.mark.parametrize("line", ["é©a", "é“a", "é”a", "ã”“", "é£", "÷é", "aÇ“", "aÃ ", "cœ."])
 def test_what_the_sets_leave_out_can_look_like_mojibake(line: str) -> None:
-    assert _FTFY_LEAVES_ALONE.fullmatch(line) is None
+    assert not _ftfy_leaves_alone(line)
     assert is_bad(line)
+
+
+@pytest.mark.parametrize("line", ["Fish &amp; chips", "Caf&eacute; ©", "P&EACUTE;REZ – não", "&#169; 2024"])
+def test_lines_with_an_html_entity_take_the_general_path(line: str) -> None:
+    assert _FTFY_LEAVES_ALONE.fullmatch(line) and not _ftfy_leaves_alone(line)
+    text, steps = normalise_line(line)
+    assert "ftfy:unescape_html" in steps and (text, steps) == normalise_line_general(line)
 
 
 @settings(max_examples=300)
@@ -54,8 +70,15 @@ def test_lines_of_either_set_normalise_as_on_the_general_path(line: str) -> None
     assert normalise_line(line) == normalise_line_general(line)
 
 
+@settings(max_examples=300)
+@given(st.sampled_from(ALPHABETS).flatmap(lambda alphabet: st.lists(st.sampled_from([*ENTITY_PIECES, *alphabet, "e", " "]), max_size=12).map("".join)))
+def test_lines_with_ampersands_normalise_as_on_the_general_path(line: str) -> None:
+    assert normalise_line(line) == normalise_line_general(line)
+
+
 def test_real_lines_of_the_sets_normalise_as_on_the_general_path() -> None:
-    lines = [line for line in real_lines() if _NEEDS_GENERAL_PATH.search(line) and _FTFY_LEAVES_ALONE.fullmatch(line)]
-    assert len(lines) > 20, "expected lines with accents or '©' in seeds/ and the devset"
+    lines = [line for line in real_lines() if _NEEDS_GENERAL_PATH.search(line) and _ftfy_leaves_alone(line)]
+    assert len(lines) > 20, "expected lines with '&', accents or '©' in seeds/ and the devset"
+    assert any("&" in line for line in lines)
     variants = [variant for line in lines for variant in (line, f"  {line}\t", line.replace(" ", "  \t "))]
     assert [line for line in variants if normalise_line(line) != normalise_line_general(line)] == []
