@@ -21,7 +21,6 @@ from .io import AtomicWrites, InputFile, check_targets_safe, sweep_temporaries
 from .manifest import FileFingerprint, Manifest, run_settings
 from .parallel import FileOutcome, FileTask, process_file_batches
 from .pipeline import Pipeline
-from .read_ahead import ReadAhead
 
 
 @dataclass(frozen=True)
@@ -230,7 +229,6 @@ def clean_files(
     write_stdout: Callable[[str], object] | None = None,
     warn: Callable[[str], None] = lambda message: None,
     progress: Callable[[Iterable, int], Iterable] = lambda items, total: items,
-    read_ahead: ReadAhead | None = None,
     template_inputs: Sequence[InputFile] = (),
 ) -> BatchSummary:
     """Clean each input of `plan` into its target (or `write_stdout` when the target is None).
@@ -243,10 +241,9 @@ def clean_files(
     `jobs` worker processes read and run the stateless filters (the output is the same for any
     number). `on_result` sees every result in input order, including those of inputs already done
     (they are then passed through the pipeline again, without rewriting their outputs).
-    With `jobs` == 1, inputs `read_ahead` kept (the template-line pass read them) are taken
-    from it rather than read again. The pipeline's near-duplicate filters first count the
-    template lines of `template_inputs` (`parallel.process_file_batches`: with several jobs,
-    in the same processes as the cleaning, which go on from one pass to the other).
+    The pipeline's near-duplicate filters first count the template lines of `template_inputs`
+    (`parallel.process_file_batches`: with one job, the cleaning pass then takes the inputs
+    that pass read; with several, the same processes go on from one pass to the other).
     """
     summary = BatchSummary(total=len(plan))
     for message in input_errors:
@@ -269,12 +266,10 @@ def clean_files(
         done_before = resume and manifest is not None and manifest.is_complete(item.path, item.relative)
         if done_before and not replay:
             summary.up_to_date += 1
-            if read_ahead is not None:
-                read_ahead.take(item.path)  # not needed: no longer kept
             continue
         work.append((FileTask(item, fingerprint=manifest is not None and not done_before), target, done_before))
     writer = _OutputWriter(manifest, summary)
-    batches = process_file_batches(pipeline, [task for task, _, _ in work], jobs, strict_encoding, read_ahead, template_inputs)
+    batches = process_file_batches(pipeline, [task for task, _, _ in work], jobs, strict_encoding, template_inputs)
     outcomes = _committing_each_batch(batches, writer.commit)
     try:
         with contextlib.closing(outcomes):

@@ -13,16 +13,13 @@ from pathlib import Path
 from typing import Iterable, Iterator, NoReturn, Sequence
 
 from . import __version__
-from .dedup import NearDuplicateFilter
-from .dedup.template_keys import forget_template_keys
 from .document import Document, Result
 from .errors import InputError, NewscleanError, UsageError
 from .batch import clean_files, plan_outputs
 from .io import JsonlWriter, atomic_write_text, check_extra_output_safe, check_output_safe, decode_bytes, find_inputs, read_document
 from .jsonl import JsonlLineError, JsonlRecord, cleaned_record, read_json_objects, read_jsonl
-from .parallel import available_cores, template_line_keys_of_files
+from .parallel import available_cores
 from .pipeline import Pipeline, default_pipeline
-from .read_ahead import ReadAhead
 from .runtime import tune_garbage_collector
 from .stats import CleaningStatistics, document_summary
 
@@ -189,18 +186,6 @@ def build_pipeline(args: argparse.Namespace) -> Pipeline:
     )
 
 
-def _count_template_lines(pipeline: Pipeline, inputs: list, read_ahead: ReadAhead) -> None:
-    """The first of the two passes over a corpus, with one job: how many documents each line
-    occurs in, so site template lines are dropped in every document, the first included.
-    `read_ahead` keeps what was read for the cleaning pass; unreadable inputs are left to the
-    main pass to report. The line keys' memo is emptied afterwards (the cleaning pass does not
-    use it). With more jobs, `clean_files` runs this pass in the cleaning pass's processes."""
-    for item in pipeline.filters:
-        if isinstance(item, NearDuplicateFilter):
-            item.count_template_keys(template_line_keys_of_files(inputs, 1, read_ahead=read_ahead))
-    forget_template_keys()
-
-
 def _warn(message: str) -> None:
     print(f"newsclean: {message}", file=sys.stderr)
 
@@ -263,14 +248,11 @@ def run_clean(args: argparse.Namespace) -> int:
     wants_every_result = report is not None or statistics is not None
     with _closing_run(pipeline, report):
         jobs = args.jobs or available_cores()
-        # With one job both passes read in this process: the second takes what the first kept.
-        # With more, the template-line pass runs in the cleaning pass's pool (`clean_files`).
-        read_ahead = ReadAhead() if jobs == 1 else None
-        if read_ahead is not None:
-            _count_template_lines(pipeline, inputs, read_ahead)
+        # The template-line pass over every input, the first of the two passes, is run by
+        # `clean_files` with the cleaning pass (inputs it leaves out, already done, count too).
         summary = clean_files(
             plan, pipeline, outdir=outdir, resume=args.resume, input_errors=missing,
-            strict_encoding=args.strict_encoding, jobs=jobs, read_ahead=read_ahead, template_inputs=inputs if jobs > 1 else (),
+            strict_encoding=args.strict_encoding, jobs=jobs, template_inputs=inputs,
             write_stdout=sys.stdout.write, warn=_warn,
             on_result=(lambda result: _account(result, report, statistics)) if wants_every_result else None,
             progress=lambda items, total: _progress(items, args.quiet, total),

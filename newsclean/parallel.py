@@ -9,12 +9,13 @@ filters (the near-duplicate index), a bounded batch of documents at a time
 workers and every output byte is the same. At most a few chunks per job are in flight, and
 batches are bounded, so memory stays flat on large inputs.
 
-The near-duplicate filter's template-line pass (`template_line_keys_of_files`) spreads the
-same way: the jobs read and normalise, the main process also counts. `process_file_batches`
-can run it first in the same pool (`template_inputs`): the head does not depend on the
-template counts, only the tail does, so the jobs go from the last template chunks straight on
-to the first head chunks, with no pool to shut down and start between the passes and no
-pass that ends with one job busy and the others idle.
+The near-duplicate filter's template-line pass spreads the same way: `process_file_batches`
+runs it first (`template_inputs`), in the same pool: the jobs read and normalise, the main
+process also counts. The head does not depend on the template counts, only the tail does, so
+the jobs go from the last template chunks straight on to the first head chunks, with no pool
+to shut down and start between the passes and no pass that ends with one job busy and the
+others idle. With one job both passes run in this process (`template_line_keys_of_files`),
+and the cleaning pass takes the inputs the first one read (`read_ahead`).
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ def available_cores() -> int:
 
 
 def process_files(
-    pipeline: Pipeline, tasks: Sequence[FileTask], jobs: int = 1, strict_encoding: bool = False, read_ahead: ReadAhead | None = None
+    pipeline: Pipeline, tasks: Sequence[FileTask], jobs: int = 1, strict_encoding: bool = False
 ) -> Iterator[FileOutcome]:
     """Read and clean files with `pipeline`, yielding one FileOutcome per task, in task order.
 
@@ -94,10 +95,9 @@ def process_files(
     this process runs its stateful tail, on `bounded_batches` of head results. Results equal
     `pipeline.run` on each file in order, for any `jobs`. When reading stops with an error
     (Ctrl-C, a worker that died), the files read before it are finished and yielded first.
-    Close the iterator (or exhaust it) to stop the workers. With one job, an input `read_ahead`
-    kept is taken from it instead of being read again.
+    Close the iterator (or exhaust it) to stop the workers.
     """
-    with contextlib.closing(process_file_batches(pipeline, tasks, jobs, strict_encoding, read_ahead)) as batches:
+    with contextlib.closing(process_file_batches(pipeline, tasks, jobs, strict_encoding)) as batches:
         for batch in batches:
             yield from batch
 
@@ -107,7 +107,6 @@ def process_file_batches(
     tasks: Sequence[FileTask],
     jobs: int = 1,
     strict_encoding: bool = False,
-    read_ahead: ReadAhead | None = None,
     template_inputs: Sequence[InputFile] = (),
 ) -> Iterator[list[FileOutcome]]:
     """`process_files`, one list per batch the stateful tail ran on (`bounded_batches`: one
@@ -120,7 +119,9 @@ def process_file_batches(
     none): with several jobs, in the same pool as the heads, so the workers go from the
     template chunks straight on to the head chunks while this process counts, and it runs the
     pipeline's `prepare` meanwhile (each worker then loads what the filters load on first use
-    itself, in parallel, rather than this process loading it before they are forked).
+    itself, in parallel, rather than this process loading it before they are forked). With one
+    job, both passes read in this process, and the cleaning pass takes the inputs the template
+    pass read (`read_ahead.ReadAhead`) instead of reading them again.
     """
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
@@ -129,8 +130,10 @@ def process_file_batches(
     keyed_first = 0  # outcomes of the template pass before the heads' among the workers' outcomes
     several = jobs > 1 and len(tasks) > 1
     if not several:
+        read_ahead = None
         if counters:
-            _count_template_keys(counters, template_line_keys_of_files(template_inputs, 1, read_ahead=read_ahead))
+            read_ahead = ReadAhead(paths={task.input.path for task in tasks})
+            _count_template_keys(counters, template_line_keys_of_files(template_inputs, read_ahead))
         outcomes: Iterator = (_run_head(head, task, strict_encoding, read_ahead) for task in tasks)
     else:
         passes = [_Pass(tasks, _run_head_chunk, partial(_run_heads, head, strict_encoding))]
@@ -157,24 +160,14 @@ def _count_template_keys(counters: list[NearDuplicateFilter], keyed: Iterator[tu
     forget_template_keys()
 
 
-def template_line_keys_of_files(
-    inputs: Sequence[InputFile], jobs: int, read_ahead: ReadAhead | None = None
-) -> Iterator[tuple[str, Collection[int]]]:
+def template_line_keys_of_files(inputs: Sequence[InputFile], read_ahead: ReadAhead | None = None) -> Iterator[tuple[str, Collection[int]]]:
     """The near-duplicate filter's template-line keys (`template_line_keys`) of each readable
-    input, with its document id, in input order, read and normalised by `jobs` processes;
-    unreadable inputs are left out (the main pass reports them). With one job the inputs are
-    read in this process, through `read_ahead` when given (which keeps them for the cleaning
-    pass); with more, by the workers and this process, and `read_ahead` keeps nothing."""
-    if jobs < 1:
-        raise ValueError(f"jobs must be at least 1, got {jobs}")
-    if jobs == 1 or len(inputs) < 2:
-        read = _read_lenient if read_ahead is None else read_ahead.read
-        keyed: Iterator[tuple[str, Collection[int]] | None] = (_template_keys_of_file(item.path, read) for item in inputs)
-    else:
-        paths = [item.path for item in inputs]
-        keyed = _in_workers([_Pass(paths, _template_keys_of_chunk, _template_keys_of_chunk)], jobs, _prepare_worker, ())
-    with contextlib.closing(keyed):
-        yield from (item for item in keyed if item is not None)
+    input, with its document id, in input order, read and normalised in this process (through
+    `read_ahead` when given, which keeps them for the cleaning pass); unreadable inputs are left
+    out (the main pass reports them). With several jobs `process_file_batches` runs this pass in
+    its workers instead."""
+    read = _read_lenient if read_ahead is None else read_ahead.read
+    return (keyed for keyed in (_template_keys_of_file(item.path, read) for item in inputs) if keyed is not None)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ reads, decodes and splits most files once instead of twice.
 The template-line pass (`parallel.template_line_keys_of_files`) reads every input before the
 cleaning pass reads it again. With one job both run in this process: the first pass reads each
 file through `ReadAhead.read` (decoded lines, and the size and SHA-256 of its bytes for the
-manifest), which keeps the result while it fits in READ_AHEAD_BYTES; the cleaning pass takes it
+manifest), which keeps the result (for the inputs the cleaning pass will clean: not those
+`--resume` skips) while it fits in READ_AHEAD_BYTES; the cleaning pass takes it
 back (`ReadAhead.take`) instead of opening the file again. A corpus over the budget is kept up to
 the first file that does not fit; the rest are read again, as before.
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Collection
 
 from .document import Document
 from .io import read_document_and_hash
@@ -55,19 +57,20 @@ class ReadInput:
 
 class ReadAhead:
     """Inputs read once and kept, within `budget` bytes (default READ_AHEAD_BYTES), until the
-    cleaning pass takes them."""
+    cleaning pass takes them; only those at `paths` (the inputs it will clean), if given."""
 
-    def __init__(self, budget: int | None = None) -> None:
+    def __init__(self, budget: int | None = None, paths: Collection[Path] | None = None) -> None:
         self._kept: dict[Path, ReadInput] = {}
         self._room = READ_AHEAD_BYTES if budget is None else budget
         self._full = False
+        self._paths = paths
 
     def read(self, path: Path) -> Document:
         """`io.read_document(path)[0]` (the lenient decoding the template-line pass uses),
         keeping the input for `take` if it decoded cleanly and fits. Raises InputError as
         `read_document` does."""
         document, warning, size, sha256 = read_document_and_hash(path)
-        if warning is None and not self._full:
+        if warning is None and not self._full and (self._paths is None or path in self._paths):
             cost = _cost(size, len(document.lines))
             if cost <= self._room:
                 self._kept[path] = ReadInput(document, size, sha256)

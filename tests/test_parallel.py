@@ -14,8 +14,8 @@ import pytest
 
 from newsclean.dedup import NearDuplicateFilter
 from newsclean.io import InputFile, find_inputs, read_document
-from newsclean.parallel import FileTask, _in_workers, _Pass, _prepare_worker, process_file_batches, process_files, template_line_keys_of_files
-from newsclean.pipeline import default_pipeline
+from newsclean.parallel import FileTask, _in_workers, _Pass, _prepare_worker, process_file_batches, process_files
+from newsclean.pipeline import Pipeline, default_pipeline
 
 from .test_pipeline_batch import replicated_documents
 from .test_pipeline_split import DEVSET, ROOT, snapshot, with_stateful_filter
@@ -123,9 +123,9 @@ def test_template_line_pass_in_workers_counts_as_the_serial_pass(tmp_path: Path)
     serial = NearDuplicateFilter()
     serial.count_template_lines(read_document(item.path)[0] for item in inputs if item.path != binary)
     counts = []
-    for jobs in (1, 2, 3):
+    for jobs in (1, 2, 3):  # the pass in this process, and in the pool of the cleaning pass
         counted = NearDuplicateFilter()
-        counted.count_template_keys(template_line_keys_of_files(inputs, jobs))
+        list(process_file_batches(Pipeline([counted]), [FileTask(item) for item in inputs], jobs, template_inputs=inputs))
         counts.append(counted._corpus_forms)
     assert counts == [serial._corpus_forms] * 3
     assert sum(1 for documents in serial._corpus_forms.values() if documents >= 3) >= 10

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from newsclean import cli, io, read_ahead
+from newsclean import cli, io, parallel, read_ahead
 from newsclean.errors import BinaryInputError
 from newsclean.manifest import MANIFEST_NAME
 
@@ -86,15 +86,15 @@ def test_a_file_changed_between_the_passes_is_cleaned_as_first_read_and_resume_r
     make_inputs(inputs)
     changed, replacement = inputs / PAGES[4].name, PAGES[-1].read_bytes()
     code, _, _ = run_clean(inputs, tmp_path / "before", capsys, monkeypatch, read_ahead.READ_AHEAD_BYTES)
-    real_count = cli._count_template_lines
+    real_count = parallel._count_template_keys
 
     def count_then_change(*args, **kwargs):
         real_count(*args, **kwargs)
         changed.write_bytes(replacement)
 
-    monkeypatch.setattr(cli, "_count_template_lines", count_then_change)
+    monkeypatch.setattr(parallel, "_count_template_keys", count_then_change)
     assert run_clean(inputs, tmp_path / "out", capsys, monkeypatch, read_ahead.READ_AHEAD_BYTES)[0] == code
-    monkeypatch.setattr(cli, "_count_template_lines", real_count)
+    monkeypatch.setattr(parallel, "_count_template_keys", real_count)
     assert (tmp_path / "out" / changed.name).read_bytes() == (tmp_path / "before" / changed.name).read_bytes()
 
     # The manifest recorded the bytes cleaned, so --resume sees the change and cleans it again.
