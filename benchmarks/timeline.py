@@ -38,9 +38,10 @@ ROOT = Path(__file__).resolve().parent.parent
 LETTERS = {
     "start-up": "s", "template pass": "p", "prepare": "P", "template chunk": "t", "head chunk": "h",
     "tail": "D", "write": "w", "commit": "c", "wait": ".", "pool shutdown": "_", "worker start": "i",
+    "send": "x", "starved": ",",
 }
 #: Activities in which a process does not use its core.
-IDLE = {"wait", "pool shutdown"}
+IDLE = {"wait", "pool shutdown", "starved"}
 
 
 class _Recorder:
@@ -59,7 +60,9 @@ class _Recorder:
             os.close(fd)
 
     def wrap(self, owner: object, name: str, label: str) -> None:
-        function = getattr(owner, name)
+        function = getattr(owner, name, None)
+        if function is None:  # not in this checkout (the timeline also runs older ones)
+            return
 
         @wraps(function)
         def recorded(*args, **kwargs):
@@ -106,9 +109,34 @@ def _child(arguments: list[str]) -> int:
         return outcomes(self)
 
     parallel._QueuedChunk.outcomes = outcomes_after_wait
+    _record_worker_loop(recorder)
     code = cli.main(arguments)
     recorder.add("exit", time.perf_counter(), time.perf_counter(), time.process_time())
     return code
+
+
+def _record_worker_loop(recorder: _Recorder) -> None:
+    """In the workers, record the waits for a chunk (\"starved\": nothing queued for the worker)
+    and the sending of a chunk's results (pickling them into the pipe)."""
+    import concurrent.futures.process as process
+
+    worker_loop = process._process_worker
+    recorder.wrap(process, "_sendback_result", "send")
+
+    def recorded_loop(call_queue, *args, **kwargs):
+        get = call_queue.get
+
+        def recorded_get(*get_args, **get_kwargs):
+            start, cpu = time.perf_counter(), time.thread_time()
+            try:
+                return get(*get_args, **get_kwargs)
+            finally:
+                recorder.add("starved", start, time.perf_counter(), time.thread_time() - cpu)
+
+        call_queue.get = recorded_get
+        return worker_loop(call_queue, *args, **kwargs)
+
+    process._process_worker = recorded_loop
 
 
 def _lanes(events: list[dict]) -> dict[int, list[dict]]:

@@ -45,6 +45,11 @@ from .pipeline import RESUME_BATCH_DOCUMENTS, Pipeline, bounded_batches
 from .read_ahead import ReadAhead
 from .runtime import tune_garbage_collector
 
+try:
+    import fcntl
+except ImportError:  # not on Windows
+    fcntl = None  # type: ignore[assignment]
+
 #: Chunks queued per job: enough to keep every worker busy while the main process works.
 _CHUNKS_IN_FLIGHT_PER_WORKER = 4
 _MAX_CHUNK_SIZE = 16
@@ -56,6 +61,8 @@ _CHUNKS_RESERVED_PER_WORKER = 4
 #: workers keep cleaning while it decides and writes a whole batch (at 4 chunks per worker,
 #: two workers would run dry halfway through one; measured 4-6% slower on 2 cores).
 _DOCUMENTS_IN_FLIGHT = 2 * RESUME_BATCH_DOCUMENTS
+#: Room in the pipe of the workers' results: a few chunks' results (`_widen_result_pipe`).
+_RESULT_PIPE_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -211,6 +218,7 @@ def _in_workers(
     workers = min(jobs - 1, largest)
     chunks_left = sum(-(-len(each.tasks) // chunk_size) for each in passes)
     with ProcessPoolExecutor(workers, initializer=start_worker, initargs=start_arguments) as pool:
+        _widen_result_pipe(pool)
         pending = deque(_QueuedChunk(chunk, each, pool.submit(each.run_chunk, chunk)) for each, chunk in islice(chunks, in_flight))
         chunks_left -= len(pending)
         if meanwhile is not None:
@@ -233,6 +241,23 @@ def _in_workers(
                 each, chunk = following
                 pending.append(_QueuedChunk(chunk, each, pool.submit(each.run_chunk, chunk)))
             yield from outcomes
+
+
+def _widen_result_pipe(pool: ProcessPoolExecutor) -> None:
+    """Give the pipe that carries the workers' results to this process room for a few chunks'
+    results (Linux: 1 MiB, the default most an unprivileged process may ask for, instead of
+    64 KiB), so a worker writes a chunk's results (about 200 KB pickled) in one go and goes on
+    to its next chunk. With 64 KiB it blocks until the pool's thread in this process has read
+    the rest, and that thread reads 64 KiB per turn at the GIL, which the main thread, busy
+    with its chunks and the tail, hands over every 5 ms (`sys.getswitchinterval`): 10-15 ms per
+    chunk of 30-40 ms of work (docs/performance.md, "Seventh round"). Where the pipe cannot be
+    widened (another OS, a pool without that private queue, a lower limit) it stays as it is."""
+    set_size = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl is not None else None
+    writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
+    if set_size is None or writer is None:
+        return
+    with contextlib.suppress(OSError, ValueError):
+        fcntl.fcntl(writer.fileno(), set_size, _RESULT_PIPE_BYTES)
 
 
 class _QueuedChunk:
