@@ -40,8 +40,9 @@ LETTERS = {
     "tail": "D", "write": "w", "commit": "c", "wait": ".", "pool shutdown": "_", "worker start": "i",
     "send": "x", "starved": ",",
 }
-#: Activities in which a process does not use its core.
-IDLE = {"wait", "pool shutdown", "starved"}
+#: Activities in which a process does not use its core. A worker's "send" is mostly waiting for
+#: room in the pipe to the main process (its pickling CPU is shown in the table).
+IDLE = {"wait", "pool shutdown", "starved", "send"}
 
 
 class _Recorder:

@@ -191,6 +191,27 @@ def test_the_main_process_runs_chunks_no_worker_started_and_keeps_task_order() -
     assert 0 < len(ran_here) < len(numbers)
 
 
+def test_the_pipe_of_the_workers_results_is_widened_for_a_few_chunks_results(monkeypatch: pytest.MonkeyPatch) -> None:
+    fcntl = pytest.importorskip("fcntl")
+    if not hasattr(fcntl, "F_GETPIPE_SZ"):
+        pytest.skip("pipe sizes are Linux's")
+    import newsclean.parallel as parallel
+
+    sizes: list[int] = []
+    widen = parallel._widen_result_pipe
+
+    def widening_and_measuring(pool) -> None:
+        widen(pool)
+        sizes.append(fcntl.fcntl(pool._result_queue._writer.fileno(), fcntl.F_GETPIPE_SZ))
+
+    monkeypatch.setattr(parallel, "_widen_result_pipe", widening_and_measuring)
+    numbers = list(range(100))
+    outcomes = list(_in_workers([_Pass(numbers, _squares_in_a_worker, _squares_in_a_worker)], 2, _prepare_worker, ()))
+    assert [square for square, _ in outcomes] == [number * number for number in numbers]
+    # A chunk's results (about 200 KB pickled for 16 news pages) fit several times over.
+    assert sizes == [parallel._RESULT_PIPE_BYTES] and sizes[0] >= 1 << 20
+
+
 def test_the_main_process_leaves_workers_a_reserve_of_queued_chunks_while_more_are_to_come() -> None:
     from concurrent.futures import Future
 
