@@ -249,10 +249,10 @@ def _widen_result_pipe(pool: ProcessPoolExecutor) -> None:
     64 KiB), so a worker writes a chunk's results (about 200 KB pickled) in one go and goes on
     to its next chunk. With 64 KiB it blocks until the pool's thread in this process has read
     the rest, and that thread reads 64 KiB per turn at the GIL, which the main thread, busy
-    with its chunks and the tail, hands over every 5 ms (`sys.getswitchinterval`): 10-15 ms per
+    with its chunks and the tail, hands over every 5 ms (`sys.getswitchinterval`): 10-20 ms per
     chunk of 30-40 ms of work (docs/performance.md, "Seventh round"). Where the pipe cannot be
     widened (another OS, a pool without that private queue, a lower limit) it stays as it is."""
-    set_size = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl is not None else None
+    set_size = getattr(fcntl, "F_SETPIPE_SZ", None)
     writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
     if set_size is None or writer is None:
         return
