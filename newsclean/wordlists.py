@@ -107,25 +107,27 @@ def _plain_words(lowered: str) -> tuple[str, ...]:
 _COUNT_CAP = 256
 #: A line of at most this many characters is counted from its list of words (`words`), faster
 #: than stepping through the matches in Python; a longer one is stepped through, up to the cap.
-_COUNT_FROM_LIST_CHARACTERS = 12 * _COUNT_CAP
+COUNT_FROM_LIST_CHARACTERS = 12 * _COUNT_CAP
 
 
 def count_words(text: str, limit: int) -> int:
     """How many words `text` has, counting no further than `limit`: "is this line short?" stays
     cheap on a line of megabytes. Every filter asks about the same lines with its own limit,
-    and the pipeline's rounds ask again: one count per line (up to _COUNT_CAP) answers all."""
+    and the pipeline's rounds ask again: a line of at most COUNT_FROM_LIST_CHARACTERS is
+    counted from its memoised words (nearly every line a filter counts, another tokenises),
+    a longer one once (up to _COUNT_CAP) for all limits."""
     if limit <= _COUNT_CAP:
-        count = _capped_word_count(text)
+        if len(text) <= COUNT_FROM_LIST_CHARACTERS:
+            count = len(cached_words(text))
+        else:
+            count = _capped_word_count(text)
         return count if count < limit else limit  # not min(): a builtin call on every look-up
     return sum(1 for _ in islice(WORD.finditer(text), limit))
 
 
 @line_memo
 def _capped_word_count(text: str) -> int:
-    if len(text) <= _COUNT_FROM_LIST_CHARACTERS:
-        # The words are listed anyway (nearly every line a filter counts, another tokenises):
-        # their memo serves both, one tokenising per line.
-        return min(len(cached_words(text)), _COUNT_CAP)
+    """The words of a line longer than COUNT_FROM_LIST_CHARACTERS, counted up to _COUNT_CAP."""
     return sum(1 for _ in islice(WORD.finditer(text), _COUNT_CAP))
 
 

@@ -14,7 +14,7 @@ import regex
 
 from ..document import Paragraph, Removal
 from ..memo import line_memo
-from ..wordlists import cached_words, count_words, load_phrase_list, plain_lowered
+from ..wordlists import COUNT_FROM_LIST_CHARACTERS, cached_words, count_words, load_phrase_list, plain_lowered
 from .base import LineFilter
 
 _NOT_WORD = regex.compile(r"[^\p{L}\p{N}]+")
@@ -91,6 +91,8 @@ SHARE_FILLER = frozenset(
     """this the with on via to by a an it story article post page link url about and or
     open in new window close panel more options your friends friend us""".split()
 )
+#: Every word a button row may be made of.
+_SHARE_WORDS = SHARE_ACTIONS | SHARE_FILLER
 SOCIAL_NETWORKS = (
     "facebook|twitter|instagram|youtube|linkedin|pinterest|tiktok|snapchat|whatsapp|telegram|"
     "reddit|tumblr|flipboard|google news|apple news|threads|bluesky|mastodon|rss"
@@ -128,14 +130,13 @@ def _share_drop_reason(text: str, max_words: int) -> str | None:
     """`ShareButtonFilter.drop_reason`, memoised by line and setting: page furniture recurs on
     every page of a site, and the pipeline's rounds ask again."""
     longest = max(max_words, _MAX_FOLLOW_WORDS)
-    if count_words(text, longest + 1) > longest:
-        return None
+    if len(text) > COUNT_FROM_LIST_CHARACTERS and count_words(text, longest + 1) > longest:
+        return None  # a long line is not tokenised to find it has too many words
     tokens = cached_words(text)
-    if not tokens:
+    if not tokens or len(tokens) > longest:
         return None
-    if len(tokens) <= max_words and all(t in SHARE_ACTIONS or t in SHARE_FILLER for t in tokens):
-        if any(t in SHARE_ACTIONS for t in tokens):
-            return f"share button {text!r}"
+    if len(tokens) <= max_words and _SHARE_WORDS.issuperset(tokens) and not SHARE_ACTIONS.isdisjoint(tokens):
+        return f"share button {text!r}"
     if len(tokens) <= _MAX_FOLLOW_WORDS and _FOLLOW.search(text):
         return f"follow button {text!r}"
     return None
