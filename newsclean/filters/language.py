@@ -35,8 +35,6 @@ from .detection import FastDetectorFactory, load_factory
 _LETTER = regex.compile(r"\p{L}")
 _LATIN = regex.compile(r"\p{Script=Latin}")
 _LETTER_RUN = regex.compile(r"\p{L}+")
-#: On a plain line (`is_plain`) the letters (`\p{L}`) are exactly A-Z and a-z, all Latin.
-_ASCII_LETTER = regex.compile(r"[A-Za-z]")
 #: A character that `_LETTER` and `_LATIN` count differently: a letter of another script, or
 #: a Latin character that is not a letter (Roman numerals such as "Ⅻ"). A line without any has
 #: as many Latin characters as letters, so only whether it has a letter matters.
@@ -215,9 +213,12 @@ def _judge(
     text: str, min_latin_share: float, min_words: int, english_share: float, foreign_share: float
 ) -> tuple[Verdict, str]:
     """`LanguageFilter.judge` (memoised through `_judgement`)."""
+    tokens: tuple[str, ...] | None = None
     if plain_lowered(text) is not None:
         # Every letter is Latin, so only whether there is one matters: the share is then 1.
-        letters = latin = 1 if _ASCII_LETTER.search(text) else 0
+        # Every letter of a plain line is one of a-z once lower-cased, and inside a word.
+        tokens = cached_words(text)
+        letters = latin = 1 if tokens else 0
     elif _LETTER_NOT_LATIN_OR_LATIN_NOT_LETTER.search(text) is None:
         # The letters are the Latin characters (accented Latin text): the share is 1 again.
         letters = latin = 1 if _LETTER.search(text) else 0
@@ -229,7 +230,8 @@ def _judge(
     if latin / letters < min_latin_share:
         script = dominant_script(text)
         return Verdict.FOREIGN, f"non-English fragment: written in {script} script ({1 - latin / letters:.0%} of letters non-Latin)"
-    tokens = cached_words(text)
+    if tokens is None:
+        tokens = cached_words(text)
     if len(tokens) < min_words:
         return Verdict.UNDECIDED, ""
     _, english, foreign = function_word_counts(text)
