@@ -7,13 +7,12 @@ They are told apart from article sentences by being addressed to the reader (imp
 
 from __future__ import annotations
 
-import re
 
 import regex
 
 from ..document import Paragraph, Removal
 from ..memo import line_memo
-from ..wordlists import cached_words, count_words, plain_lowered
+from ..wordlists import count_words, plain_lowered
 from .base import LineFilter
 
 _I = regex.IGNORECASE
@@ -68,59 +67,6 @@ class PromptFilter(LineFilter):
         return _prompt_kind(text, self.max_words)
 
 
-#: An anchor's key: its longest run of letters (with an apostrophe between letters, as in
-#: "you've"), the last of equals. Such a run of a plain line lies inside one of its words
-#: (`cached_words`), so a line holds an anchor only if one of its words holds the anchor's key.
-_KEY_PIECE = re.compile(r"[a-z]+(?:'[a-z]+)*")
-
-
-def _anchor_key(anchor: str) -> str:
-    return max(reversed(_KEY_PIECE.findall(anchor)), key=len)
-
-
-#: Each anchor's bit (its place in PROMPT_ANCHORS) and key.
-_ANCHOR_KEYS = tuple((1 << index, _anchor_key(anchor)) for index, anchor in enumerate(PROMPT_ANCHORS))
-#: Words of short plain lines that hold no anchor's key (most words), and the others with the
-#: bits of the anchors whose keys they hold: a line's anchors are found by a look-up per word,
-#: and a line of words without a key (most lines) by one `issuperset`, instead of a substring
-#: search per anchor. Both are emptied when they reach _MAX_WORDS_REMEMBERED words.
-_WORDS_WITHOUT_KEY: set[str] = set()
-_ANCHOR_BITS_OF_WORD: dict[str, int] = {}
-_MAX_WORDS_REMEMBERED = 1 << 16
-
-
-def _anchor_bits(word: str) -> int:
-    """The bits of the anchors whose key `word` holds, remembered for the next look-up."""
-    bits = 0
-    for bit, key in _ANCHOR_KEYS:
-        if key in word:
-            bits |= bit
-    if len(_WORDS_WITHOUT_KEY) + len(_ANCHOR_BITS_OF_WORD) >= _MAX_WORDS_REMEMBERED:
-        _WORDS_WITHOUT_KEY.clear()
-        _ANCHOR_BITS_OF_WORD.clear()
-    if bits:
-        _ANCHOR_BITS_OF_WORD[word] = bits
-    else:
-        _WORDS_WITHOUT_KEY.add(word)
-    return bits
-
-
-def anchors_in(text: str, lowered: str) -> set[str]:
-    """The anchors (PROMPT_ANCHORS) in a plain line (`lowered`: `plain_lowered(text)`): the
-    anchors of the keys its words hold (a superset), each then looked for in the line."""
-    words = cached_words(text)
-    if _WORDS_WITHOUT_KEY.issuperset(words):
-        return set()
-    bits = 0
-    for word in words:
-        if word not in _WORDS_WITHOUT_KEY:
-            word_bits = _ANCHOR_BITS_OF_WORD.get(word)
-            bits |= _anchor_bits(word) if word_bits is None else word_bits
-    if not bits:
-        return set()
-    return {anchor for index, anchor in enumerate(PROMPT_ANCHORS) if bits >> index & 1 and anchor in lowered}
-
-
 @line_memo
 def _prompt_kind(text: str, max_words: int) -> str | None:
     """`PromptFilter.prompt_kind`, memoised by line: the pipeline's rounds ask again."""
@@ -129,7 +75,7 @@ def _prompt_kind(text: str, max_words: int) -> str | None:
     lowered = plain_lowered(text)
     if lowered is None:
         return next((kind for kind, pattern, _ in _COMPILED if pattern.search(text)), None)
-    found = anchors_in(text, lowered)
+    found = {anchor for anchor in PROMPT_ANCHORS if anchor in lowered}
     if found:
         for kind, pattern, anchors in _COMPILED:
             if not found.isdisjoint(anchors) and pattern.search(text):
