@@ -40,7 +40,7 @@ from .errors import InputError, WorkerError
 from .io import InputFile, read_document, read_document_and_hash
 from .manifest import FileFingerprint
 from .dedup import NearDuplicateFilter
-from .dedup.template_keys import forget_template_keys, template_line_keys
+from .dedup.template_keys import forget_template_keys, template_line_keys, template_line_keys_and_normalisation
 from .pipeline import RESUME_BATCH_DOCUMENTS, Pipeline, bounded_batches
 from .read_ahead import ReadAhead
 from .runtime import tune_garbage_collector
@@ -173,8 +173,11 @@ def template_line_keys_of_files(inputs: Sequence[InputFile], read_ahead: ReadAhe
     `read_ahead` when given, which keeps them for the cleaning pass); unreadable inputs are left
     out (the main pass reports them). With several jobs `process_file_batches` runs this pass in
     its workers instead."""
-    read = _read_lenient if read_ahead is None else read_ahead.read
-    return (keyed for keyed in (_template_keys_of_file(item.path, read) for item in inputs) if keyed is not None)
+    if read_ahead is None:
+        keyed_files = (_template_keys_of_file(item.path) for item in inputs)
+    else:
+        keyed_files = (_template_keys_of_file_read_ahead(item.path, read_ahead) for item in inputs)
+    return (keyed for keyed in keyed_files if keyed is not None)
 
 
 @dataclass(frozen=True)
@@ -303,8 +306,9 @@ def _run_here_until_ready(pending: deque[_QueuedChunk], reserve: int) -> None:
 
 def _run_head(head: Pipeline, task: FileTask, strict_encoding: bool, read_ahead: ReadAhead | None = None) -> FileOutcome:
     kept = None if read_ahead is None else read_ahead.take(task.input.path)
+    normalised = None
     if kept is not None:
-        document, warning, size, sha256 = kept.document, None, kept.size, kept.sha256
+        document, warning, size, sha256, normalised = kept.document, None, kept.size, kept.sha256, kept.normalised
     else:
         try:
             # Hashing as it reads costs less than a second read, so the fingerprint is always taken.
@@ -312,7 +316,8 @@ def _run_head(head: Pipeline, task: FileTask, strict_encoding: bool, read_ahead:
         except InputError as error:
             return FileOutcome(task, None, error=error)
     fingerprint = FileFingerprint(size, sha256) if task.fingerprint else None
-    return FileOutcome(task, head.run(document), warning=warning, fingerprint=fingerprint)
+    result = head.run(document) if normalised is None else head.run_normalised(document, *normalised)
+    return FileOutcome(task, result, warning=warning, fingerprint=fingerprint)
 
 
 def _lines_of(outcome: FileOutcome) -> int:
@@ -370,12 +375,26 @@ def _read_lenient(path: Path) -> Document:
     return read_document(path)[0]
 
 
-def _template_keys_of_file(path: Path, read: Callable[[Path], Document] = _read_lenient) -> tuple[str, Collection[int]] | None:
+def _template_keys_of_file(path: Path) -> tuple[str, Collection[int]] | None:
     try:
-        document = read(path)
+        document = _read_lenient(path)
     except InputError:
         return None
     return document.id, template_line_keys(document.lines)
+
+
+def _template_keys_of_file_read_ahead(path: Path, read_ahead: ReadAhead) -> tuple[str, Collection[int]] | None:
+    """`_template_keys_of_file` through `read_ahead`, which also keeps the document's
+    normalisation, found with its keys, for the cleaning pass."""
+    try:
+        document = read_ahead.read(path)
+    except InputError:
+        return None
+    if not read_ahead.keeps(path):
+        return document.id, template_line_keys(document.lines)
+    keys, normalised = template_line_keys_and_normalisation(document.lines)
+    read_ahead.keep_normalisation(path, *normalised)
+    return document.id, keys
 
 
 def _template_keys_of_chunk(paths: list[Path]) -> list[tuple[str, Collection[int]] | None]:

@@ -9,7 +9,7 @@ from operator import attrgetter
 from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 from .dedup import NearDuplicateFilter
-from .document import Document, Paragraph, Removal, Result, kept_of, remember_kept
+from .document import Document, Normalisation, Paragraph, Removal, Result, kept_of, remember_kept
 from .filters import (
     AdMarkerFilter,
     ArticleBodyFilter,
@@ -65,6 +65,15 @@ class Pipeline:
             forget_long_lines(document.lines)
         else:
             lines, normalisations = tuple(document.lines), ()
+        return self._apply_filters(Result(document, lines, (), normalisations))
+
+    def run_normalised(self, document: Document, lines: tuple[str, ...], normalisations: tuple[Normalisation, ...]) -> Result:
+        """`run(document)` given `normalise_lines(document.lines)` (`lines`, `normalisations`),
+        found elsewhere (the template-line pass), so as not to normalise again. A pipeline that
+        does not normalise ignores them."""
+        if not self.normalise:
+            return self.run(document)
+        forget_long_lines(document.lines)
         return self._apply_filters(Result(document, lines, (), normalisations))
 
     def resume(self, partial: Result) -> Result:

@@ -14,6 +14,10 @@ no fallback, so no warning, and the same lines with or without --strict-encoding
 cannot be read, is not text or needs a fallback encoding is read again by the cleaning pass,
 which reports it exactly as it would have.
 
+With each kept input goes its normalisation (`normalise_lines`' answer), which the first pass
+finds with its keys (`dedup.template_keys.template_line_keys_and_normalisation`), so the
+cleaning pass does not scan the document again either (`Pipeline.run_normalised`).
+
 A file changed between the two passes is cleaned as the first pass read it: the template counts
 and the cleaned text then come from the same bytes, and the manifest records those bytes' size
 and SHA-256, so `--resume` sees the change and cleans the file again.
@@ -25,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Collection
 
-from .document import Document
+from .document import Document, Normalisation
 from .io import read_document_and_hash
 
 #: Bytes of decoded lines kept for the cleaning pass at most, as `_cost` estimates them;
@@ -36,6 +40,9 @@ READ_AHEAD_BYTES = 256 << 20
 _LINE_BYTES = 57
 #: What an input costs beyond its lines: its Document, ReadInput, hex digest and dict entry.
 _INPUT_BYTES = 400
+#: What a line costs in a normalisation that changed its document: its slot in a second tuple
+#: of lines (the changed lines themselves are few).
+_NORMALISED_LINE_BYTES = 8
 
 
 def _cost(size: int, lines: int) -> int:
@@ -48,11 +55,13 @@ def _cost(size: int, lines: int) -> int:
 
 @dataclass(frozen=True)
 class ReadInput:
-    """An input as the first pass read it: its Document, and its size and SHA-256 in bytes."""
+    """An input as the first pass read it: its Document, its size and SHA-256 in bytes, and
+    `normalise_lines(document.lines)` once the first pass found it (`keep_normalisation`)."""
 
     document: Document
     size: int
     sha256: str
+    normalised: tuple[tuple[str, ...], tuple[Normalisation, ...]] | None = None
 
 
 class ReadAhead:
@@ -78,6 +87,24 @@ class ReadAhead:
             else:
                 self._full = True
         return document
+
+    def keeps(self, path: Path) -> bool:
+        """Whether the input read from `path` is kept for the cleaning pass."""
+        return path in self._kept
+
+    def keep_normalisation(self, path: Path, lines: tuple[str, ...], normalisations: tuple[Normalisation, ...]) -> None:
+        """Keep `normalise_lines(document.lines)` (`lines`, `normalisations`) with the kept input
+        read from `path`, if it is kept and, when normalisation changed any line (so `lines` is
+        a second tuple of them), that fits too."""
+        kept = self._kept.get(path)
+        if kept is None:
+            return
+        if lines is not kept.document.lines:
+            cost = _NORMALISED_LINE_BYTES * len(lines)
+            if cost > self._room:
+                return
+            self._room -= cost
+        self._kept[path] = ReadInput(kept.document, kept.size, kept.sha256, (lines, normalisations))
 
     def take(self, path: Path) -> ReadInput | None:
         """The kept input read from `path`, no longer kept; None if it was not kept."""

@@ -1,7 +1,8 @@
 """`clean --jobs 1` reads each cleanly decoded input once (read_ahead.ReadAhead): the cleaning
-pass takes what the template-line pass read. Checked against the same runs with nothing kept
-(the budget at 0, i.e. every input read twice, as before): the same outputs, manifest, exit
-code and messages, on real pages mixed with inputs that fail or fall back, lenient and strict."""
+pass takes what the template-line pass read, and the normalisation it found. Checked against the
+same runs with nothing kept (the budget at 0, i.e. every input read and normalised twice, as
+before): the same outputs, manifest, exit code and messages, on real pages mixed with inputs
+that fail or fall back, lenient and strict."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from newsclean import cli, io, parallel, read_ahead
+from newsclean import cli, io, parallel, pipeline, read_ahead
+from newsclean.normalise import normalise_lines
 from newsclean.errors import BinaryInputError
 from newsclean.manifest import MANIFEST_NAME
 
@@ -30,6 +32,10 @@ def make_inputs(directory: Path) -> dict[str, str]:
         shutil.copyfile(page, directory / page.name)
         kinds[page.name] = "clean"
     shutil.copyfile(PAGES[0], directory / "again.txt")
+    # A page whose lines normalisation changes: spacing, an entity, an invisible character.
+    messy = [f"  {line}\t" if number % 3 == 0 else line.replace(" ", " &amp; \u200b", 1) for number, line in enumerate(PAGES[4].read_text(encoding="utf-8").splitlines())]
+    (directory / "messy.txt").write_text("\n".join(messy), encoding="utf-8")
+    kinds["messy.txt"] = "clean"
     (directory / "bom8.txt").write_bytes(PAGES[1].read_text(encoding="utf-8").encode("utf-8-sig"))
     (directory / "bom16.txt").write_bytes(PAGES[2].read_text(encoding="utf-8").encode("utf-16"))
     (directory / "empty.txt").write_bytes(b"")
@@ -126,3 +132,44 @@ def test_only_cleanly_decoded_inputs_are_kept_up_to_the_first_that_does_not_fit(
         else:
             assert taken is None
     assert len(kept) == 0 and kept.take(first_two[0]) is None
+
+
+def test_the_cleaning_pass_takes_the_normalisation_of_each_kept_input(tmp_path, capsys, monkeypatch):
+    kinds = make_inputs(tmp_path / "in")
+    normalised: Counter = Counter()
+
+    def counting_normalise_lines(lines):
+        normalised[len(lines)] += 1
+        return normalise_lines(lines)
+
+    monkeypatch.setattr(pipeline, "normalise_lines", counting_normalise_lines)
+    code, _, _ = run_clean(tmp_path / "in", tmp_path / "once", capsys, monkeypatch, read_ahead.READ_AHEAD_BYTES, "--stats")
+    assert code == cli.EXIT_SOME_FAILED
+    # Only the inputs read again (fallbacks: the binary ones are never cleaned) are normalised by the cleaning pass.
+    assert sum(normalised.values()) == sum(1 for kind in kinds.values() if kind == "fallback")
+    assert normalise_lines(io.read_document(tmp_path / "in" / "messy.txt")[0].lines)[1]
+
+
+def test_a_normalisation_is_kept_with_its_kept_input_while_it_fits(tmp_path):
+    kinds = make_inputs(tmp_path / "in")
+    paths = [path for path in sorted((tmp_path / "in").iterdir()) if kinds[path.name] == "clean"]
+    messy = tmp_path / "in" / "messy.txt"
+    lines = io.read_document(messy)[0].lines
+    changed = normalise_lines(lines)
+    assert changed[0] != lines
+    budget = read_ahead._cost(messy.stat().st_size, len(lines))
+    for room, kept_normalisation in ((0, False), (read_ahead._NORMALISED_LINE_BYTES * len(lines), True)):
+        kept = read_ahead.ReadAhead(budget + room)
+        kept.read(messy)
+        kept.keep_normalisation(messy, *changed)
+        kept.keep_normalisation(paths[0], *normalise_lines(io.read_document(paths[0])[0].lines))  # not kept: nothing to add to
+        assert kept.keeps(messy) and not kept.keeps(paths[0])
+        taken = kept.take(messy)
+        assert taken is not None and taken.normalised == (changed if kept_normalisation else None)
+    # A document normalisation leaves alone takes no room: its lines are the document's own.
+    unchanged = next(path for path in paths if not normalise_lines(io.read_document(path)[0].lines)[1])
+    kept = read_ahead.ReadAhead(read_ahead._cost(unchanged.stat().st_size, len(io.read_document(unchanged)[0].lines)))
+    document = kept.read(unchanged)
+    kept.keep_normalisation(unchanged, *normalise_lines(document.lines))
+    taken = kept.take(unchanged)
+    assert taken is not None and taken.normalised == (document.lines, ())

@@ -1,7 +1,8 @@
 """The template-line pass counts, for every line key, the documents it occurs in: the counts
 from the memoised keys (`dedup.template_keys`) equal those of the definition (every line
 normalised, then its normalised form's key) on real pages with cosmetic copies of their lines,
-on generated documents, and when the memo forgets lines."""
+on generated documents, and when the memo forgets lines; and the normalisation it gives with the
+keys (`template_line_keys_and_normalisation`) equals `normalise_lines`' in the same cases."""
 
 from __future__ import annotations
 
@@ -34,6 +35,22 @@ def counted(documents: list[Document]) -> Counter[int]:
     dedup = NearDuplicateFilter()
     dedup.count_template_lines(documents)
     return dedup._corpus_forms
+
+
+def assert_normalisations_equal_normalise_lines(documents: list[Document]) -> None:
+    """Each document's normalisation from the memo equals `normalise_lines`' (the memo keeps
+    its lines between documents, as in the pass)."""
+    for document in documents:
+        keys, normalised = template_keys.template_line_keys_and_normalisation(document.lines)
+        assert keys == template_keys.template_line_keys(document.lines)
+        assert normalised == normalise_lines(document.lines), document.id
+
+
+def assert_memo_size_is_its_bytes(memo: template_keys._KeyMemo) -> None:
+    assert set(memo.changes) <= set(memo.keys)
+    entry = template_keys._ENTRY_BYTES
+    lines = sum(len(line) + entry for line in memo.keys)
+    assert memo.size == lines + sum(len(text) + entry for text, _ in memo.changes.values())
 
 
 def cosmetic_copy(line: str, rng: random.Random) -> str:
@@ -89,8 +106,21 @@ def test_counts_equal_their_definition_when_the_memo_forgets(corpus: list[Docume
     monkeypatch.setattr(template_keys, "KEY_MEMO_BYTES", 5000)
     assert counted(corpus) == defined_counts(corpus)
     memo = template_keys._memo
-    assert memo.keys and memo.size == sum(map(len, memo.keys)) + template_keys._ENTRY_BYTES * len(memo.keys)
-    assert memo.size <= 5000 + max(sum(len(line) + template_keys._ENTRY_BYTES for line in set(document.lines)) for document in corpus)
+    assert memo.keys and memo.changes
+    assert_memo_size_is_its_bytes(memo)
+    entry = template_keys._ENTRY_BYTES
+    most_one_document_adds = max(sum(2 * (len(line) + entry) for line in set(document.lines)) for document in corpus)
+    assert memo.size <= 5000 + most_one_document_adds
+    assert_normalisations_equal_normalise_lines(corpus)
+    assert_memo_size_is_its_bytes(memo)
+
+
+def test_normalisation_equals_normalise_lines_on_real_pages_and_copies(corpus: list[Document], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(template_keys, "_memo", template_keys._KeyMemo())
+    assert_normalisations_equal_normalise_lines(corpus)
+    # The cosmetic copies change thousands of lines (spacing, entities, invisible characters).
+    assert len(template_keys._memo.changes) > 1000
+    assert_memo_size_is_its_bytes(template_keys._memo)
 
 
 def test_long_lines_are_keyed_but_not_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -141,3 +171,4 @@ _SAMPLE_LINES = [
 def test_counts_equal_their_definition(documents: list[list[str]]) -> None:
     built = [Document(f"d{number}", tuple(lines)) for number, lines in enumerate(documents)]
     assert counted(built) == defined_counts(built)
+    assert_normalisations_equal_normalise_lines(built)
