@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsclean.dedup import Shingling, band_hashes, exact_key, lsh_bands, minhash_signatures, normalised_form, words
-from newsclean.dedup.shingles import paragraph_key, word_batch, word_bytes
+from newsclean.dedup.shingles import paragraph_key, paragraph_keys, word_batch, word_bytes
 
 from .conftest import DEVSET, SEEDS
 
@@ -158,6 +158,26 @@ def test_word_batch_hashes_words_of_every_length() -> None:
 @given(st.lists(st.text(alphabet=st.characters(codec="utf-8") | st.sampled_from(" ab’—\t"), max_size=80), max_size=8))
 def test_word_batch_equals_word_by_word(texts: list[str]) -> None:
     assert batched_words(texts) == unbatched_words(texts)
+
+
+def keys_one_by_one(texts: list[str]) -> list[int | None]:
+    """What `paragraph_keys` replaces: `paragraph_key` with each text's `word_bytes`, None
+    for a text without words."""
+    return [paragraph_key(text, items) if (items := word_bytes(text)) else None for text in texts]
+
+
+def test_paragraph_keys_equal_paragraph_key_on_real_lines() -> None:
+    paths = sorted(SEEDS.glob("*.txt")) + sorted((DEVSET / "scraped").glob("*.txt")) + sorted((DEVSET / "truth").glob("*.txt"))
+    lines = [line for path in paths for line in path.read_text(encoding="utf-8").splitlines()]
+    keys = paragraph_keys(lines)
+    assert keys == keys_one_by_one(lines)
+    assert None in keys and sum(not line.isascii() and key is not None for line, key in zip(lines, keys)) > 100
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=st.characters(codec="utf-8") | st.sampled_from(" aB’—\tÉß"), max_size=80), max_size=8))
+def test_paragraph_keys_equal_paragraph_key(texts: list[str]) -> None:
+    assert paragraph_keys(texts) == keys_one_by_one(texts)
 
 
 def _hashes_with_and_without_windows(shingling: Shingling, units: np.ndarray, unit_offsets: np.ndarray) -> tuple[tuple, tuple]:

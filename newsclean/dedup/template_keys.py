@@ -23,7 +23,7 @@ from typing import Iterable, Sequence
 from ..document import Normalisation
 from ..memo import LONG_LINE_CHARACTERS, forget_long_lines
 from ..normalise import lines_needing_work, normalise_line
-from .shingles import paragraph_key, word_bytes
+from .shingles import paragraph_key, paragraph_keys, word_bytes
 
 #: About the bytes of lines, keys and changed normalised forms remembered (a document's new
 #: lines are added whole); the oldest half is forgotten when it is full. The benchmark
@@ -142,19 +142,19 @@ def _keys_of(lines: list[str]) -> tuple[dict[str, int | None], dict[str, _Change
     `word_bytes`, as normalisation only collapses its whitespace and the words ignore
     whitespace; one without words is normalised first."""
     general, loose = lines_needing_work(lines)
-    keys = {}
     changes = {}
-    for index, line in enumerate(lines):
-        if index in general:
-            text, steps = normalise_line(line)
-            if steps or text != line:
-                changes[line] = (text, steps)
-            keys[line] = _normalised_key(text)
-            continue
-        if index in loose:
-            changes[line] = normalise_line(line)  # the fast path: its whitespace collapsed
-        paragraph_words = word_bytes(line)
-        keys[line] = paragraph_key(line, paragraph_words) if paragraph_words else _normalised_key(normalise_line(line)[0])
+    for index in loose:
+        changes[lines[index]] = normalise_line(lines[index])  # the fast path: its whitespace collapsed
+    plain = [line for index, line in enumerate(lines) if index not in general] if general else lines
+    keys = dict(zip(plain, paragraph_keys(plain)))
+    for line in [line for line, key in keys.items() if key is None]:
+        keys[line] = _normalised_key(normalise_line(line)[0])
+    for index in general:
+        line = lines[index]
+        text, steps = normalise_line(line)
+        if steps or text != line:
+            changes[line] = (text, steps)
+        keys[line] = _normalised_key(text)
     return keys, changes
 
 
