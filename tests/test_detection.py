@@ -189,6 +189,26 @@ def test_probabilities_unless_settled_equal_langdetects(bar: float) -> None:
     assert 0 < settled < len(texts)
 
 
+def test_settling_watches_the_language_asked_for() -> None:
+    """Asked in turn about English and other languages, the same factory settles each text
+    only when no language but the one asked about reaches the bar (each question excludes
+    its own language, not one remembered from an earlier question)."""
+    reference, fast = factories()
+    settled = 0
+    for text in OTHER_LANGUAGES + real_lines()[::20]:
+        full = answer(reference, text)
+        if isinstance(full, str):
+            continue
+        for language in ("en", "de", "ru", "en"):
+            result = fast.probabilities_unless_settled(text, 0.5, language)
+            if result is None:
+                settled += 1
+                assert not any(other != language and probability >= 0.5 for other, probability in full), (text, language)
+            else:
+                assert [(item.lang, item.prob) for item in result] == full, (text, language)
+    assert settled > 10
+
+
 def test_word_memo_emptied_when_full_gives_the_same_ngrams() -> None:
     reference, _ = factories()
     small = load_factory(SEED)

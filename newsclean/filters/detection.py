@@ -211,6 +211,7 @@ class FastDetectorFactory(DetectorFactory):
         self._probabilities = np.zeros((0, 0))
         self._words: dict[str, _Word] = {}
         self._streams: dict[int, _RandomStream] = {}
+        self._masks: dict[str, np.ndarray] = {}
         self._per_thread = threading.local()
 
     def load_profile(self, directory: str) -> None:
@@ -242,6 +243,7 @@ class FastDetectorFactory(DetectorFactory):
         self.word_lang_prob_map = rows
         self._probabilities = probabilities
         self._words = {}
+        self._masks = {}
 
     def _create_detector(self) -> FastDetector:
         if not self.langlist:
@@ -330,7 +332,7 @@ class FastDetectorFactory(DetectorFactory):
         but `language` can still reach `probability`: after k of n trials (each summing to 1)
         a language can gain at most (n - k) / n more, so a clearly English block is settled
         after one trial instead of seven."""
-        others = np.array([name != language for name in self.langlist])
+        others = self._other_languages(language)
         langprob = np.zeros(len(self.langlist))
         for done, prob in enumerate(self.trials(words, alpha), start=1):
             langprob += prob / _TRIALS
@@ -350,6 +352,15 @@ class FastDetectorFactory(DetectorFactory):
         result = [Language(name, p) for name, p in zip(self.langlist, langprob.tolist()) if p > Detector.PROB_THRESHOLD]
         result.sort(reverse=True)
         return result
+
+    def _other_languages(self, language: str) -> np.ndarray:
+        """The mask of the languages other than `language` in `langlist`, made once per
+        language (every block the filter asks about excludes the same one; `load_profile`
+        forgets them)."""
+        mask = self._masks.get(language)
+        if mask is None:
+            mask = self._masks[language] = np.array([name != language for name in self.langlist])
+        return mask
 
     def _trial_rows(self) -> _TrialRows:
         """This thread's trial matrix (each trial fills it anew; threads must not share one)."""
@@ -422,11 +433,11 @@ def _trial(
         add(factors, smoothing, out=factors)
         drawn += slab
         while checkpoint <= drawn:
-            multiply_down(groups[group], axis=0, out=product)
+            multiply_down(groups[group], 0, None, product)
             values = product.tolist()
             total = sum(values)  # langdetect's sum, in Python's order of additions
             result = normalised[group]
-            divide(product, total, out=result)
+            divide(product, total, result)
             share = values[watched] / total
             if share > converged or checkpoint > limit:
                 return result.copy(), int(positions[checkpoint - drawn + slab - 1]) + 1
