@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from newsclean.dedup import MemoryIndex, NearDuplicateFilter, words
 from newsclean.document import Document, Paragraph
-from newsclean.dedup.shingles import _NEEDS_UNICODE_WORDS, _PLAIN_SEPARATORS
+from newsclean.dedup.shingles import _ASCII_WORD_BYTES, _NEEDS_UNICODE_WORDS, _PLAIN_SEPARATORS, _word_text
 from newsclean.filters.base import PageView
 
 from .conftest import DEVSET, SEEDS
@@ -185,6 +185,34 @@ def test_plain_separator_path_equals_the_regex_definition(text: str) -> None:
 
 if __name__ == "__main__":
     REFERENCE.write_text(json.dumps(compact(one_at_a_time(PAGES, None), PAGES), separators=(",", ":")) + "\n", encoding="utf-8")
+
+
+def word_text_scanning_whole_text(text: str) -> bytes:
+    """What `_word_text` did before it scanned only a text's non-ASCII characters for one
+    that needs NFKC: the whole text scanned, each plain separator one "?" byte."""
+    if text.isascii():
+        return text.encode("utf-8").translate(_ASCII_WORD_BYTES)
+    if _NEEDS_UNICODE_WORDS.search(text) is None:
+        return text.encode("ascii", "replace").translate(_ASCII_WORD_BYTES)
+    text = unicodedata.normalize("NFKC", text).casefold()
+    for character in set(regex.findall(r"[^\x00-\x7f]", text)):
+        if WORD.fullmatch(character) is None:
+            text = text.replace(character, " ")
+    return text.encode("utf-8").translate(_ASCII_WORD_BYTES)
+
+
+def test_non_ascii_scan_gives_the_same_words_on_real_lines() -> None:
+    lines = [line for _, lines in real_articles() for line in lines if not line.isascii()]
+    assert sum(not _NEEDS_UNICODE_WORDS.search(line) for line in lines) > 100
+    assert [_word_text(line).split() for line in lines] == [word_text_scanning_whole_text(line).split() for line in lines]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=PLAIN_ALPHABET | st.sampled_from("é\u0301ﬁ²\ud800\udfff\U0001f600"), max_size=30))
+def test_non_ascii_scan_gives_the_same_words(text: str) -> None:
+    # Lone surrogates, a character beyond the BMP, accents and compatibility forms among the
+    # separators: each must send the text to the same path as scanning the whole text did.
+    assert _word_text(text).split() == word_text_scanning_whole_text(text).split()
 
 
 def test_band_order_of_recorded_rows_sorts_their_band_hashes() -> None:

@@ -30,6 +30,11 @@ _WORD = regex.compile(r"[\p{L}\p{N}\p{M}_]+")
 _ASCII_WORD_BYTES = bytes(
     byte + 32 if 65 <= byte <= 90 else byte if byte >= 128 or chr(byte).isalnum() or byte == 95 else 32 for byte in range(256)
 )
+#: The same table for the UTF-8 of a text whose non-ASCII characters are all plain separators
+#: (`_PLAIN_SEPARATORS`): every byte of their UTF-8 becomes a space too.
+_PLAIN_TEXT_WORD_BYTES = _ASCII_WORD_BYTES[:128] + b" " * 128
+#: The ASCII bytes, deleted from a text's UTF-8 to leave its non-ASCII characters' UTF-8.
+_ASCII_BYTES = bytes(range(128))
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 #: Non-ASCII character -> whether it is a word character (decided by _WORD, cached).
 _IS_WORD_CHARACTER: dict[str, bool] = {}
@@ -87,11 +92,15 @@ def _word_text(text: str) -> bytes:
     if text.isascii():
         # NFKC is the identity on ASCII and casefold is lower, so ASCII text skips both.
         return text.encode("utf-8").translate(_ASCII_WORD_BYTES)
-    if _NEEDS_UNICODE_WORDS.search(text) is None:
+    # The non-ASCII characters alone (a few in a long paragraph) are scanned for one that
+    # needs NFKC: the UTF-8 with its ASCII bytes deleted, in two C passes over the text
+    # (surrogatepass: a lone surrogate goes on to the NFKC path, as before, not to an error).
+    encoded = text.encode("utf-8", "surrogatepass")
+    if _NEEDS_UNICODE_WORDS.search(encoded.translate(None, _ASCII_BYTES).decode("utf-8", "surrogatepass")) is None:
         # ASCII and plain separators only: NFKC and casefold leave the ASCII as the ASCII path
-        # sees it and turn each separator into separators, so each separator can be any
-        # non-word byte ("?" from the encoder's replacement) instead.
-        return text.encode("ascii", "replace").translate(_ASCII_WORD_BYTES)
+        # sees it and turn each separator into separators, so each byte of a separator's UTF-8
+        # can be a space instead.
+        return encoded.translate(_PLAIN_TEXT_WORD_BYTES)
     text = unicodedata.normalize("NFKC", text).casefold()
     for character in set(_NON_ASCII.findall(text)):
         is_word = _IS_WORD_CHARACTER.get(character)
