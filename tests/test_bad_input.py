@@ -359,7 +359,7 @@ def test_workers_exit_when_the_main_process_is_killed(tmp_path):
 def test_sigint_stops_cleanly_reports_progress_and_exits_130(tmp_path):
     inputs, outdir = tmp_path / "in", tmp_path / "out"
     inputs.mkdir()
-    sources = make_corpus(inputs, 6)  # enough that the run is still going when the signal comes
+    sources = make_corpus(inputs, 12)  # enough that the run is still going when the signal comes
     report = tmp_path / "removals.jsonl"
     process = subprocess.Popen(
         [sys.executable, "-m", "newsclean", "clean", str(inputs), "-o", str(outdir), "--report", str(report)],
