@@ -164,13 +164,14 @@ class _StagedOutput:
 
 
 class _OutputWriter:
-    """Writes a run's outputs in groups: each result is written to a temporary file and
-    fsynced as it comes (`write`); `commit`, once per batch of results, renames the group into
-    place, fsyncs their directories, then records them in the manifest with one write and one
-    fsync, so no output is recorded before it is durable."""
+    """Writes a run's outputs in groups: each result is written to a temporary file as it
+    comes (`write`); `commit`, once per batch of results, makes the group durable (one syncfs
+    per filesystem where it can, else each file was fsynced on a background thread), renames
+    it into place, makes the renames durable, then records the group in the manifest with one
+    write and one fsync, so no output is recorded before it is durable (`io.AtomicWrites`)."""
 
     def __init__(self, manifest: Manifest | None, summary: BatchSummary) -> None:
-        self._writes = AtomicWrites(background=True)
+        self._writes = AtomicWrites(background=True, sync_filesystems=True)
         self._manifest = manifest
         self._summary = summary
 

@@ -19,6 +19,7 @@ import collections
 import contextlib
 import errno
 import fnmatch
+import functools
 import gzip
 import hashlib
 import io
@@ -45,6 +46,16 @@ SYNC_THREADS = 4
 #: Outputs up to this size are written on those threads too (their bytes held until then:
 #: at most a batch of RESUME_BATCH_DOCUMENTS outputs, so at most 64 MB in flight).
 BACKGROUND_WRITE_BYTES = 256 << 10
+
+#: Filesystems (statfs f_type) whose syncfs(2) writes back the data and metadata of every file
+#: and reports writeback errors (Linux >= 5.8), so a group commit may use one syncfs instead of
+#: an fsync per file: ext4, XFS, btrfs, f2fs, and tmpfs (nothing to write back). Others (NFS,
+#: FUSE, whose syncfs may not reach the storage) keep the per-file fsyncs.
+SYNCFS_FILESYSTEMS = frozenset({0xEF53, 0x58465342, 0x9123683E, 0xF2F52010, 0x01021994})
+#: The first Linux release whose syncfs reports the errors a group commit must see: writeback
+#: errors since 5.8 (earlier ones always return 0), the filesystem's own sync failing (a
+#: journal commit) since 5.17.
+SYNCFS_ERRORS_SINCE = (5, 17)
 
 #: File signatures of common non-text inputs, so the warning can say what the file is.
 BINARY_SIGNATURES: tuple[tuple[bytes, str], ...] = (
@@ -451,7 +462,8 @@ def _fsync_directory(directory: Path) -> None:
         os.close(handle)
 
 
-def _output_error(path: Path, error: OSError) -> OutputError:
+def _output_error(path: Path, error: OSError, others: int = 0) -> OutputError:
+    """The OutputError for `path` (and `others` outputs of its group), with advice."""
     reason = error.strerror or str(error)
     if error.errno in (errno.ENOSPC, errno.EDQUOT):
         advice = "free some space, then re-run with --resume"
@@ -459,7 +471,8 @@ def _output_error(path: Path, error: OSError) -> OutputError:
         advice = "choose a writable output directory, then re-run with --resume"
     else:
         advice = "fix the cause, then re-run with --resume"
-    return OutputError(f"cannot write {path}: {reason}; nothing partial was left behind; {advice}")
+    what = f"{path} and {others} other output(s) of its group" if others else f"{path}"
+    return OutputError(f"cannot write {what}: {reason}; nothing partial was left behind; {advice}")
 
 
 _temporary_numbers = itertools.count()
@@ -545,14 +558,14 @@ def _create_temporary_remaking_directory(path: Path) -> tuple[int, str, list[Pat
         raise _output_error(path, error) from None
 
 
-def _write_and_sync(path: Path, pieces: list[bytes]) -> tuple[str, list[Path]]:
+def _write_and_sync(path: Path, pieces: list[bytes]) -> tuple[str, list[Path], None]:
     """Create a temporary file next to `path` (making its directory again if it was removed),
     write pieces to it, fsync and close it (on a background thread: open, write, fsync and
-    close, no write for an empty output); return its name and the directories created.
-    Nothing is left behind on failure (OutputError)."""
+    close, no write for an empty output); return its name, the directories created and None
+    (no device: it needs no syncfs). Nothing is left behind on failure (OutputError)."""
     handle, temporary, created = _create_temporary_remaking_directory(path)
     _write_temporary(path, pieces, handle, temporary)
-    return _fsync_and_close(handle, path, temporary), created
+    return _fsync_and_close(handle, path, temporary), created, None
 
 
 def _held_pieces(data: Iterable[bytes], limit: int) -> tuple[list[bytes], Iterator[bytes] | None]:
@@ -569,101 +582,312 @@ def _held_pieces(data: Iterable[bytes], limit: int) -> tuple[list[bytes], Iterat
     return pieces, None
 
 
+class _Syncfs:
+    """syncfs(2) and fstatfs(2) of the C library, through ctypes (Python has neither)."""
+
+    def __init__(self) -> None:
+        import ctypes  # only here: a run that writes no output directory does not import it
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        self._get_errno = ctypes.get_errno
+        self._syncfs = libc.syncfs
+        self._syncfs.argtypes = [ctypes.c_int]
+        self._fstatfs = libc.fstatfs
+        self._fstatfs.argtypes = [ctypes.c_int, ctypes.c_void_p]
+        self._statfs_buffer = (ctypes.c_long * 32)  # struct statfs: 120 bytes on 64-bit Linux
+
+    def sync(self, handle: int) -> None:
+        """Write back the dirty data of every file on the filesystem that `handle` is on, and
+        commit its journal; raise OSError when a writeback on it failed since `handle` was
+        opened or last given here (Linux >= 5.8)."""
+        if self._syncfs(handle) != 0:
+            number = self._get_errno()
+            raise OSError(number, os.strerror(number))
+
+    def filesystem_type(self, handle: int) -> int | None:
+        """The magic number of the filesystem `handle` is on (f_type, the first field of
+        `struct statfs`, a long), or None when fstatfs fails."""
+        buffer = self._statfs_buffer()
+        if self._fstatfs(handle, buffer) != 0:
+            return None
+        return buffer[0] & 0xFFFFFFFF
+
+
+@functools.lru_cache(maxsize=None)
+def _syncfs() -> _Syncfs | None:
+    """This system's syncfs when a group commit can rely on it (Linux >= 5.8, whose syncfs
+    reports writeback errors, with syncfs and fstatfs reachable through ctypes), else None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    release = re.match(r"(\d+)\.(\d+)", os.uname().release)
+    if release is None or (int(release[1]), int(release[2])) < SYNCFS_ERRORS_SINCE:
+        return None
+    try:
+        return _Syncfs()
+    except (OSError, AttributeError, ImportError):  # no C library, or one without syncfs
+        return None
+
+
+def _write_and_close(path: Path, pieces: Iterable[bytes]) -> tuple[str, list[Path], int]:
+    """Create a temporary file next to `path` (making its directory again if it was removed),
+    write pieces to it and close it, without an fsync (a group commit's syncfs makes it
+    durable); return its name, the directories created and the device it is on. Nothing is
+    left behind on failure (OutputError)."""
+    handle, temporary, created = _create_temporary_remaking_directory(path)
+    _write_temporary(path, pieces, handle, temporary)
+    try:
+        try:
+            device = os.fstat(handle).st_dev
+        finally:
+            os.close(handle)
+    except BaseException as error:  # Ctrl-C too: no temporary file is left behind
+        Path(temporary).unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise _output_error(path, error) from None
+        raise
+    return temporary, created, device
+
+
+def _fsync_closed(path: Path, temporary: str) -> None:
+    """fsync a temporary file that was written and closed; on failure delete it and raise the
+    OutputError that names `path`."""
+    try:
+        handle = os.open(temporary, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            os.fsync(handle)
+        finally:
+            os.close(handle)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise _output_error(path, error) from None
+
+
+#: What a staged output's write gives `commit`: the temporary file's name, the directories made
+#: for it, and the device it is on when a syncfs is still to make it durable (None once it was
+#: fsynced).
+_Written = tuple[str, list[Path], "int | None"]
+#: In place of a device in `commit`: a written file that is not on the filesystem its directory
+#: was on when first seen (moved behind our back), so no syncfs descriptor covers it.
+_NEEDS_FSYNC = -1
+
+
 class AtomicWrites:
     """Outputs written atomically and made durable as a group ("group commit").
 
-    `stage` writes one output to a temporary file in its target's directory and has it
-    fsynced; `commit` waits for those fsyncs, renames every staged file over its target, then
-    fsyncs each directory that changed, once, and returns the outputs (their `note`s), which
-    are then complete and durable (a reader only ever sees an old file or a complete new one).
-    Staging N outputs and committing them costs N file fsyncs and one per directory, instead of
-    two per output. `discard` deletes the temporary files of outputs staged but not committed.
+    `stage` writes one output to a temporary file in its target's directory; `commit` makes
+    the staged files durable, renames each over its target, makes the renames durable, and
+    returns the outputs (their `note`s), which are then complete and durable (a reader only
+    ever sees an old file or a complete new one). `discard` deletes the temporary files of
+    outputs staged but not committed; `close` ends the writer.
 
-    With `background=True`, SYNC_THREADS threads create, write and fsync the outputs of up to
-    BACKGROUND_WRITE_BYTES (larger ones are written by the caller, piece by piece, and only
-    fsynced there) while the caller goes on cleaning the next documents, so their waits for the
-    disk are not the caller's; `close` ends the threads. A write or fsync that failed is then
+    How the files are made durable:
+
+    - With `sync_filesystems=True`, on Linux >= 5.8 and a filesystem in SYNCFS_FILESYSTEMS,
+      `stage` only creates, writes and closes the file (on the caller's thread: with no fsync
+      to wait for, a thread would cost more hand-offs of the GIL than it saves), and `commit`
+      calls syncfs(2) once per filesystem before the renames and once more after them: two
+      system calls per group instead of an fsync per output and one per changed directory.
+      syncfs writes back every dirty file of that filesystem, other programs' too, so a
+      commit also waits for their pending writes (at most the few seconds of dirty data the
+      kernel holds back); on a disk that newsclean has mostly to itself that costs little (on
+      the benchmark VM a commit's syncfs took ~2-9 ms, docs/performance.md). A writeback
+      error on that filesystem, even in another program's file, then fails the commit
+      (OutputError): it cannot tell it from one in ours. Each filesystem's syncfs goes
+      through a directory descriptor opened before the first output on it was written and
+      kept until `close`, so it reports every writeback error since (a descriptor opened later
+      would miss an error that another program's sync had already seen).
+    - Otherwise (another system or filesystem, `sync_filesystems=False`, or a file that is not
+      on the filesystem its directory was on when first seen), each file is fsynced before its
+      rename and each changed directory after them, as below.
+
+    Per-file fsyncs: with `background=True`, SYNC_THREADS threads create, write and fsync the
+    outputs of up to BACKGROUND_WRITE_BYTES (larger ones are written by the caller, piece by
+    piece, and only fsynced there) while the caller goes on cleaning the next documents, so
+    their waits for the disk are not the caller's. A write or fsync that failed is then
     reported by `commit`. Several fsyncs in flight at once share the filesystem's journal
     commits (ext4 and XFS group concurrent fsyncs into one commit), so they finish several
     times sooner than one after the other; each file is still fsynced before it is renamed.
     """
 
-    def __init__(self, background: bool = False) -> None:
-        self._staged: collections.deque[tuple[Future[tuple[str, list[Path]]], Path, Any]] = collections.deque()
-        self._renamed: list[Any] = []
+    def __init__(self, background: bool = False, sync_filesystems: bool = False) -> None:
+        self._staged: collections.deque[tuple[Future[_Written], Path, Any, int | None]] = collections.deque()
+        self._renamed: list[tuple[Any, Path]] = []
         self._directories: set[Path] = set()
-        self._present: set[Path] = set()  # directories this writer made or found, not probed again
+        self._present: dict[Path, int | None] = {}  # directories made or found (not probed again): their filesystem's device
+        self._syncfs = _syncfs() if sync_filesystems else None
+        self._filesystems: dict[int, int | None] = {}  # device: a directory's descriptor for syncfs (None: fsync there)
         self._syncer = ThreadPoolExecutor(SYNC_THREADS, thread_name_prefix="newsclean-fsync") if background else None
 
-    def _make_parent(self, path: Path) -> None:
+    def _make_parent(self, path: Path) -> int | None:
         """Make `path`'s directory (probed once per writer) and note the directories whose
-        entries changed, for `commit` to fsync."""
-        if path.parent not in self._present:
-            self._directories.update(_make_directories(path.parent))
-            self._present.add(path.parent)
+        entries changed, for `commit` to make durable; return the device of the filesystem
+        whose syncfs will make the output durable, or None when it is to be fsynced."""
+        directory = path.parent
+        if directory not in self._present:
+            self._directories.update(_make_directories(directory))
+            self._present[directory] = self._watch_filesystem(directory) if self._syncfs is not None else None
+        return self._present[directory]
+
+    def _watch_filesystem(self, directory: Path) -> int | None:
+        """The device of `directory`'s filesystem if a syncfs can make files on it durable,
+        opening (once per filesystem, before any output on it is written) the descriptor that
+        syncfs goes through; None if the files there are to be fsynced one by one."""
+        assert self._syncfs is not None
+        device = os.stat(directory).st_dev
+        if device not in self._filesystems:
+            handle = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            if os.fstat(handle).st_dev == device and self._syncfs.filesystem_type(handle) in SYNCFS_FILESYSTEMS:
+                self._filesystems[device] = handle
+            else:
+                os.close(handle)
+                self._filesystems[device] = None
+        return device if self._filesystems[device] is not None else None
 
     def stage(self, path: Path, data: Iterable[bytes], note: Any = None) -> None:
-        """Write `data` to a temporary file next to `path`, and fsync it (on the background
-        threads, if there are). `commit` returns `note` (by default `path`) once the output
-        is in place.
+        """Write `data` to a temporary file next to `path`; with per-file fsyncs, fsync it
+        too (on the background threads, if there are). `commit` returns `note` (by default
+        `path`) once the output is in place.
 
         Raises OutputError (with the temporary file removed) when the write fails here.
         """
         note = path if note is None else note
         try:
-            self._make_parent(path)
+            device = self._make_parent(path)
         except OSError as error:
             raise _output_error(path, error) from None
-        written: Future[tuple[str, list[Path]]] = Future()
+        written: Future[_Written] = Future()
+        if device is not None:
+            written.set_result(_write_and_close(path, data))
+            self._staged.append((written, path, note, device))
+            return
         if self._syncer is not None:
             pieces, rest = _held_pieces(data, BACKGROUND_WRITE_BYTES)
             if rest is None:
-                self._staged.append((self._syncer.submit(_write_and_sync, path, pieces), path, note))
+                self._staged.append((self._syncer.submit(_write_and_sync, path, pieces), path, note, None))
                 return
             data = itertools.chain(pieces, rest)
         handle, temporary, created = _create_temporary_remaking_directory(path)
         self._directories.update(created)
         _write_temporary(path, data, handle, temporary)
         if self._syncer is None:
-            written.set_result((_fsync_and_close(handle, path, temporary), []))
+            written.set_result((_fsync_and_close(handle, path, temporary), [], None))
         else:
-            written = self._syncer.submit(lambda: (_fsync_and_close(handle, path, temporary), []))
-        self._staged.append((written, path, note))
+            written = self._syncer.submit(lambda: (_fsync_and_close(handle, path, temporary), [], None))
+        self._staged.append((written, path, note, None))
 
     def commit(self) -> list[Any]:
-        """Rename the staged files into place, each once its fsync is done, then fsync their
-        directories; return the notes of the outputs (in staging order), now complete and
-        durable. When an output's write, fsync or rename fails, its temporary file is deleted
-        and OutputError raised; the outputs before it and after it come from the next commit."""
+        """Make the staged files durable, rename them into place and make the renames durable;
+        return the notes of the outputs (in staging order), now complete and durable.
+
+        When an output's write failed, the outputs staged before it are committed (their notes
+        come from the next commit) and its OutputError raised; those after it stay staged.
+        When a syncfs before the renames fails, the temporary files of the outputs it was to
+        make durable are deleted and OutputError raised; when an fsync or a rename fails, that
+        output's temporary file is deleted, OutputError raised, and the outputs after it come
+        from the next commit. When making the renames durable fails, the outputs stay in place
+        (complete) but OutputError is raised instead of their notes, so they are not recorded.
+        """
+        ready: list[tuple[str, Path, Any, int | None]] = []
+        failure: OutputError | None = None
         while self._staged:
-            written, path, note = self._staged.popleft()
-            temporary, created = written.result()  # OutputError if the write failed
+            written, path, note, expected = self._staged[0]
+            try:
+                temporary, created, device = written.result()
+            except OutputError as error:
+                self._staged.popleft()
+                failure = error
+                break
+            self._staged.popleft()
             self._directories.update(created)
+            if device is not None and device != expected:  # not on the filesystem its directory was on
+                device = _NEEDS_FSYNC
+            ready.append((temporary, path, note, device))
+        self._make_durable(ready)
+        self._rename(ready)
+        if failure is not None:
+            raise failure
+        self._make_renames_durable()
+        committed, self._renamed = [note for note, _ in self._renamed], []
+        return committed
+
+    def _make_durable(self, ready: list[tuple[str, Path, Any, int | None]]) -> None:
+        """Before the renames: one syncfs per filesystem the ready files are on, an fsync of
+        each file marked _NEEDS_FSYNC; files already fsynced (device None) need nothing. On
+        failure every ready temporary file is deleted."""
+        assert self._syncfs is not None or all(device is None for _, _, _, device in ready)
+        try:
+            for temporary, path, _, device in ready:
+                if device == _NEEDS_FSYNC:
+                    _fsync_closed(path, temporary)
+            for device in sorted({device for _, _, _, device in ready if device is not None and device != _NEEDS_FSYNC}):
+                try:
+                    self._syncfs.sync(self._filesystems[device])
+                except OSError as error:
+                    paths = [path for _, path, _, on in ready if on == device]
+                    raise _output_error(paths[0], error, others=len(paths) - 1) from None
+        except OutputError:
+            for temporary, _, _, _ in ready:
+                Path(temporary).unlink(missing_ok=True)
+            raise
+
+    def _rename(self, ready: list[tuple[str, Path, Any, int | None]]) -> None:
+        """Rename durable temporary files over their targets, in order. When a rename fails,
+        its temporary file is deleted and OutputError raised; the files after it are staged
+        again, first, as files that need no more sync."""
+        for index, (temporary, path, note, _) in enumerate(ready):
             try:
                 os.replace(temporary, path)
             except OSError as error:
                 Path(temporary).unlink(missing_ok=True)
+                for later_temporary, later_path, later_note, _ in reversed(ready[index + 1 :]):
+                    durable: Future[_Written] = Future()
+                    durable.set_result((later_temporary, [], None))
+                    self._staged.appendleft((durable, later_path, later_note, None))
                 raise _output_error(path, error) from None
-            self._renamed.append(note)
+            self._renamed.append((note, path))
             self._directories.add(path.parent)
+
+    def _make_renames_durable(self) -> None:
+        """After the renames: one syncfs per filesystem with a changed directory that has a
+        syncfs descriptor, an fsync of each other changed directory. When a syncfs fails, the
+        outputs renamed since the last commit are dropped from it (OutputError)."""
+        devices: set[int] = set()
         for directory in sorted(self._directories):
-            _fsync_directory(directory)
+            device = self._present.get(directory)
+            if device is None and self._filesystems:
+                with contextlib.suppress(OSError):
+                    found = os.stat(directory).st_dev
+                    device = found if self._filesystems.get(found) is not None else None
+            if device is None:
+                _fsync_directory(directory)
+            else:
+                devices.add(device)
         self._directories.clear()
-        committed, self._renamed = self._renamed, []
-        return committed
+        for device in sorted(devices):
+            assert self._syncfs is not None
+            try:
+                self._syncfs.sync(self._filesystems[device])  # type: ignore[arg-type]
+            except OSError as error:
+                renamed, self._renamed = self._renamed, []
+                raise _output_error(renamed[0][1], error, others=len(renamed) - 1) from None
 
     def discard(self) -> None:
         """Delete the temporary files of staged outputs (their targets keep their old content)."""
         while self._staged:
-            written, _, _ = self._staged.popleft()
+            written, _, _, _ = self._staged.popleft()
             futures.wait([written])
             if written.exception() is None:
                 Path(written.result()[0]).unlink(missing_ok=True)
 
     def close(self) -> None:
-        """End the background threads (after `commit` or `discard`)."""
+        """End the background threads and close the syncfs descriptors (after `commit` or
+        `discard`)."""
         if self._syncer is not None:
             self._syncer.shutdown()
+        for handle in self._filesystems.values():
+            if handle is not None:
+                os.close(handle)
+        self._filesystems.clear()
 
 
 def atomic_write_chunks(path: Path, chunks: Iterable[str]) -> None:
