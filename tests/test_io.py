@@ -274,7 +274,14 @@ def test_staged_outputs_appear_only_when_committed_and_discard_leaves_old_conten
 
 
 @pytest.mark.parametrize("background", [False, True])
-def test_commit_fsyncs_each_file_before_its_rename_and_each_directory_once_after_them(tmp_path, monkeypatch, background):
+@pytest.mark.parametrize("fallback", ["no group sync asked", "no syncfs", "another filesystem"])
+def test_commit_fsyncs_each_file_before_its_rename_and_each_directory_once_after_them(tmp_path, monkeypatch, background, fallback):
+    # Without syncfs (another system, an old kernel, ctypes failing, a filesystem not known to
+    # sync with it), a group commit fsyncs each file, then each changed directory.
+    if fallback == "no syncfs":
+        monkeypatch.setattr(newsclean_io, "_syncfs", lambda: None)
+    elif fallback == "another filesystem":
+        monkeypatch.setattr(newsclean_io, "_syncfs", lambda: RecordingSyncfs([], filesystem=0x6969))  # NFS
     events = []
     real_fsync, real_replace = os.fsync, os.replace
 
@@ -288,17 +295,167 @@ def test_commit_fsyncs_each_file_before_its_rename_and_each_directory_once_after
 
     monkeypatch.setattr(newsclean_io.os, "fsync", logged_fsync)
     monkeypatch.setattr(newsclean_io.os, "replace", logged_replace)
-    writes = AtomicWrites(background=background)
+    writes = AtomicWrites(background=background, sync_filesystems=fallback != "no group sync asked")
     for name in ("a.txt", "b.txt", "new/c.txt"):
         writes.stage(tmp_path / name, [name.encode()])
     writes.commit()
     writes.close()
+    assert [(tmp_path / name).read_text() for name in ("a.txt", "b.txt", "new/c.txt")] == ["a.txt", "b.txt", "new/c.txt"]
     renames = [index for index, (kind, _) in enumerate(events) if kind == "rename"]
     assert len(renames) == 3 and len(events) == 8
     for index in renames:  # each temporary file was fsynced before its rename
         assert events.index(("fsync", events[index][1])) < index
     # Then one fsync per directory that changed: tmp_path (renames, the new directory), new/.
     assert sorted(path for _, path in events[max(renames) + 1 :]) == [str(tmp_path), str(tmp_path / "new")]
+
+
+class RecordingSyncfs:
+    """Stands in for `io._Syncfs` (so these tests do not depend on the kernel or the
+    filesystem): notes each syncfs in `events`, as ("syncfs", device of the descriptor), and
+    makes the call numbered `fail_at` (from 1) fail with EIO."""
+
+    def __init__(self, events: list, filesystem: int = 0xEF53, fail_at: int | None = None) -> None:
+        self.events = events
+        self.filesystem = filesystem
+        self.fail_at = fail_at
+        self.calls = 0
+
+    def sync(self, handle: int) -> None:
+        self.calls += 1
+        self.events.append(("syncfs", os.fstat(handle).st_dev))
+        if self.calls == self.fail_at:
+            raise OSError(errno.EIO, "Input/output error")
+
+    def filesystem_type(self, handle: int) -> int:
+        return self.filesystem
+
+
+def logging_calls(monkeypatch, events: list) -> None:
+    """Note every fsync (the path of the descriptor) and rename (the source) in `events`."""
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def logged_fsync(handle):
+        events.append(("fsync", os.readlink(f"/proc/self/fd/{handle}")))
+        real_fsync(handle)
+
+    def logged_replace(source, target):
+        events.append(("rename", str(source)))
+        real_replace(source, target)
+
+    monkeypatch.setattr(newsclean_io.os, "fsync", logged_fsync)
+    monkeypatch.setattr(newsclean_io.os, "replace", logged_replace)
+
+
+@pytest.mark.parametrize("background", [False, True])
+def test_a_group_commit_syncs_the_filesystem_before_any_rename_and_again_before_it_returns(tmp_path, monkeypatch, background):
+    events: list = []
+    logging_calls(monkeypatch, events)
+    monkeypatch.setattr(newsclean_io, "_syncfs", lambda: RecordingSyncfs(events))
+    writes = AtomicWrites(background=background, sync_filesystems=True)
+    (tmp_path / "old.txt").write_text("old\n")
+    names = ("old.txt", "b.txt", "new/c.txt", "new/deeper/d.txt")
+    for name in names:
+        writes.stage(tmp_path / name, [name.encode(), b"\n"])
+    assert events == [] and (tmp_path / "old.txt").read_text() == "old\n"  # staged: written, not synced
+    committed = writes.commit()
+    events.append(("returned", ""))
+    device = os.stat(tmp_path).st_dev
+    # One syncfs, then the renames in staging order, then one syncfs: no fsync of any file or
+    # directory, and the commit returns only after the second syncfs.
+    assert [kind for kind, _ in events] == ["syncfs", "rename", "rename", "rename", "rename", "syncfs", "returned"]
+    assert events[0] == events[5] == ("syncfs", device)
+    assert [Path(source).name.split(".newsclean-tmp")[0].rsplit(".", 1)[0] for kind, source in events if kind == "rename"] == [
+        ".old.txt", ".b.txt", ".c.txt", ".d.txt"
+    ]
+    assert committed == [tmp_path / name for name in names]
+    assert [(tmp_path / name).read_text() for name in names] == [f"{name}\n" for name in names]
+    events.clear()
+    assert writes.commit() == [] and events == []  # nothing staged: nothing synced
+    writes.close()
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == sorted(["b.txt", "new", "new/c.txt", "new/deeper", "new/deeper/d.txt", "old.txt"])
+
+
+def test_group_commit_outputs_are_the_bytes_per_file_fsync_writes(tmp_path, monkeypatch):
+    big = ARTICLE.encode("utf-8") * 50  # past BACKGROUND_WRITE_BYTES below: written by the caller either way
+    monkeypatch.setattr(newsclean_io, "BACKGROUND_WRITE_BYTES", 1024)
+    contents = {"a.txt": [ARTICLE.encode("utf-8")], "empty.txt": [], "site/big.txt": [big[:5000], big[5000:]], "site/b.txt": [b"x"]}
+    for how in ("fsync", "syncfs"):
+        monkeypatch.setattr(newsclean_io, "_syncfs", (lambda: None) if how == "fsync" else (lambda: RecordingSyncfs([])))
+        writes = AtomicWrites(background=True, sync_filesystems=True)
+        for name, pieces in contents.items():
+            writes.stage(tmp_path / how / name, iter(pieces))
+        writes.commit()
+        writes.close()
+    for name, pieces in contents.items():
+        assert (tmp_path / "syncfs" / name).read_bytes() == (tmp_path / "fsync" / name).read_bytes() == b"".join(pieces)
+
+
+def test_a_failing_syncfs_before_the_renames_leaves_no_temporary_file_and_no_new_output(tmp_path, monkeypatch):
+    events: list = []
+    logging_calls(monkeypatch, events)
+    monkeypatch.setattr(newsclean_io, "_syncfs", lambda: RecordingSyncfs(events, fail_at=1))
+    (tmp_path / "old.txt").write_text("old\n")
+    writes = AtomicWrites(background=True, sync_filesystems=True)
+    for name in ("old.txt", "b.txt", "site/c.txt"):
+        writes.stage(tmp_path / name, [b"new\n"])
+    with pytest.raises(
+        OutputError,
+        match=r"cannot write .*old\.txt and 2 other output\(s\) of its group: Input/output error; nothing partial was left behind; "
+        r"fix the cause, then re-run with --resume",
+    ):
+        writes.commit()
+    assert [kind for kind, _ in events] == ["syncfs"]  # no rename
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == ["old.txt", "site"]
+    assert (tmp_path / "old.txt").read_text() == "old\n"
+    assert writes.commit() == []  # the failed group is gone, not committed later
+    writes.discard()
+    writes.close()
+
+
+def test_a_failing_syncfs_after_the_renames_keeps_the_outputs_from_the_commit(tmp_path, monkeypatch):
+    # The renames happened but are not known durable: the files are complete, but the commit
+    # must not return them (they would be recorded in the manifest); --resume redoes them.
+    monkeypatch.setattr(newsclean_io, "_syncfs", lambda: RecordingSyncfs([], fail_at=2))
+    writes = AtomicWrites(sync_filesystems=True)
+    for name in ("a.txt", "b.txt"):
+        writes.stage(tmp_path / name, [name.encode()])
+    with pytest.raises(OutputError, match=r"cannot write .*a\.txt and 1 other output\(s\) of its group: Input/output error"):
+        writes.commit()
+    assert sorted(os.listdir(tmp_path)) == ["a.txt", "b.txt"] and (tmp_path / "b.txt").read_text() == "b.txt"
+    assert writes.commit() == []
+    writes.close()
+
+
+def test_a_file_not_on_its_directorys_filesystem_is_fsynced_before_its_rename(tmp_path, monkeypatch):
+    # A directory replaced behind the writer's back (here: its first device noted wrongly)
+    # may put an output on a filesystem whose syncfs descriptor was opened after its write.
+    events: list = []
+    logging_calls(monkeypatch, events)
+    monkeypatch.setattr(newsclean_io, "_syncfs", lambda: RecordingSyncfs(events))
+    writes = AtomicWrites(sync_filesystems=True)
+    writes.stage(tmp_path / "a.txt", [b"a"])
+    writes.stage(tmp_path / "site" / "b.txt", [b"b"])
+    staged = list(writes._staged)
+    writes._staged[1] = (*staged[1][:3], staged[1][3] + 1)
+    assert writes.commit() == [tmp_path / "a.txt", tmp_path / "site" / "b.txt"]
+    writes.close()
+    kinds = [kind for kind, _ in events]
+    assert kinds == ["fsync", "syncfs", "rename", "rename", "syncfs"]
+    assert Path(events[0][1]).name.startswith(".b.txt.")
+
+
+@pytest.mark.skipif(newsclean_io._syncfs() is None, reason="needs Linux >= 5.17 with syncfs reachable through ctypes")
+def test_syncfs_through_ctypes_syncs_a_filesystem_and_raises_its_errno(tmp_path):
+    syncfs = newsclean_io._syncfs()
+    handle = os.open(tmp_path, os.O_RDONLY)
+    try:
+        syncfs.sync(handle)
+        assert syncfs.filesystem_type(handle) is not None
+    finally:
+        os.close(handle)
+    with pytest.raises(OSError) as raised:
+        syncfs.sync(handle)  # closed: EBADF
+    assert raised.value.errno == errno.EBADF
 
 
 @pytest.mark.parametrize("data", [ARTICLE.encode("utf-8"), b"caf\xe9 " + ARTICLE.encode("utf-8"), b"", ARTICLE.encode("utf-16")])
