@@ -33,7 +33,7 @@ from newsclean.batch import clean_files, plan_outputs
 from newsclean.document import Removal, split_lines
 from newsclean.filters import Filter, PageView
 from newsclean.io import find_inputs
-from newsclean.manifest import MANIFEST_NAME
+from newsclean.manifest import MANIFEST_NAME, Manifest
 from newsclean.normalise import normalise_line
 from newsclean.pipeline import RESUME_BATCH_DOCUMENTS, Pipeline, boilerplate_filters
 
@@ -277,22 +277,28 @@ def test_sigkill_at_a_random_point_leaves_only_complete_outputs_and_resume_finis
 
 
 #: Runs `newsclean clean` and SIGKILLs itself at one step of a group commit: after the
-#: outputs of a group were renamed into place, at the fsync of their directory (argv[1]: how
-#: many renames must have happened first), so they are on disk but not yet durable.
+#: outputs of a group were renamed into place, at the fsync of their directory or the syncfs
+#: of their filesystem (argv[1]: how many renames must have happened first), so they are on
+#: disk but not yet durable.
 _KILL_AT_DIRECTORY_FSYNC = """
 import os, signal, sys
 from newsclean import cli, io
 renames = 0
-real_replace, real_fsync_directory = os.replace, io._fsync_directory
+real_replace, real_fsync_directory, real_syncfs = os.replace, io._fsync_directory, io._Syncfs.sync
 def counting_replace(source, target):
     global renames
     renames += 1
     real_replace(source, target)
-def killing_fsync_directory(directory):
+def kill_once_renamed():
     if renames >= int(sys.argv[1]):
         os.kill(os.getpid(), signal.SIGKILL)
+def killing_fsync_directory(directory):
+    kill_once_renamed()
     real_fsync_directory(directory)
-os.replace, io._fsync_directory = counting_replace, killing_fsync_directory
+def killing_syncfs(self, handle):
+    kill_once_renamed()
+    real_syncfs(self, handle)
+os.replace, io._fsync_directory, io._Syncfs.sync = counting_replace, killing_fsync_directory, killing_syncfs
 sys.exit(cli.main(sys.argv[2:]))
 """
 
@@ -481,6 +487,7 @@ def test_resume_with_other_options_is_refused(tmp_path):
 
 
 def test_disk_full_stops_with_a_clear_error_and_leaves_no_partial_file(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(newsclean_io, "_syncfs", lambda: None)  # per-file fsyncs, which find the disk full
     inputs = tmp_path / "in"
     pages = copy_pages(inputs, SEEDS)
     real_fsync = os.fsync
@@ -509,6 +516,56 @@ def test_disk_full_stops_with_a_clear_error_and_leaves_no_partial_file(tmp_path,
     monkeypatch.setattr(newsclean_io.os, "fsync", real_fsync)
     assert cli.main(["clean", str(inputs), "-o", str(tmp_path / "out"), "--no-dedup", "--jobs", "1", "--resume"]) == EXIT_OK
     assert "already up to date (--resume)" in capsys.readouterr().err
+    assert outputs(tmp_path / "out") == sorted(page.name for page in pages)
+    assert_outputs_complete(tmp_path / "out", {p.name: p for p in SEEDS})
+
+
+def test_a_failing_syncfs_stops_the_run_and_no_output_is_recorded_before_its_group_is_synced(tmp_path, monkeypatch, capsys):
+    inputs = tmp_path / "in"
+    pages = copy_pages(inputs, SEEDS)
+    events = []
+    real_replace = os.replace
+
+    class FailingThirdSyncfs:
+        """The group commit's syncfs: the first group's two calls succeed, the second group's
+        first one finds an I/O error."""
+
+        def sync(self, handle):
+            events.append("syncfs")
+            if events.count("syncfs") == 3:
+                raise OSError(errno.EIO, "Input/output error")
+
+        def filesystem_type(self, handle):
+            return 0xEF53
+
+    def logged_replace(source, target):
+        events.append("rename")
+        real_replace(source, target)
+
+    def logged_record(self, outputs):
+        outputs = list(outputs)
+        if outputs:
+            events.append("record")
+        real_record(self, outputs)
+
+    real_record = Manifest.record
+    monkeypatch.setattr(newsclean_io, "_syncfs", lambda: FailingThirdSyncfs())
+    monkeypatch.setattr(newsclean_io.os, "replace", logged_replace)
+    monkeypatch.setattr(Manifest, "record", logged_record)
+    code = cli.main(["clean", str(inputs), "-o", str(tmp_path / "out"), "--no-dedup", "--jobs", "1"])
+    stderr = capsys.readouterr().err
+    assert code == EXIT_SOME_FAILED
+    assert "Input/output error; nothing partial was left behind; fix the cause, then re-run with --resume" in stderr
+    # The manifest header (one rename), then group 1: syncfs, its rename, syncfs, its record;
+    # group 2 (2 outputs) stops at its first syncfs: nothing renamed, nothing recorded.
+    assert events == ["rename", "syncfs", "rename", "syncfs", "record", "syncfs"]
+    assert not any(name.endswith(newsclean_io.TEMPORARY_SUFFIX) for name in files_under(tmp_path / "out"))
+    assert len(outputs(tmp_path / "out")) == 1
+    assert_outputs_complete(tmp_path / "out", {p.name: p for p in SEEDS})
+
+    monkeypatch.undo()
+    assert cli.main(["clean", str(inputs), "-o", str(tmp_path / "out"), "--no-dedup", "--jobs", "1", "--resume"]) == EXIT_OK
+    assert "1 already up to date (--resume)" in capsys.readouterr().err
     assert outputs(tmp_path / "out") == sorted(page.name for page in pages)
     assert_outputs_complete(tmp_path / "out", {p.name: p for p in SEEDS})
 
