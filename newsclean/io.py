@@ -690,7 +690,7 @@ class AtomicWrites:
       syncfs writes back every dirty file of that filesystem, other programs' too, so a
       commit also waits for their pending writes (at most the few seconds of dirty data the
       kernel holds back); on a disk that newsclean has mostly to itself that costs little (on
-      the benchmark VM a commit's syncfs took ~2-9 ms, docs/performance.md). A writeback
+      the benchmark VM one took 4-8 ms in the median, docs/performance.md). A writeback
       error on that filesystem, even in another program's file, then fails the commit
       (OutputError): it cannot tell it from one in ours. Each filesystem's syncfs goes
       through a directory descriptor opened before the first output on it was written and
