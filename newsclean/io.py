@@ -256,13 +256,17 @@ def decode_bytes(data: bytes, name: str = "<bytes>", strict: bool = False) -> De
 def _file_chunks(path: Path) -> Iterator[bytes]:
     """The file's bytes in chunks of up to CHUNK_BYTES, read without a buffer of its own: a file
     of a few KB is read with one call of its size (plus one byte, to see the end), not into a
-    1 MB buffer (7-10 us a file less)."""
-    with open(path, "rb", buffering=0) as stream:
-        size = os.fstat(stream.fileno()).st_size
+    1 MB buffer (7-10 us a file less), through its descriptor: open() takes an fstat of its own
+    to refuse a directory, which the first read refuses anyway (IsADirectoryError)."""
+    handle = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        size = os.fstat(handle).st_size
         read_size = min(CHUNK_BYTES, size + 1) if size else CHUNK_BYTES
-        while chunk := stream.read(read_size):
+        while chunk := os.read(handle, read_size):
             yield chunk
             read_size = CHUNK_BYTES
+    finally:
+        os.close(handle)
 
 
 def input_error(path: Path, error: OSError) -> InputError:
@@ -367,17 +371,56 @@ def _walk_directory(root: Path, pattern: str, errors: list[str]) -> list[InputFi
     def unreadable_directory(error: OSError) -> None:
         problems.append((Path(error.filename).parts, str(input_error(Path(error.filename), error))))
 
-    for directory, _, names in os.walk(root, onerror=unreadable_directory):
-        for name in names:
-            if not fnmatch.fnmatchcase(name, pattern):
+    for directory, entries in _walk_entries(str(root), unreadable_directory):
+        for entry in entries:
+            if not fnmatch.fnmatchcase(entry.name, pattern):
                 continue
-            candidate = Path(directory) / name
-            if candidate.is_file():
+            candidate = Path(directory) / entry.name
+            if _entry_is_file(entry, candidate):
                 found.append(InputFile(candidate, candidate.relative_to(root)))
-            elif candidate.is_symlink():
+            elif entry.is_symlink():
                 problems.append((candidate.parts, str(_symlink_problem(candidate))))
     errors.extend(message for _, message in sorted(problems))
     return sorted(found, key=lambda item: item.path.parts)
+
+
+def _entry_is_file(entry: os.DirEntry, path: Path) -> bool:
+    """`path.is_file()` for the directory entry at `path`, without a stat for a regular file;
+    a link that leads nowhere (a loop) is not a file, as `Path.is_file` says."""
+    try:
+        return entry.is_file()
+    except OSError:
+        return path.is_file()
+
+
+def _walk_entries(root: str, onerror: Callable[[OSError], None]) -> Iterator[tuple[str, list[os.DirEntry]]]:
+    """Each directory under `root` (itself included) with the entries in it that are not
+    directories, as `os.walk(root, onerror=onerror)` walks them (symbolic links to directories
+    neither listed nor followed), but giving the directory entries, whose `is_file` and
+    `is_symlink` answer from the type the listing gave, without a stat for a regular file,
+    where os.walk gives names and a stat of each subdirectory to see whether it is a link."""
+    pending = [root]
+    while pending:
+        directory = pending.pop()
+        try:
+            with os.scandir(directory) as listing:
+                entries = list(listing)
+        except OSError as error:
+            onerror(error)
+            continue
+        others: list[os.DirEntry] = []
+        subdirectories: list[str] = []
+        for entry in entries:
+            try:
+                is_directory = entry.is_dir()
+            except OSError:
+                is_directory = False
+            if not is_directory:
+                others.append(entry)
+            elif not entry.is_symlink():
+                subdirectories.append(entry.path)
+        yield directory, others
+        pending.extend(reversed(subdirectories))
 
 
 def _symlink_problem(path: Path) -> InputError:
@@ -413,10 +456,41 @@ def check_output_safe(inputs: Iterable[str], outdir: Path) -> None:
 
 
 def check_targets_safe(pairs: Iterable[tuple[Path, Path]]) -> None:
-    """Refuse any (input, output) pair where writing the output would replace an input."""
+    """Refuse any (input, output) pair where writing the output would replace an input.
+
+    Only a target that exists (or is a symbolic link) can be an input. A target whose directory
+    does not exist cannot, so each directory is probed once (in a fresh output directory that
+    is the only system call) and only the targets in directories that exist one each."""
+    missing_directories: dict[Path, bool] = {}
     for source, target in pairs:
-        if (target.exists() or target.is_symlink()) and _same_file(source, target):
+        directory = target.parent
+        if directory not in missing_directories:
+            missing_directories[directory] = _is_missing_directory(directory)
+        if not missing_directories[directory] and _lexists(target) and _same_file(source, target):
             raise UsageError(f"output {target} would overwrite the input {source}; choose an output directory outside the inputs")
+
+
+def _is_missing_directory(directory: Path) -> bool:
+    """True when nothing can exist in `directory`: it, or a directory above it, does not
+    exist. False when it exists or that cannot be told (each target is then looked at)."""
+    try:
+        os.stat(directory)
+    except (FileNotFoundError, NotADirectoryError):
+        return True
+    except OSError:
+        return False
+    return False
+
+
+def _lexists(path: Path) -> bool:
+    """`path.exists() or path.is_symlink()` with one system call: whether there is an entry
+    at `path`, a broken symbolic link included. Like them, raises an OSError other than
+    "no such entry" (a directory that cannot be searched)."""
+    try:
+        os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    return True
 
 
 def check_extra_output_safe(inputs: Iterable[str], output: Path, what: str) -> None:
@@ -476,6 +550,19 @@ def _output_error(path: Path, error: OSError, others: int = 0) -> OutputError:
 
 
 _temporary_numbers = itertools.count()
+#: This process's id, for temporary names: asked once, not once an output; a forked child
+#: (a worker) asks again for its own.
+_process_id = os.getpid()
+
+
+def _note_process_id() -> None:
+    """Take the id of the process we are in (in a child just forked: its own)."""
+    global _process_id
+    _process_id = os.getpid()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_note_process_id)
 
 
 def _create_temporary(path: Path) -> tuple[int, str]:
@@ -485,7 +572,7 @@ def _create_temporary(path: Path) -> tuple[int, str]:
     clash just moves on to the next number. The permissions are a plain open()'s (0666 less
     the umask)."""
     while True:
-        name = str(path.parent / f".{path.name}.{os.getpid()}-{next(_temporary_numbers)}{TEMPORARY_SUFFIX}")
+        name = str(path.parent / f".{path.name}.{_process_id}-{next(_temporary_numbers)}{TEMPORARY_SUFFIX}")
         try:
             return os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666), name
         except FileExistsError:

@@ -180,15 +180,15 @@ def test_an_unreadable_file_is_an_error_for_that_file_only(tmp_path, monkeypatch
     if os.geteuid() != 0:
         locked.chmod(0)
     else:  # root reads anything: make the open fail the way a chmod 000 file does
-        real_open = open
+        real_open = os.open
 
         def deny(file, *args, **kwargs):
             if Path(file) == locked:
                 raise PermissionError(errno.EACCES, "Permission denied", str(file))
             return real_open(file, *args, **kwargs)
 
-        monkeypatch.setattr("builtins.open", deny)
-    # --jobs 1: the patched open() lives in this process only.
+        monkeypatch.setattr(os, "open", deny)
+    # --jobs 1: the patched os.open() lives in this process only.
     code = cli.main(["clean", str(inputs), "-o", str(tmp_path / "out"), "--quiet", "--jobs", "1"])
     stderr = capsys.readouterr().err
     assert code == EXIT_SOME_FAILED

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from newsclean import io as newsclean_io
 from newsclean.document import split_lines
-from newsclean.errors import BinaryInputError, EncodingError, OutputError, UsageError
+from newsclean.errors import BinaryInputError, EncodingError, InputError, OutputError, UsageError
 from newsclean.io import (
     AtomicWrites,
     atomic_write_text,
@@ -166,6 +166,84 @@ def test_an_output_that_is_an_input_file_is_refused_even_through_a_hard_link(tmp
     os.link(source, tmp_path / "hard.txt")
     with pytest.raises(UsageError, match="would overwrite the input"):
         check_targets_safe([(source, tmp_path / "hard.txt")])
+
+
+def test_targets_in_a_directory_that_does_not_exist_are_not_looked_at_one_by_one(tmp_path, monkeypatch):
+    source = tmp_path / "in" / "a.txt"
+    source.parent.mkdir()
+    source.write_text(ARTICLE)
+    os.link(source, tmp_path / "in" / "hard.txt")
+    looked_at: list[str] = []
+    real_lstat = os.lstat
+
+    def counting_lstat(path, *args, **kwargs):
+        looked_at.append(os.fspath(path))
+        return real_lstat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "lstat", counting_lstat)
+    fresh = tmp_path / "out" / "sub"
+    check_targets_safe([(source, fresh / f"{number}.txt") for number in range(5)])
+    assert looked_at == []
+    with pytest.raises(UsageError, match="would overwrite the input"):
+        check_targets_safe([(source, fresh / "0.txt"), (source, tmp_path / "in" / "hard.txt")])
+
+
+def test_a_broken_link_or_a_link_to_an_input_as_target_is_still_looked_at(tmp_path):
+    source = tmp_path / "a.txt"
+    source.write_text(ARTICLE)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "link.txt").symlink_to(source)
+    with pytest.raises(UsageError, match="would overwrite the input"):
+        check_targets_safe([(source, tmp_path / "out" / "link.txt")])
+    (tmp_path / "out" / "broken.txt").symlink_to(tmp_path / "nowhere.txt")
+    check_targets_safe([(source, tmp_path / "out" / "broken.txt")])
+
+
+def test_find_inputs_finds_what_a_walk_with_stats_finds(tmp_path):
+    (tmp_path / "deep" / "er").mkdir(parents=True)
+    (tmp_path / "deep" / "er" / "c.txt").write_text("three")
+    (tmp_path / "deep" / "b.txt").write_text("two")
+    (tmp_path / "real.txt").write_text("one")
+    (tmp_path / "to-file.txt").symlink_to(tmp_path / "real.txt")
+    (tmp_path / "broken.txt").symlink_to(tmp_path / "nowhere.txt")
+    (tmp_path / "dir.txt").mkdir()
+    (tmp_path / "dir.txt" / "d.txt").write_text("four")
+    (tmp_path / "dirlink.txt").symlink_to(tmp_path / "deep", target_is_directory=True)
+    os.mkfifo(tmp_path / "fifo.txt")
+    found, errors = find_inputs([str(tmp_path)])
+    expected = sorted(
+        Path(directory, name).relative_to(tmp_path).parts
+        for directory, _, names in os.walk(tmp_path)
+        for name in names
+        if Path(directory, name).is_file()
+    )
+    assert [item.relative.parts for item in found] == expected
+    assert [item.relative.as_posix() for item in found] == ["deep/b.txt", "deep/er/c.txt", "dir.txt/d.txt", "real.txt", "to-file.txt"]
+    assert errors == [f"{tmp_path / 'broken.txt'}: is a broken symbolic link (its target does not exist)"]
+
+
+def test_reading_a_directory_says_it_is_one(tmp_path):
+    with pytest.raises(InputError, match="is a directory; give it as an input"):
+        read_document(tmp_path)
+
+
+def test_a_forked_process_names_its_temporary_files_with_its_own_id(tmp_path):
+    reader, writer = os.pipe()
+    child = os.fork()
+    if child == 0:
+        try:
+            handle, name = newsclean_io._create_temporary(tmp_path / "child.txt")
+            os.close(handle)
+            os.write(writer, name.encode())
+        finally:
+            os._exit(0)
+    os.close(writer)
+    with os.fdopen(reader, "rb") as stream:
+        name = stream.read().decode()
+    os.waitpid(child, 0)
+    handle, own = newsclean_io._create_temporary(tmp_path / "parent.txt")
+    os.close(handle)
+    assert f".child.txt.{child}-" in name and f".parent.txt.{os.getpid()}-" in own
 
 
 def test_atomic_write_replaces_whole_file_and_keeps_umask_permissions(tmp_path):
