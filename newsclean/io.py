@@ -372,12 +372,14 @@ def _walk_directory(root: Path, pattern: str, errors: list[str]) -> list[InputFi
         problems.append((Path(error.filename).parts, str(input_error(Path(error.filename), error))))
 
     for directory, entries in _walk_entries(str(root), unreadable_directory):
+        base = Path(directory)
+        relative_base = base.relative_to(root)  # once a directory, not once a file
         for entry in entries:
             if not fnmatch.fnmatchcase(entry.name, pattern):
                 continue
-            candidate = Path(directory) / entry.name
+            candidate = base / entry.name
             if _entry_is_file(entry, candidate):
-                found.append(InputFile(candidate, candidate.relative_to(root)))
+                found.append(InputFile(candidate, relative_base / entry.name))
             elif entry.is_symlink():
                 problems.append((candidate.parts, str(_symlink_problem(candidate))))
     errors.extend(message for _, message in sorted(problems))
