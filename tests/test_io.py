@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import codecs
 import errno
+import fnmatch
 import gzip
 import hashlib
 import io
@@ -26,6 +27,7 @@ from newsclean.document import split_lines
 from newsclean.errors import BinaryInputError, EncodingError, InputError, OutputError, UsageError
 from newsclean.io import (
     AtomicWrites,
+    InputFile,
     atomic_write_text,
     check_output_safe,
     check_targets_safe,
@@ -199,27 +201,84 @@ def test_a_broken_link_or_a_link_to_an_input_as_target_is_still_looked_at(tmp_pa
     check_targets_safe([(source, tmp_path / "out" / "broken.txt")])
 
 
-def test_find_inputs_finds_what_a_walk_with_stats_finds(tmp_path):
+def _reference_walk_directory(root: Path, pattern: str, errors: list[str]) -> list[InputFile]:
+    """The walk `io._walk_directory` replaced: `os.walk`'s names, a stat of each (is_file)."""
+    found: list[InputFile] = []
+    problems: list[tuple[tuple[str, ...], str]] = []
+
+    def unreadable_directory(error: OSError) -> None:
+        problems.append((Path(error.filename).parts, str(newsclean_io.input_error(Path(error.filename), error))))
+
+    for directory, _, names in os.walk(root, onerror=unreadable_directory):
+        for name in names:
+            if not fnmatch.fnmatchcase(name, pattern):
+                continue
+            candidate = Path(directory) / name
+            if candidate.is_file():
+                found.append(InputFile(candidate, candidate.relative_to(root)))
+            elif candidate.is_symlink():
+                problems.append((candidate.parts, str(newsclean_io._symlink_problem(candidate))))
+    errors.extend(message for _, message in sorted(problems))
+    return sorted(found, key=lambda item: item.path.parts)
+
+
+def test_find_inputs_finds_what_the_walk_with_a_stat_a_file_found(tmp_path):
     (tmp_path / "deep" / "er").mkdir(parents=True)
     (tmp_path / "deep" / "er" / "c.txt").write_text("three")
     (tmp_path / "deep" / "b.txt").write_text("two")
     (tmp_path / "real.txt").write_text("one")
     (tmp_path / "to-file.txt").symlink_to(tmp_path / "real.txt")
     (tmp_path / "broken.txt").symlink_to(tmp_path / "nowhere.txt")
+    (tmp_path / "loop.txt").symlink_to(tmp_path / "loop.txt")
     (tmp_path / "dir.txt").mkdir()
     (tmp_path / "dir.txt" / "d.txt").write_text("four")
     (tmp_path / "dirlink.txt").symlink_to(tmp_path / "deep", target_is_directory=True)
     os.mkfifo(tmp_path / "fifo.txt")
     found, errors = find_inputs([str(tmp_path)])
-    expected = sorted(
-        Path(directory, name).relative_to(tmp_path).parts
-        for directory, _, names in os.walk(tmp_path)
-        for name in names
-        if Path(directory, name).is_file()
-    )
-    assert [item.relative.parts for item in found] == expected
+    expected_errors: list[str] = []
+    assert found == _reference_walk_directory(tmp_path, "*.txt", expected_errors) and errors == expected_errors
     assert [item.relative.as_posix() for item in found] == ["deep/b.txt", "deep/er/c.txt", "dir.txt/d.txt", "real.txt", "to-file.txt"]
-    assert errors == [f"{tmp_path / 'broken.txt'}: is a broken symbolic link (its target does not exist)"]
+    assert len(errors) == 2
+
+
+def _reference_check_targets_safe(pairs: list[tuple[Path, Path]]) -> None:
+    """The check `check_targets_safe` replaced: a stat and an lstat of every target."""
+    for source, target in pairs:
+        if (target.exists() or target.is_symlink()) and newsclean_io._same_file(source, target):
+            raise UsageError(f"output {target} would overwrite the input {source}; choose an output directory outside the inputs")
+
+
+def test_check_targets_safe_refuses_what_a_look_at_every_target_refused(tmp_path):
+    source = tmp_path / "in" / "a.txt"
+    source.parent.mkdir()
+    source.write_text(ARTICLE)
+    (tmp_path / "in" / "other.txt").write_text("other")
+    os.link(source, tmp_path / "in" / "hard.txt")
+    (tmp_path / "in" / "link.txt").symlink_to(source)
+    (tmp_path / "in" / "broken.txt").symlink_to(tmp_path / "nowhere.txt")
+    targets = [
+        tmp_path / "fresh" / "a.txt",
+        tmp_path / "in" / "new.txt",
+        tmp_path / "in" / "other.txt",
+        tmp_path / "in" / "hard.txt",
+        tmp_path / "in" / "link.txt",
+        tmp_path / "in" / "broken.txt",
+        tmp_path / "in" / "a.txt" / "under-a-file.txt",
+        source,
+    ]
+    refused = []
+    for target in targets:
+        outcomes = []
+        for check in (check_targets_safe, _reference_check_targets_safe):
+            try:
+                check([(source, target)])
+                outcomes.append(None)
+            except UsageError as error:
+                outcomes.append(str(error))
+        assert outcomes[0] == outcomes[1], target
+        if outcomes[0] is not None:
+            refused.append(target.name)
+    assert refused == ["hard.txt", "link.txt", "a.txt"]
 
 
 def test_reading_a_directory_says_it_is_one(tmp_path):
