@@ -257,8 +257,10 @@ def _file_chunks(path: Path) -> Iterator[bytes]:
     """The file's bytes in chunks of up to CHUNK_BYTES, read without a buffer of its own: a file
     of a few KB is read with one call of its size (plus one byte, to see the end), not into a
     1 MB buffer (7-10 us a file less), through its descriptor: open() takes an fstat of its own
-    to refuse a directory, which the first read refuses anyway (IsADirectoryError)."""
-    handle = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    to refuse a directory, which the first read refuses anyway on Linux and macOS
+    (IsADirectoryError). The descriptor is not inherited (PEP 446); O_BINARY keeps Windows
+    from translating line ends."""
+    handle = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
     try:
         size = os.fstat(handle).st_size
         read_size = min(CHUNK_BYTES, size + 1) if size else CHUNK_BYTES
