@@ -91,7 +91,7 @@ def _child(arguments: list[str]) -> int:
     recorder.wrap(cli, "_count_template_lines", "template pass")
     recorder.wrap(parallel, "_count_template_keys", "template pass")
     recorder.wrap(pipeline.Pipeline, "prepare", "prepare")
-    recorder.wrap(parallel, "_template_keys_of_chunk", "template chunk")
+    recorder.wrap(parallel, "_template_keys_of_paths", "template chunk")
     recorder.wrap(parallel, "_run_heads", "head chunk")
     recorder.wrap(parallel, "_run_head_chunk", "head chunk")
     recorder.wrap(parallel, "_finish", "tail")

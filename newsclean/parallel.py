@@ -15,7 +15,10 @@ process also counts. The head does not depend on the template counts, only the t
 the jobs go from the last template chunks straight on to the first head chunks, with no pool
 to shut down and start between the passes and no pass that ends with one job busy and the
 others idle. With one job both passes run in this process (`template_line_keys_of_files`),
-and the cleaning pass takes the inputs the first one read (`read_ahead`).
+and the cleaning pass takes the inputs the first one read (`read_ahead`). With several, each
+process keeps the inputs of the template chunks it ran (within its share of the same budget)
+and its head chunks take those they find there: a process's template and head chunks of the
+same files, which the queue's order makes common, read and normalise each file once.
 """
 
 from __future__ import annotations
@@ -143,14 +146,17 @@ def process_file_batches(
             _count_template_keys(counters, template_line_keys_of_files(template_inputs, read_ahead))
         outcomes: Iterator = (_run_head(head, task, strict_encoding, read_ahead) for task in tasks)
     else:
-        passes = [_Pass(tasks, _run_head_chunk, partial(_run_heads, head, strict_encoding))]
+        kept_here = ReadAhead(paths={task.input.path for task in tasks}, processes=jobs) if counters else None
+        passes = [_Pass(tasks, _run_head_chunk, partial(_run_heads, head, strict_encoding, kept_here))]
         if counters:
-            passes.insert(0, _Pass([item.path for item in template_inputs], _template_keys_of_chunk, _template_keys_of_chunk))
+            template_paths = [item.path for item in template_inputs]
+            passes.insert(0, _Pass(template_paths, _template_keys_of_chunk, partial(_template_keys_of_paths, kept_here)))
             keyed_first = len(template_inputs)
         elif multiprocessing.get_start_method() == "fork":
             head.prepare()  # forked workers share what it loads (langdetect's profiles) instead of each loading it
         meanwhile = pipeline.prepare if counters else None
-        outcomes = _in_workers(passes, jobs, _start_worker, (head, strict_encoding), _DOCUMENTS_IN_FLIGHT, meanwhile)
+        worker_arguments = (head, strict_encoding, kept_here is not None, {task.input.path for task in tasks}, jobs)
+        outcomes = _in_workers(passes, jobs, _start_worker, worker_arguments, _DOCUMENTS_IN_FLIGHT, meanwhile)
     with contextlib.closing(outcomes):
         if keyed_first:
             _count_template_keys(counters, (item for item in islice(outcomes, keyed_first) if item is not None))
@@ -332,6 +338,7 @@ def _finish(tail: Pipeline, outcomes: list[FileOutcome]) -> list[FileOutcome]:
 
 _worker_head: Pipeline | None = None
 _worker_strict_encoding = False
+_worker_read_ahead: ReadAhead | None = None
 
 
 def _prepare_worker() -> None:
@@ -351,16 +358,19 @@ def _exit_with(parent_sentinel: int) -> None:
     os._exit(1)
 
 
-def _start_worker(head: Pipeline, strict_encoding: bool) -> None:
-    """Keep the head pipeline for this worker's tasks (and leave Ctrl-C to the main process)."""
-    global _worker_head, _worker_strict_encoding
+def _start_worker(head: Pipeline, strict_encoding: bool, keep: bool = False, paths: Collection[Path] = (), jobs: int = 1) -> None:
+    """Keep the head pipeline for this worker's tasks (and leave Ctrl-C to the main process);
+    with `keep`, a ReadAhead for the inputs at `paths` its template chunks read, one of `jobs`
+    processes' (`ReadAhead`'s `processes`)."""
+    global _worker_head, _worker_strict_encoding, _worker_read_ahead
     _prepare_worker()
     _worker_head = head
     _worker_strict_encoding = strict_encoding
+    _worker_read_ahead = ReadAhead(paths=paths, processes=jobs) if keep else None
 
 
-def _run_heads(head: Pipeline, strict_encoding: bool, tasks: list[FileTask]) -> list[FileOutcome]:
-    return [_run_head(head, task, strict_encoding) for task in tasks]
+def _run_heads(head: Pipeline, strict_encoding: bool, read_ahead: ReadAhead | None, tasks: list[FileTask]) -> list[FileOutcome]:
+    return [_run_head(head, task, strict_encoding, read_ahead) for task in tasks]
 
 
 def _run_head_chunk(tasks: list[FileTask]) -> list[FileOutcome]:
@@ -368,7 +378,7 @@ def _run_head_chunk(tasks: list[FileTask]) -> list[FileOutcome]:
     # A worker takes chunks in the order they were queued: any template chunks it ran are
     # done with, so their keys' memo is emptied (a new, empty one: cheap).
     forget_template_keys()
-    return _run_heads(_worker_head, _worker_strict_encoding, tasks)
+    return _run_heads(_worker_head, _worker_strict_encoding, _worker_read_ahead, tasks)
 
 
 def _read_lenient(path: Path) -> Document:
@@ -397,5 +407,13 @@ def _template_keys_of_file_read_ahead(path: Path, read_ahead: ReadAhead) -> tupl
     return document.id, keys
 
 
+def _template_keys_of_paths(read_ahead: ReadAhead | None, paths: list[Path]) -> list[tuple[str, Collection[int]] | None]:
+    """The template-line keys of each input at `paths` (None if unreadable), through
+    `read_ahead`, if given, which keeps the inputs for this process's head chunks."""
+    if read_ahead is None:
+        return [_template_keys_of_file(path) for path in paths]
+    return [_template_keys_of_file_read_ahead(path, read_ahead) for path in paths]
+
+
 def _template_keys_of_chunk(paths: list[Path]) -> list[tuple[str, Collection[int]] | None]:
-    return [_template_keys_of_file(path) for path in paths]
+    return _template_keys_of_paths(_worker_read_ahead, paths)

@@ -66,11 +66,15 @@ class ReadInput:
 
 class ReadAhead:
     """Inputs read once and kept, within `budget` bytes (default READ_AHEAD_BYTES), until the
-    cleaning pass takes them; only those at `paths` (the inputs it will clean), if given."""
+    cleaning pass takes them; only those at `paths` (the inputs it will clean), if given.
 
-    def __init__(self, budget: int | None = None, paths: Collection[Path] | None = None) -> None:
+    With `processes` > 1 it is one of that many processes' ReadAheads for the same run (each
+    process of `--jobs N` keeps the inputs it keys for its own cleaning chunks), and keeps at
+    most its share of the budget, so that together they keep no more than one process would."""
+
+    def __init__(self, budget: int | None = None, paths: Collection[Path] | None = None, processes: int = 1) -> None:
         self._kept: dict[Path, ReadInput] = {}
-        self._room = READ_AHEAD_BYTES if budget is None else budget
+        self._room = (READ_AHEAD_BYTES if budget is None else budget) // processes
         self._full = False
         self._paths = paths
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 from collections import Counter
+from itertools import accumulate
 from pathlib import Path
 
 import pytest
@@ -173,3 +174,70 @@ def test_a_normalisation_is_kept_with_its_kept_input_while_it_fits(tmp_path):
     kept.keep_normalisation(unchanged, *normalise_lines(document.lines))
     taken = kept.take(unchanged)
     assert taken is not None and taken.normalised == (document.lines, ())
+
+
+def test_one_of_several_processes_keeps_its_share_of_the_budget(tmp_path):
+    kinds = make_inputs(tmp_path / "in")
+    paths = [path for path in sorted((tmp_path / "in").iterdir()) if kinds[path.name] == "clean"][:3]
+    costs = list(accumulate(read_ahead._cost(path.stat().st_size, len(io.read_document(path)[0].lines)) for path in paths))
+    for processes in (1, 2, 3):
+        kept = read_ahead.ReadAhead(costs[-1], processes=processes)
+        for path in paths:
+            kept.read(path)
+        # Each of `processes` keeps at most budget // processes: together no more than one would.
+        assert len(kept) == sum(1 for cost in costs if cost <= costs[-1] // processes), processes
+    assert len(read_ahead.ReadAhead(costs[-1], processes=1)) == 0 and costs[0] <= costs[-1] // 2 < costs[1]
+
+
+def run_worker_chunks(monkeypatch, tasks: list, keep: bool) -> tuple[list, Counter, int]:
+    """A worker's template chunk over `tasks`' inputs, then its head chunk over `tasks`, run in
+    this process (`parallel._start_worker` with `keep`, its process set-up left out): the head
+    outcomes, how many times each input was opened and how many documents the head normalised."""
+    opened: Counter = Counter()
+    normalised = []
+    real_file_chunks, real_normalise_lines = io._file_chunks, pipeline.normalise_lines
+
+    def counting_file_chunks(path):
+        opened[Path(path).name] += 1
+        return real_file_chunks(path)
+
+    def counting_normalise_lines(lines):
+        normalised.append(len(lines))
+        return real_normalise_lines(lines)
+
+    with monkeypatch.context() as patch, pipeline.default_pipeline(dedup=True) as cleaning:
+        patch.setattr(parallel, "_prepare_worker", lambda: None)
+        patch.setattr(io, "_file_chunks", counting_file_chunks)
+        patch.setattr(pipeline, "normalise_lines", counting_normalise_lines)
+        head, _ = cleaning.split()
+        parallel._start_worker(head, False, keep, {task.input.path for task in tasks}, 2)
+        parallel._template_keys_of_chunk([task.input.path for task in tasks])
+        outcomes = parallel._run_head_chunk(tasks)
+        parallel._start_worker(head, False)
+    return [(outcome.task, outcome.error and str(outcome.error), outcome.result) for outcome in outcomes], opened, len(normalised)
+
+
+def test_a_worker_cleans_the_inputs_its_template_chunks_read_without_reading_them_again(tmp_path, monkeypatch):
+    kinds = make_inputs(tmp_path / "in")
+    tasks = [parallel.FileTask(io.InputFile(path, Path(path.name)), fingerprint=True) for path in sorted((tmp_path / "in").iterdir())]
+    twice = run_worker_chunks(monkeypatch, tasks, keep=False)
+    once = run_worker_chunks(monkeypatch, tasks, keep=True)
+    assert once[0] == twice[0]
+    for name, kind in kinds.items():
+        assert twice[1][name] >= 2, name
+        assert once[1][name] == (1 if kind == "clean" else twice[1][name]), name
+    assert twice[2] == sum(1 for kind in kinds.values() if kind != "binary")
+    assert once[2] == sum(1 for kind in kinds.values() if kind == "fallback")
+
+
+def test_clean_jobs_2_gives_the_same_outputs_with_the_workers_keeping_inputs_or_not(tmp_path, capsys, monkeypatch):
+    make_inputs(tmp_path / "in")
+    runs = {}
+    for budget in (0, read_ahead.READ_AHEAD_BYTES):
+        outdir = tmp_path / f"out-{budget}"
+        with monkeypatch.context() as patch:
+            patch.setattr(read_ahead, "READ_AHEAD_BYTES", budget)
+            code = cli.main(["clean", str(tmp_path / "in"), "-o", str(outdir), "--jobs", "2"])
+        runs[budget] = (code, capsys.readouterr().err.replace(str(outdir), "OUT"), files(outdir))
+    assert runs[0] == runs[read_ahead.READ_AHEAD_BYTES]
+    assert MANIFEST_NAME in runs[0][2] and runs[0][0] == cli.EXIT_SOME_FAILED
