@@ -147,7 +147,8 @@ def process_file_batches(
         outcomes: Iterator = (_run_head(head, task, strict_encoding, read_ahead) for task in tasks)
     else:
         kept_here = ReadAhead(paths={task.input.path for task in tasks}, processes=jobs) if counters else None
-        passes = [_Pass(tasks, _run_head_chunk, partial(_run_heads, head, strict_encoding, kept_here))]
+        suits_here = None if kept_here is None else partial(_keeps_first_input, kept_here)
+        passes = [_Pass(tasks, _run_head_chunk, partial(_run_heads, head, strict_encoding, kept_here), suits_here)]
         if counters:
             template_paths = [item.path for item in template_inputs]
             passes.insert(0, _Pass(template_paths, _template_keys_of_chunk, partial(_template_keys_of_paths, kept_here)))
@@ -189,11 +190,13 @@ def template_line_keys_of_files(inputs: Sequence[InputFile], read_ahead: ReadAhe
 @dataclass(frozen=True)
 class _Pass:
     """Tasks for `_in_workers`, with how a worker runs a chunk of them (`run_chunk`) and how this
-    process does (`run_chunk_here`: the same work, set up for this process)."""
+    process does (`run_chunk_here`: the same work, set up for this process), and, if given,
+    which chunks this process had best take back (`suits_here`: those it has the inputs of)."""
 
     tasks: Sequence
     run_chunk: Callable[[list], list]
     run_chunk_here: Callable[[list], list]
+    suits_here: Callable[[list], bool] | None = None
 
 
 def _in_workers(
@@ -281,6 +284,9 @@ class _QueuedChunk:
     def ready(self) -> bool:
         return self.outcomes_here is not None or self.future.done()
 
+    def suits_here(self) -> bool:
+        return self.of_pass.suits_here is not None and self.of_pass.suits_here(self.chunk)
+
     def waiting_for_worker(self) -> bool:
         """Whether the chunk is queued for a worker that has not started it (nor this process)."""
         return self.outcomes_here is None and not self.future.running() and not self.future.done()
@@ -300,13 +306,18 @@ class _QueuedChunk:
 
 def _run_here_until_ready(pending: deque[_QueuedChunk], reserve: int) -> None:
     """Until the first queued chunk is ready, run chunks no worker has started in this process,
-    the latest first (the workers take the earliest, which are needed first), as long as more
-    than `reserve` chunks would still be waiting for a worker; return when the first chunk is
-    ready or no more chunks may be taken back."""
+    those that suit it first (`_Pass.suits_here`: it read their inputs already, so the workers
+    are left more of those they read), else the latest first (the workers take the earliest,
+    which are needed first), as long as more than `reserve` chunks would still be waiting for a
+    worker; return when the first chunk is ready or no more chunks may be taken back."""
     first = pending[0]
     while not first.ready():
         waiting = [queued for queued in pending if queued.waiting_for_worker()]
-        if len(waiting) <= reserve or not any(queued.take_back() for queued in reversed(waiting)):
+        if len(waiting) <= reserve:
+            return
+        latest_first = list(reversed(waiting))
+        suiting = [queued for queued in latest_first if queued.suits_here()]
+        if not any(queued.take_back() for queued in chain(suiting, latest_first)):
             return
 
 
@@ -324,6 +335,12 @@ def _run_head(head: Pipeline, task: FileTask, strict_encoding: bool, read_ahead:
     fingerprint = FileFingerprint(size, sha256) if task.fingerprint else None
     result = head.run(document) if normalised is None else head.run_normalised(document, *normalised)
     return FileOutcome(task, result, warning=warning, fingerprint=fingerprint)
+
+
+def _keeps_first_input(read_ahead: ReadAhead, tasks: list[FileTask]) -> bool:
+    """Whether `read_ahead` keeps the first of `tasks`' inputs (and so, as a chunk's inputs are
+    keyed together, most likely the others)."""
+    return read_ahead.keeps(tasks[0].input.path)
 
 
 def _lines_of(outcome: FileOutcome) -> int:

@@ -273,3 +273,27 @@ def test_the_template_pass_runs_in_the_cleaning_pass_pool_with_the_same_results(
         assert [snapshot(outcome.result) for outcome in outcomes if outcome.result is not None] == expected
         assert [outcome.task.input for outcome in outcomes if outcome.error is not None] == [inputs[5]]
         assert (len(pools), calls) == ((0, []) if jobs == 1 else (1, ["prepared"]))
+
+
+def test_the_main_process_takes_back_the_chunks_that_suit_it_first_then_the_latest() -> None:
+    """Chunks whose inputs this process read in the template pass (`_Pass.suits_here`) are
+    taken back before the others, in the same latest-first order, and the reserve still holds."""
+    from concurrent.futures import Future
+
+    from newsclean.parallel import _QueuedChunk, _run_here_until_ready
+
+    ran_here: list[list[int]] = []
+    suiting = {1, 3}
+    here = _Pass([], _squares_in_a_worker, lambda chunk: ran_here.append(chunk) or chunk, lambda chunk: chunk[0] in suiting)
+
+    def queue() -> deque[_QueuedChunk]:
+        return deque(_QueuedChunk([number], here, Future()) for number in range(6))
+
+    reserved = queue()
+    _run_here_until_ready(reserved, reserve=3)
+    assert ran_here == [[3], [1], [5]]
+    assert [queued.waiting_for_worker() for queued in reserved] == [True, False, True, False, True, False]
+
+    ran_here.clear()
+    _run_here_until_ready(queue(), reserve=0)
+    assert ran_here == [[3], [1], [5], [4], [2], [0]]
