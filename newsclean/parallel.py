@@ -131,7 +131,10 @@ def process_file_batches(
     pipeline's `prepare` meanwhile (each worker then loads what the filters load on first use
     itself, in parallel, rather than this process loading it before they are forked). With one
     job, both passes read in this process, and the cleaning pass takes the inputs the template
-    pass read (`read_ahead.ReadAhead`) instead of reading them again.
+    pass read (`read_ahead.ReadAhead`) instead of reading them again; with several, each process
+    does so for the head chunks of inputs its own template chunks read (each within its share of
+    the budget, so all of them keep no more than one job would), and this process takes back
+    such chunks first.
     """
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
