@@ -149,7 +149,8 @@ def process_file_batches(
             _count_template_keys(counters, template_line_keys_of_files(template_inputs, read_ahead))
         outcomes: Iterator = (_run_head(head, task, strict_encoding, read_ahead) for task in tasks)
     else:
-        kept_here = ReadAhead(paths={task.input.path for task in tasks}, processes=jobs) if counters else None
+        cleaned_paths = _paths_to_keep(tasks, template_inputs) if counters else None
+        kept_here = ReadAhead(paths=cleaned_paths, processes=jobs) if counters else None
         suits_here = None if kept_here is None else partial(_keeps_first_input, kept_here)
         passes = [_Pass(tasks, _run_head_chunk, partial(_run_heads, head, strict_encoding, kept_here), suits_here)]
         if counters:
@@ -159,7 +160,7 @@ def process_file_batches(
         elif multiprocessing.get_start_method() == "fork":
             head.prepare()  # forked workers share what it loads (langdetect's profiles) instead of each loading it
         meanwhile = pipeline.prepare if counters else None
-        worker_arguments = (head, strict_encoding, kept_here is not None, {task.input.path for task in tasks}, jobs)
+        worker_arguments = (head, strict_encoding, kept_here is not None, cleaned_paths, jobs)
         outcomes = _in_workers(passes, jobs, _start_worker, worker_arguments, _DOCUMENTS_IN_FLIGHT, meanwhile)
     with contextlib.closing(outcomes):
         if keyed_first:
@@ -340,6 +341,16 @@ def _run_head(head: Pipeline, task: FileTask, strict_encoding: bool, read_ahead:
     return FileOutcome(task, result, warning=warning, fingerprint=fingerprint)
 
 
+def _paths_to_keep(tasks: Sequence[FileTask], template_inputs: Sequence[InputFile]) -> set[Path] | None:
+    """The inputs a ReadAhead should keep: those the cleaning pass will clean, or None (all it
+    reads) when that is every template input, as in any run without --resume: then no set of
+    every path goes to each worker, which for a million inputs would be hundreds of MB each."""
+    cleaned = {task.input.path for task in tasks}
+    if all(item.path in cleaned for item in template_inputs):
+        return None
+    return cleaned
+
+
 def _keeps_first_input(read_ahead: ReadAhead, tasks: list[FileTask]) -> bool:
     """Whether `read_ahead` keeps the first of `tasks`' inputs (and so, as a chunk's inputs are
     keyed together, most likely the others)."""
@@ -378,10 +389,10 @@ def _exit_with(parent_sentinel: int) -> None:
     os._exit(1)
 
 
-def _start_worker(head: Pipeline, strict_encoding: bool, keep: bool = False, paths: Collection[Path] = (), jobs: int = 1) -> None:
+def _start_worker(head: Pipeline, strict_encoding: bool, keep: bool = False, paths: Collection[Path] | None = None, jobs: int = 1) -> None:
     """Keep the head pipeline for this worker's tasks (and leave Ctrl-C to the main process);
-    with `keep`, a ReadAhead for the inputs at `paths` its template chunks read, one of `jobs`
-    processes' (`ReadAhead`'s `processes`)."""
+    with `keep`, a ReadAhead for the inputs its template chunks read (those at `paths`, or all
+    when None), one of `jobs` processes' (`ReadAhead`'s `processes`)."""
     global _worker_head, _worker_strict_encoding, _worker_read_ahead
     _prepare_worker()
     _worker_head = head

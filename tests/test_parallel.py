@@ -297,3 +297,14 @@ def test_the_main_process_takes_back_the_chunks_that_suit_it_first_then_the_late
     ran_here.clear()
     _run_here_until_ready(queue(), reserve=0)
     assert ran_here == [[3], [1], [5], [4], [2], [0]]
+
+
+def test_the_workers_keep_every_input_they_key_unless_resume_leaves_some_out() -> None:
+    from newsclean.parallel import _paths_to_keep
+
+    inputs = [InputFile(Path(f"/corpus/{name}.txt"), Path(f"{name}.txt")) for name in ("a", "b", "c")]
+    every_task = [FileTask(item) for item in inputs]
+    # A plain run cleans every input it keys: no set of paths goes to each worker.
+    assert _paths_to_keep(every_task, inputs) is None
+    # --resume skips "b": only the inputs still to clean are kept.
+    assert _paths_to_keep([every_task[0], every_task[2]], inputs) == {inputs[0].path, inputs[2].path}
