@@ -620,12 +620,16 @@ def _write_all(handle: int, data: bytes) -> None:
         view = view[os.write(handle, view) :]
 
 
-def _fsync_and_close(handle: int, path: Path, temporary: str) -> str:
-    """fsync and close a written temporary file; return its name. If that fails, the file is
-    deleted and the error raised (an OSError as the OutputError that names `path`)."""
+_StepResult = TypeVar("_StepResult")
+
+
+def _finish_temporary(handle: int, path: Path, temporary: str, last_step: Callable[[int], _StepResult]) -> _StepResult:
+    """Run `last_step` on a written temporary file's descriptor, close it, and return what the
+    step gave. If either fails, the file is deleted and the error raised (an OSError as the
+    OutputError that names `path`)."""
     try:
         try:
-            os.fsync(handle)
+            return last_step(handle)
         finally:
             os.close(handle)
     except BaseException as error:  # Ctrl-C too: no temporary file is left behind
@@ -633,6 +637,11 @@ def _fsync_and_close(handle: int, path: Path, temporary: str) -> str:
         if isinstance(error, OSError):
             raise _output_error(path, error) from None
         raise
+
+
+def _fsync_and_close(handle: int, path: Path, temporary: str) -> str:
+    """fsync and close a written temporary file; return its name (`_finish_temporary`)."""
+    _finish_temporary(handle, path, temporary, os.fsync)
     return temporary
 
 
@@ -704,7 +713,7 @@ class _Syncfs:
         return buffer[0] & 0xFFFFFFFF
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _syncfs() -> _Syncfs | None:
     """This system's syncfs when a group commit can rely on it (Linux >= 5.8, whose syncfs
     reports writeback errors, with syncfs and fstatfs reachable through ctypes), else None."""
@@ -726,17 +735,12 @@ def _write_and_close(path: Path, pieces: Iterable[bytes]) -> tuple[str, list[Pat
     left behind on failure (OutputError)."""
     handle, temporary, created = _create_temporary_remaking_directory(path)
     _write_temporary(path, pieces, handle, temporary)
-    try:
-        try:
-            device = os.fstat(handle).st_dev
-        finally:
-            os.close(handle)
-    except BaseException as error:  # Ctrl-C too: no temporary file is left behind
-        Path(temporary).unlink(missing_ok=True)
-        if isinstance(error, OSError):
-            raise _output_error(path, error) from None
-        raise
+    device = _finish_temporary(handle, path, temporary, _device_of)
     return temporary, created, device
+
+
+def _device_of(handle: int) -> int:
+    return os.fstat(handle).st_dev
 
 
 def _fsync_closed(path: Path, temporary: str) -> None:

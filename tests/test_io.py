@@ -419,19 +419,8 @@ def test_commit_fsyncs_each_file_before_its_rename_and_each_directory_once_after
         monkeypatch.setattr(newsclean_io, "_syncfs", lambda: None)
     elif fallback == "another filesystem":
         monkeypatch.setattr(newsclean_io, "_syncfs", lambda: RecordingSyncfs([], filesystem=0x6969))  # NFS
-    events = []
-    real_fsync, real_replace = os.fsync, os.replace
-
-    def logged_fsync(handle):
-        events.append(("fsync", os.readlink(f"/proc/self/fd/{handle}")))
-        real_fsync(handle)
-
-    def logged_replace(source, target):
-        events.append(("rename", str(source)))
-        real_replace(source, target)
-
-    monkeypatch.setattr(newsclean_io.os, "fsync", logged_fsync)
-    monkeypatch.setattr(newsclean_io.os, "replace", logged_replace)
+    events: list = []
+    logging_calls(monkeypatch, events)
     writes = AtomicWrites(background=background, sync_filesystems=fallback != "no group sync asked")
     for name in ("a.txt", "b.txt", "new/c.txt"):
         writes.stage(tmp_path / name, [name.encode()])
