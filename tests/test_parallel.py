@@ -197,6 +197,10 @@ def test_the_pipe_of_the_workers_results_is_widened_for_a_few_chunks_results(mon
         pytest.skip("pipe sizes are Linux's")
     import newsclean.parallel as parallel
 
+    limit = Path("/proc/sys/fs/pipe-max-size")
+    if limit.exists() and int(limit.read_text()) < parallel._RESULT_PIPE_BYTES:
+        pytest.skip("this system lets an unprivileged process widen a pipe less (the pipe then stays as it is)")
+
     sizes: list[int] = []
     widen = parallel._widen_result_pipe
 
