@@ -145,7 +145,7 @@ def process_file_batches(
     if not several:
         read_ahead = None
         if counters:
-            read_ahead = ReadAhead(paths={task.input.path for task in tasks})
+            read_ahead = ReadAhead(paths=_paths_to_keep(tasks, template_inputs))
             _count_template_keys(counters, template_line_keys_of_files(template_inputs, read_ahead))
         outcomes: Iterator = (_run_head(head, task, strict_encoding, read_ahead) for task in tasks)
     else:
@@ -184,10 +184,7 @@ def template_line_keys_of_files(inputs: Sequence[InputFile], read_ahead: ReadAhe
     `read_ahead` when given, which keeps them for the cleaning pass); unreadable inputs are left
     out (the main pass reports them). With several jobs `process_file_batches` runs this pass in
     its workers instead."""
-    if read_ahead is None:
-        keyed_files = (_template_keys_of_file(item.path) for item in inputs)
-    else:
-        keyed_files = (_template_keys_of_file_read_ahead(item.path, read_ahead) for item in inputs)
+    keyed_files = (_template_keys_of_file(item.path, read_ahead) for item in inputs)
     return (keyed for keyed in keyed_files if keyed is not None)
 
 
@@ -416,22 +413,15 @@ def _read_lenient(path: Path) -> Document:
     return read_document(path)[0]
 
 
-def _template_keys_of_file(path: Path) -> tuple[str, Collection[int]] | None:
+def _template_keys_of_file(path: Path, read_ahead: ReadAhead | None = None) -> tuple[str, Collection[int]] | None:
+    """The input's document id and template-line keys, None if it cannot be read. Through
+    `read_ahead`, if given, which keeps the input, and with it the normalisation found with
+    its keys, for the cleaning pass."""
     try:
-        document = _read_lenient(path)
+        document = _read_lenient(path) if read_ahead is None else read_ahead.read(path)
     except InputError:
         return None
-    return document.id, template_line_keys(document.lines)
-
-
-def _template_keys_of_file_read_ahead(path: Path, read_ahead: ReadAhead) -> tuple[str, Collection[int]] | None:
-    """`_template_keys_of_file` through `read_ahead`, which also keeps the document's
-    normalisation, found with its keys, for the cleaning pass."""
-    try:
-        document = read_ahead.read(path)
-    except InputError:
-        return None
-    if not read_ahead.keeps(path):
+    if read_ahead is None or not read_ahead.keeps(path):
         return document.id, template_line_keys(document.lines)
     keys, normalised = template_line_keys_and_normalisation(document.lines)
     read_ahead.keep_normalisation(path, *normalised)
@@ -441,9 +431,7 @@ def _template_keys_of_file_read_ahead(path: Path, read_ahead: ReadAhead) -> tupl
 def _template_keys_of_paths(read_ahead: ReadAhead | None, paths: list[Path]) -> list[tuple[str, Collection[int]] | None]:
     """The template-line keys of each input at `paths` (None if unreadable), through
     `read_ahead`, if given, which keeps the inputs for this process's head chunks."""
-    if read_ahead is None:
-        return [_template_keys_of_file(path) for path in paths]
-    return [_template_keys_of_file_read_ahead(path, read_ahead) for path in paths]
+    return [_template_keys_of_file(path, read_ahead) for path in paths]
 
 
 def _template_keys_of_chunk(paths: list[Path]) -> list[tuple[str, Collection[int]] | None]:

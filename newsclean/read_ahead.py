@@ -41,8 +41,18 @@ _LINE_BYTES = 57
 #: What an input costs beyond its lines: its Document, ReadInput, hex digest and dict entry.
 _INPUT_BYTES = 400
 #: What a line costs in a normalisation that changed its document: its slot in a second tuple
-#: of lines (the changed lines themselves are few).
+#: of lines (a changed line costs its characters too, `normalisation_cost`).
 _NORMALISED_LINE_BYTES = 8
+
+
+def normalisation_cost(lines: tuple[str, ...], normalised: tuple[str, ...]) -> int:
+    """What keeping `normalised`, the normalised `lines`, costs beside them: nothing when it is
+    the same tuple, else a slot per line and the characters of each line it changed (few, but
+    one may be a line of megabytes)."""
+    if normalised is lines:
+        return 0
+    changed = sum(len(new) for new, old in zip(normalised, lines) if new != old)
+    return _NORMALISED_LINE_BYTES * len(normalised) + changed
 
 
 def _cost(size: int, lines: int) -> int:
@@ -103,11 +113,10 @@ class ReadAhead:
         kept = self._kept.get(path)
         if kept is None:
             return
-        if lines is not kept.document.lines:
-            cost = _NORMALISED_LINE_BYTES * len(lines)
-            if cost > self._room:
-                return
-            self._room -= cost
+        cost = normalisation_cost(kept.document.lines, lines)
+        if cost > self._room:
+            return
+        self._room -= cost
         self._kept[path] = ReadInput(kept.document, kept.size, kept.sha256, (lines, normalisations))
 
     def take(self, path: Path) -> ReadInput | None:

@@ -159,7 +159,7 @@ def test_a_normalisation_is_kept_with_its_kept_input_while_it_fits(tmp_path):
     changed = normalise_lines(lines)
     assert changed[0] != lines
     budget = read_ahead._cost(messy.stat().st_size, len(lines))
-    for room, kept_normalisation in ((0, False), (read_ahead._NORMALISED_LINE_BYTES * len(lines), True)):
+    for room, kept_normalisation in ((0, False), (read_ahead.normalisation_cost(lines, changed[0]), True)):
         kept = read_ahead.ReadAhead(budget + room)
         kept.read(messy)
         kept.keep_normalisation(messy, *changed)
@@ -241,3 +241,13 @@ def test_clean_jobs_2_gives_the_same_outputs_with_the_workers_keeping_inputs_or_
         runs[budget] = (code, capsys.readouterr().err.replace(str(outdir), "OUT"), files(outdir))
     assert runs[0] == runs[read_ahead.READ_AHEAD_BYTES]
     assert MANIFEST_NAME in runs[0][2] and runs[0][0] == cli.EXIT_SOME_FAILED
+
+
+def test_a_kept_normalisation_costs_the_characters_of_the_lines_it_changed():
+    lines = ("Short line.", "word  " * 200_000, "Another short line.")
+    normalised, _ = normalise_lines(lines)
+    assert normalised[1] != lines[1] and normalised[0] is lines[0]
+    cost = read_ahead.normalisation_cost(lines, normalised)
+    # A changed line of a megabyte is counted whole, beside a slot per line.
+    assert cost == read_ahead._NORMALISED_LINE_BYTES * len(lines) + len(normalised[1])
+    assert read_ahead.normalisation_cost(lines, lines) == 0
