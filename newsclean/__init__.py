@@ -5,24 +5,30 @@
     'The minister resigned on Monday after a week of protests.\\n'
 """
 
-from .dedup import NearDuplicateFilter
-from .document import Document, LineDecision, Normalisation, Paragraph, Removal, Result
-from .filters import (
-    AdMarkerFilter,
-    ArticleBodyFilter,
-    CommentSectionFilter,
-    Filter,
-    LineFilter,
-    LanguageFilter,
-    LegalNoticeFilter,
-    NavigationFilter,
-    PageView,
-    PhotoCreditFilter,
-    PromptFilter,
-    RepeatedLineFilter,
-    ShareButtonFilter,
-)
-from .pipeline import Pipeline, clean, default_pipeline
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .dedup import NearDuplicateFilter
+    from .document import Document, LineDecision, Normalisation, Paragraph, Removal, Result
+    from .filters import (
+        AdMarkerFilter,
+        ArticleBodyFilter,
+        CommentSectionFilter,
+        Filter,
+        LineFilter,
+        LanguageFilter,
+        LegalNoticeFilter,
+        NavigationFilter,
+        PageView,
+        PhotoCreditFilter,
+        PromptFilter,
+        RepeatedLineFilter,
+        ShareButtonFilter,
+    )
+    from .pipeline import Pipeline, clean, default_pipeline
 
 __version__ = "0.1.0"
 
@@ -51,3 +57,44 @@ __all__ = [
     "clean",
     "default_pipeline",
 ]
+
+# The public names are imported on first use (PEP 562), not here: `import newsclean` stays cheap
+# and loads no numpy, so the command line's entry point (newsclean/_console.py) can limit
+# numpy's BLAS threads before numpy starts them, without touching a library user's environment.
+_SUBMODULE_OF = {
+    "NearDuplicateFilter": "dedup",
+    **dict.fromkeys(("Document", "LineDecision", "Normalisation", "Paragraph", "Removal", "Result"), "document"),
+    **dict.fromkeys(
+        (
+            "AdMarkerFilter",
+            "ArticleBodyFilter",
+            "CommentSectionFilter",
+            "Filter",
+            "LineFilter",
+            "LanguageFilter",
+            "LegalNoticeFilter",
+            "NavigationFilter",
+            "PageView",
+            "PhotoCreditFilter",
+            "PromptFilter",
+            "RepeatedLineFilter",
+            "ShareButtonFilter",
+        ),
+        "filters",
+    ),
+    **dict.fromkeys(("Pipeline", "clean", "default_pipeline"), "pipeline"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """A public name, imported from its submodule on first use and kept as an attribute."""
+    submodule = _SUBMODULE_OF.get(name)
+    if submodule is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{submodule}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,5 +1,5 @@
 """`python -m newsclean` runs the command line."""
 
-from .cli import run
+from ._console import run
 
 run()
