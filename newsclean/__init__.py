@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -87,9 +88,13 @@ _SUBMODULE_OF = {
 
 
 def __getattr__(name: str) -> Any:
-    """A public name, imported from its submodule on first use and kept as an attribute."""
+    """A public name, imported from its submodule on first use and kept as an attribute; a
+    submodule (`newsclean.io`, `newsclean.runtime`, ...) is imported on first use too, as
+    `import newsclean` once made each of them an attribute by importing it."""
     submodule = _SUBMODULE_OF.get(name)
     if submodule is None:
+        if not name.startswith("_") and importlib.util.find_spec(f"{__name__}.{name}") is not None:
+            return importlib.import_module(f".{name}", __name__)
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     value = getattr(importlib.import_module(f".{submodule}", __name__), name)
     globals()[name] = value

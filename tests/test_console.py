@@ -79,3 +79,10 @@ def test_every_public_name_is_there_and_the_same_object_as_in_its_module() -> No
         assert any(getattr(home, name, None) is value for home in homes), name
     with pytest.raises(AttributeError, match="no attribute 'not_a_name'"):
         newsclean.not_a_name  # noqa: B018
+
+
+def test_submodules_are_attributes_of_the_package_after_a_plain_import() -> None:
+    code = "import newsclean; print(newsclean.io.decode_bytes(b'caf\\xc3\\xa9', 'x').text, newsclean.runtime.__name__)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["café", "newsclean.runtime"]
