@@ -7,6 +7,7 @@ They are told apart from article sentences by being addressed to the reader (imp
 
 from __future__ import annotations
 
+import re
 
 import regex
 
@@ -19,8 +20,9 @@ _I = regex.IGNORECASE
 
 #: (kind, pattern, anchors): a line matching the pattern is a prompt of that kind. Every match
 #: of the pattern, lower-cased, contains one of its anchors (a word, a stem or a phrase the
-#: pattern spells out), so on a plain line (`is_plain`: lower-casing is exact) holding none of
-#: them the search is skipped. tests/test_filters_memo.py checks this against the searches.
+#: pattern spells out), so on a line whose lower-cased copy holds none of them (a plain line,
+#: or one without `_LOWERS_APART_FROM_ITS_LETTER`) the search is skipped.
+#: tests/test_filters_memo.py and tests/test_prompt_anchors_beyond_plain.py check this.
 PROMPT_PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("newsletter prompt", r"^(?:sign up|subscribe|register|get|receive|join|enter)\b.{0,100}\b(?:newsletters?|alerts?|inbox|e-?mails?|updates)\b",
      ("newsletter", "alert", "inbox", "mail", "update")),
@@ -45,7 +47,11 @@ PROMPT_PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 #: the time of one search for their alternation, which `regex` cannot scan for literals.
 _COMPILED = tuple((kind, regex.compile(pattern, _I), anchors) for kind, pattern, anchors in PROMPT_PATTERNS)
 _MAX_PROMPT_WORDS = 45
-#: Every pattern's anchors, once each: a plain line without any of them skips the fifteen
+#: The characters besides A-Z that IGNORECASE lets stand for an ASCII letter ("K", the Kelvin
+#: sign, stands for "k") but that `str.lower` does not turn into it: "İ" becomes "i̇", "ſ"
+#: stays. A line without them holds an anchor of every match once lower-cased, plain or not.
+_LOWERS_APART_FROM_ITS_LETTER = re.compile("[İſ]")
+#: Every pattern's anchors, once each: a line without any of them skips the fifteen
 #: searches, and one with some searches only the patterns those anchors belong to.
 PROMPT_ANCHORS = tuple(dict.fromkeys(anchor for _, _, anchors in PROMPT_PATTERNS for anchor in anchors))
 
@@ -74,7 +80,9 @@ def _prompt_kind(text: str, max_words: int) -> str | None:
         return None
     lowered = plain_lowered(text)
     if lowered is None:
-        return next((kind for kind, pattern, _ in _COMPILED if pattern.search(text)), None)
+        if _LOWERS_APART_FROM_ITS_LETTER.search(text) is not None:
+            return next((kind for kind, pattern, _ in _COMPILED if pattern.search(text)), None)
+        lowered = text.lower()
     found = {anchor for anchor in PROMPT_ANCHORS if anchor in lowered}
     if found:
         for kind, pattern, anchors in _COMPILED:
