@@ -7,7 +7,7 @@ without knowing which filter made them. Line numbers are 1-based input lines thr
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import compress
+from itertools import compress, repeat
 from typing import AbstractSet, Any, Callable, Iterator, Mapping, NamedTuple, Sequence
 
 
@@ -191,10 +191,11 @@ def kept_paragraphs(lines: Sequence[str], removed: AbstractSet[int]) -> list[Par
     """Non-empty lines not in `removed`, as Paragraphs (shared by the pipeline and Result).
 
     Built from `enumerate`'s (number, text) pairs with `tuple.__new__`, a third of the cost of
-    calling Paragraph(number, text) for each of the millions of paragraphs a corpus has."""
+    calling Paragraph(number, text) for each of the millions of paragraphs a corpus has; with
+    nothing removed (every page's first build), by `map` alone: no bytecode per paragraph."""
     numbered = enumerate(lines, start=1)
     if not removed:
-        return [_new_tuple(Paragraph, pair) for pair in compress(numbered, lines)]
+        return list(map(_new_tuple, repeat(Paragraph), compress(numbered, lines)))
     return [_new_tuple(Paragraph, pair) for pair in numbered if pair[1] and pair[0] not in removed]
 
 
