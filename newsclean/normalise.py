@@ -205,9 +205,9 @@ def normalise_lines(lines: tuple[str, ...] | list[str]) -> tuple[tuple[str, ...]
 def lines_needing_general_path(lines: Sequence[str]) -> set[int]:
     """The indexes of the lines the fast path (`_normalise_plain_line`) does not cover: those
     longer than SEGMENT_CHARACTERS, and those with a character it does not handle, found in
-    one scan of the lines joined by "\n" (a character the fast path handles)."""
+    scans of the lines joined by "\n" (a character the fast path handles)."""
     joined = "\n".join(lines)
-    return _general_path_lines(lines, joined, [0, *accumulate(len(line) + 1 for line in lines)])
+    return _general_path_lines(lines, joined, [0, *accumulate(len(line) + 1 for line in lines)], _beyond_printable_ascii(joined))
 
 
 def lines_needing_work(lines: Sequence[str]) -> tuple[set[int], set[int]]:
@@ -216,29 +216,86 @@ def lines_needing_work(lines: Sequence[str]) -> tuple[set[int], set[int]]:
     A line with a newline of its own is counted among the second set, whatever else it holds."""
     joined = "\n".join(lines)
     starts = [0, *accumulate(len(line) + 1 for line in lines)]
-    general = _general_path_lines(lines, joined, starts)
-    loose = _loose_whitespace_lines(lines, joined, starts)
+    beyond = _beyond_printable_ascii(joined)
+    general = _general_path_lines(lines, joined, starts, beyond)
+    loose = _loose_whitespace_lines(lines, joined, starts, beyond)
     return general, loose - general
 
 
-def _general_path_lines(lines: Sequence[str], joined: str, starts: list[int]) -> set[int]:
+#: The printable ASCII the fast path handles (all of it but "&"), as bytes to delete.
+_FAST_PATH_PRINTABLE_BYTES = bytes([*range(0x20, 0x26), *range(0x27, 0x7F)])
+#: The other characters the fast path handles.
+_FAST_PATH_OTHERS = frozenset("\t\n\x0c\r" + _TYPOGRAPHIC)
+#: Up to this many distinct characters beyond the fast path are each looked for with
+#: `str.find`; text with more (a page in another script) is scanned by `_NEEDS_GENERAL_PATH`.
+_FOUND_ONE_BY_ONE = 8
+
+
+def _beyond_printable_ascii(joined: str) -> str | None:
+    """The characters of `joined` but the printable ASCII the fast path handles (its line
+    breaks, other whitespace, "&", controls and non-ASCII characters), in order; None if it
+    cannot be encoded (a lone surrogate). Two C passes over its UTF-8, where a scan by a
+    regular expression's character class costs tens of instructions a character: lines are
+    mostly that ASCII, so what is left is short."""
+    try:
+        encoded = joined.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    # Only whole ASCII bytes are deleted, never a byte of a multi-byte character: still UTF-8.
+    return encoded.translate(None, _FAST_PATH_PRINTABLE_BYTES).decode("utf-8")
+
+
+def _general_path_lines(lines: Sequence[str], joined: str, starts: list[int], beyond: str | None) -> set[int]:
+    """`lines_needing_general_path` from the lines joined, their `starts` in it and
+    `_beyond_printable_ascii(joined)`: each line holding one of the few characters beyond the
+    fast path found by `str.find`, or, where there are many, by `_NEEDS_GENERAL_PATH`."""
     found = {index for index, line in enumerate(lines) if len(line) > SEGMENT_CHARACTERS}
-    match = _NEEDS_GENERAL_PATH.search(joined)
+    # Mostly other characters than printable ASCII (besides the line breaks): one scan.
+    if beyond is None or len(beyond) - len(lines) > len(joined) // 8:
+        return found | _lines_matching(_NEEDS_GENERAL_PATH, joined, starts)
+    outside = set(beyond).difference(_FAST_PATH_OTHERS)
+    if len(outside) > _FOUND_ONE_BY_ONE:
+        return found | _lines_matching(_NEEDS_GENERAL_PATH, joined, starts)
+    for character in outside:
+        found |= _lines_holding(character, joined, starts)
+    return found
+
+
+def _lines_matching(pattern: re.Pattern[str], joined: str, starts: list[int]) -> set[int]:
+    """The indexes of the lines (of `joined`, at `starts`) that hold a match of `pattern`."""
+    found = set()
+    match = pattern.search(joined)
     while match is not None:
         index = bisect_right(starts, match.start()) - 1
         found.add(index)
-        match = _NEEDS_GENERAL_PATH.search(joined, starts[index + 1])
+        match = pattern.search(joined, starts[index + 1])
+    return found
+
+
+def _lines_holding(piece: str, joined: str, starts: list[int]) -> set[int]:
+    """The indexes of the lines (of `joined`, at `starts`) that hold `piece`: "\n " counts in
+    the line it starts, " \n" in the line it ends."""
+    found = set()
+    position = joined.find(piece)
+    while position >= 0:
+        index = bisect_right(starts, position + (piece == "\n ")) - 1
+        found.add(index)
+        # On from the newline that ends this line: "\n " there belongs to the next one.
+        position = joined.find(piece, max(starts[index + 1] - 1, position + 1))
     return found
 
 
 #: What the fast path's whitespace rule changes, in lines joined by "\n": a space at either
 #: end of a line (or of the joined text), two spaces in a row, or any whitespace character but
-#: the space (the others it may meet in a plain line). Found with `str.find`, which skims.
-_LOOSE_WHITESPACE = ("  ", " \n", "\n ", "\t", "\x0c", "\r")
+#: the space (the others it may meet in a plain line). Found with `str.find`, which skims; the
+#: tab, form feed and carriage return only where `_beyond_printable_ascii` saw them.
+_LOOSE_SPACES = ("  ", " \n", "\n ")
+_LOOSE_WHITESPACE = "\t\x0c\r"
 
 
-def _loose_whitespace_lines(lines: Sequence[str], joined: str, starts: list[int]) -> set[int]:
-    if joined.count("\n") != max(len(lines) - 1, 0):  # lines with newlines in them (not from split_lines)
+def _loose_whitespace_lines(lines: Sequence[str], joined: str, starts: list[int], beyond: str | None) -> set[int]:
+    seen = joined if beyond is None else beyond
+    if seen.count("\n") != max(len(lines) - 1, 0):  # lines with newlines in them (not from split_lines)
         found = {index for index, line in enumerate(lines) if "\n" in line}
     else:
         found = set()
@@ -246,14 +303,11 @@ def _loose_whitespace_lines(lines: Sequence[str], joined: str, starts: list[int]
         found.add(0)
     if joined.endswith(" "):
         found.add(len(lines) - 1)
+    for piece in _LOOSE_SPACES:
+        found |= _lines_holding(piece, joined, starts)
     for piece in _LOOSE_WHITESPACE:
-        position = joined.find(piece)
-        while position >= 0:
-            # " \n" belongs to the line it ends; "\n " to the next, found at that line's start.
-            index = bisect_right(starts, position + (piece == "\n ")) - 1
-            found.add(index)
-            # On from the newline that ends this line: "\n " there belongs to the next one.
-            position = joined.find(piece, max(starts[index + 1] - 1, position + 1))
+        if piece in seen:
+            found |= _lines_holding(piece, joined, starts)
     return found
 
 
