@@ -5,6 +5,7 @@ Its profiles load in name order, whatever order the file system lists them in.""
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -16,7 +17,9 @@ from langdetect.detector import Detector
 from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
 from langdetect.lang_detect_exception import LangDetectException
 
-from newsclean.filters.detection import FastDetector, load_factory
+from langdetect.utils.ngram import NGram
+
+from newsclean.filters.detection import FastDetector, appended_text, load_factory
 from newsclean.io import read_document
 
 from .conftest import DEVSET, SEEDS
@@ -150,6 +153,31 @@ def test_same_text_and_ngrams_as_langdetect_on_real_lines() -> None:
 def test_same_text_and_ngrams_as_langdetect_on_generated_text(text: str) -> None:
     reference, fast = factories()
     assert fast_ngrams(fast, text) == reference_ngrams(reference, text)
+
+
+def reference_appended_text(text: str, max_text_length: int) -> str:
+    """`appended_text` as it was, every substitution run on every text (langdetect's `append`)."""
+    text = Detector.URL_RE.sub(" ", text)
+    text = Detector.MAIL_RE.sub(" ", text)
+    text = NGram.normalize_vi(text)
+    return re.sub(" {2,}", " ", text[:max_text_length])
+
+
+#: Characters that make URLs, e-mail addresses and Vietnamese letters with a combining mark
+#: (and near misses of each), for the substitutions `appended_text` skips when a text cannot match.
+_APPENDED_ALPHABET = "aeoyAE1-_.:/@ htps\u0300\u0301\u0303\u0309\u0323\u0302\u1ea1é"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=_APPENDED_ALPHABET, max_size=50) | st.text(max_size=30))
+def test_appended_text_equals_every_substitution_run(text: str) -> None:
+    assert appended_text(text, 40) == reference_appended_text(text, 40)
+
+
+def test_appended_text_equals_every_substitution_run_on_real_lines() -> None:
+    tricky = ["see https://example.com/a?b=1 or mail a.b@c.org", "http:// alone, @ alone", "Vie\u0302\u0301t Nam, Ha\u0300 No\u0323i", "ftp://x.y"]
+    for text in tricky + real_lines():
+        assert appended_text(text, 10_000) == reference_appended_text(text, 10_000), text
 
 
 def test_random_stream_reads_python_randoms_draws() -> None:

@@ -20,7 +20,6 @@ import random
 import re
 import threading
 from dataclasses import dataclass
-from itertools import chain
 from typing import Iterator
 
 import numpy as np
@@ -67,9 +66,14 @@ def appended_text(text: str, max_text_length: int) -> str:
     """What langdetect's `Detector.append` adds for `text`: URLs and e-mail addresses become
     spaces, then the first `max_text_length` characters are kept with every run of spaces
     collapsed into one."""
-    text = Detector.URL_RE.sub(" ", text)
-    text = Detector.MAIL_RE.sub(" ", text)
-    text = NGram.normalize_vi(text)
+    # Each pattern needs a character that the `in` test looks for first (a URL "://", an
+    # address "@", a Vietnamese letter a combining mark): most blocks have none.
+    if "://" in text:
+        text = Detector.URL_RE.sub(" ", text)
+    if "@" in text:
+        text = Detector.MAIL_RE.sub(" ", text)
+    if not text.isascii():
+        text = NGram.normalize_vi(text)
     return _SPACE_RUN.sub(" ", text[:max_text_length])
 
 
@@ -137,10 +141,11 @@ class FastDetector(Detector):
 @dataclass(frozen=True)
 class _Word:
     """The n-grams langdetect scores in one word (with the space after it, when one follows),
-    and their rows in the profile matrix."""
+    and their rows in the profile matrix as the bytes of an `np.intp` array: a text's rows are
+    then one `bytes.join` of its words' instead of a Python int per n-gram."""
 
     ngrams: tuple[str, ...]
-    rows: tuple[int, ...]
+    rows: bytes
 
 
 class _RandomStream:
@@ -182,7 +187,7 @@ class _RandomStream:
         window = 2 * number + 64
         while True:
             candidates = self.outputs(position + window)[position : position + window] >> shift
-            accepted = np.flatnonzero(candidates < count)
+            accepted = (candidates < count).nonzero()[0]
             if len(accepted) >= number:
                 accepted = accepted[:number]
                 return candidates[accepted].astype(np.intp), accepted + position
@@ -271,7 +276,8 @@ class FastDetectorFactory(DetectorFactory):
                 if len(memo) >= self.WORD_MEMO_SIZE:
                     memo.clear()
                 ngrams = tuple(self._ngrams(key))
-                word = memo[key] = _Word(ngrams, tuple(self.word_lang_prob_map[ngram] for ngram in ngrams))
+                rows = np.array([self.word_lang_prob_map[ngram] for ngram in ngrams], dtype=np.intp).tobytes()
+                word = memo[key] = _Word(ngrams, rows)
             result.append(word)
         return result
 
@@ -307,7 +313,7 @@ class FastDetectorFactory(DetectorFactory):
         another (here five at a time, by `np.multiply.reduce` down the rows, which multiplies
         in row order) and normalises by Python's `sum` after the first draw and every fifth.
         """
-        rows = np.fromiter(chain.from_iterable(word.rows for word in words), dtype=np.intp)
+        rows = np.frombuffer(b"".join([word.rows for word in words]), dtype=np.intp)
         if not len(rows):
             raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
         stream = self._stream()
