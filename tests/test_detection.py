@@ -19,7 +19,7 @@ from langdetect.lang_detect_exception import LangDetectException
 
 from langdetect.utils.ngram import NGram
 
-from newsclean.filters.detection import FastDetector, appended_text, load_factory
+from newsclean.filters.detection import _SEQUENTIAL_SUM, FastDetector, appended_text, load_factory
 from newsclean.io import read_document
 
 from .conftest import DEVSET, SEEDS
@@ -178,6 +178,15 @@ def test_appended_text_equals_every_substitution_run_on_real_lines() -> None:
     tricky = ["see https://example.com/a?b=1 or mail a.b@c.org", "http:// alone, @ alone", "Vie\u0302\u0301t Nam, Ha\u0300 No\u0323i", "ftp://x.y"]
     for text in tricky + real_lines():
         assert appended_text(text, 10_000) == reference_appended_text(text, 10_000), text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.floats(min_value=1e-300, max_value=1.0), min_size=1, max_size=60))
+def test_running_sums_end_in_pythons_sum_where_it_adds_in_order(values: list[float]) -> None:
+    """`_trial` takes the normalisation's sum from `np.add.accumulate` where Python's `sum`
+    adds in order without compensation (up to 3.11): the same float as `sum`."""
+    if _SEQUENTIAL_SUM:
+        assert np.add.accumulate(np.array(values)).item(-1) == sum(values)
 
 
 def test_random_stream_reads_python_randoms_draws() -> None:

@@ -4,7 +4,7 @@ langdetect samples n-grams of the text at random and multiplies, for each of its
 the probability of the language by the n-gram's probability in it, one Python float at a time:
 that loop is nearly all of its time. `FastDetector` runs the same algorithm, drawing the same
 random numbers in the same order and doing the same floating-point operations in the same order
-(element-wise products, Python's own `sum` for the normalisation), on numpy vectors: the draws
+(element-wise products, the normalisation's sum added in Python's order), on numpy vectors: the draws
 of a trial read a slab at a time off the seeded generator's stream, five products per reduce.
 Its answers are langdetect's answers, bit for bit (tests/test_detection.py).
 The text's clean-up and n-gram extraction, per character in langdetect, are done with regular
@@ -18,6 +18,7 @@ import math
 import os
 import random
 import re
+import sys
 import threading
 from dataclasses import dataclass
 from typing import Iterator
@@ -56,6 +57,12 @@ _TWO_PI = 2.0 * math.pi
 #: Draws gathered at once in a trial after its first 201 (a multiple of five: langdetect
 #: normalises after draw 1 and every fifth after it).
 _SLAB_DRAWS = 200
+
+#: Whether Python's `sum` of floats adds them one after the other, rounding each time, as
+#: `np.add.accumulate` does (its last element is then the same float, one C call instead of a
+#: list of Python floats); from Python 3.12 `sum` compensates the rounding (Neumaier), and
+#: langdetect's sums are then taken with `sum` itself.
+_SEQUENTIAL_SUM = sys.version_info < (3, 12)
 
 #: Room for floating-point rounding when a bound settles an answer early: a trial's
 #: probabilities sum to 1 give or take a few units in the last place.
@@ -311,7 +318,8 @@ class FastDetectorFactory(DetectorFactory):
         The same draws, in the same order, and the same floating-point operations per
         language: a trial multiplies the probabilities by one drawn n-gram's factors after
         another (here five at a time, by `np.multiply.reduce` down the rows, which multiplies
-        in row order) and normalises by Python's `sum` after the first draw and every fifth.
+        in row order) and normalises by Python's `sum` (or its equal, `_SEQUENTIAL_SUM`) after the
+        first draw and every fifth.
         """
         rows = np.frombuffer(b"".join([word.rows for word in words]), dtype=np.intp)
         if not len(rows):
@@ -397,6 +405,7 @@ class _TrialRows:
     def __init__(self, languages: int) -> None:
         self.matrix = np.empty((_SLAB_DRAWS + 2, languages))
         self.product = np.empty(languages)
+        self.running = np.empty(languages)  # the product's running sums (`_SEQUENTIAL_SUM`)
         starts = range(1, len(self.matrix) - 5, 5)
         self.groups = [self.matrix[0:2]] + [self.matrix[row : row + 6] for row in starts]
         self.normalised = [self.matrix[1]] + [self.matrix[row + 5] for row in starts]
@@ -423,8 +432,8 @@ def _trial(
     and it becomes the language watched.
     """
     languages = len(work.product)
-    matrix, product, groups, normalised = work.matrix, work.product, work.groups, work.normalised
-    multiply_down, divide, add = np.multiply.reduce, np.divide, np.add
+    matrix, product, running, groups, normalised = work.matrix, work.product, work.running, work.groups, work.normalised
+    multiply_down, add_along, divide, add = np.multiply.reduce, np.add.accumulate, np.divide, np.add
     converged, limit = Detector.CONV_THRESHOLD, Detector.ITERATION_LIMIT
     watched_share = 100.0 * (1.0 - converged)
     watched = 0
@@ -440,14 +449,14 @@ def _trial(
         drawn += slab
         while checkpoint <= drawn:
             multiply_down(groups[group], 0, None, product)
-            values = product.tolist()
-            total = sum(values)  # langdetect's sum, in Python's order of additions
+            total = add_along(product, 0, None, running).item(-1) if _SEQUENTIAL_SUM else sum(product.tolist())
             result = normalised[group]
             divide(product, total, result)
-            share = values[watched] / total
+            share = product.item(watched) / total
             if share > converged or checkpoint > limit:
                 return result.copy(), int(positions[checkpoint - drawn + slab - 1]) + 1
             if share < watched_share:
+                values = product.tolist()
                 largest = max(values)
                 if largest / total > converged:
                     return result.copy(), int(positions[checkpoint - drawn + slab - 1]) + 1
