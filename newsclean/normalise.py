@@ -51,19 +51,20 @@ _TYPOGRAPHIC = "\u2018\u2019\u201c\u201d\u2013\u2014\u2026"
 _NEEDS_GENERAL_PATH = re.compile(rf"[^\t\n\x0c\r\x20-\x25\x27-\x7e{_TYPOGRAPHIC}]")
 #: Lines beyond those characters that every step but the whitespace rule still leaves alone,
 #: which take the fast path too (five in six of the general path's distinct lines in the
-#: benchmark corpus, where ftfy was most of the cost): the fast path's characters, "&" and "©";
-#: or its characters and "&" without "‘“”", with lower-case accented Latin letters (ß-ö, ø-ü).
-#: With no HTML entity (`HTML_ENTITY_RE`, which ftfy decodes) neither holds an entity, escape,
-#: control, surrogate, ligature, invisible or combining character, both are NFC (precomposed
-#: Latin-1 letters), and ftfy's mojibake heuristic (`ftfy.badness.is_bad`) never fires: each
+#: benchmark corpus, where ftfy was most of the cost): the fast path's characters, "&", "©", the
+#: middle dot "·" and the no-break space; or its characters, "&", "·" and the no-break space
+#: without "‘“”", with lower-case accented Latin letters (ß-ö, ø-ü). With no HTML entity
+#: (`HTML_ENTITY_RE`, which ftfy decodes) neither holds an entity, escape, control, surrogate,
+#: ligature, invisible or combining character, both are NFC (precomposed Latin-1 letters; NFC
+#: leaves the no-break space alone), and ftfy's mojibake heuristic (`ftfy.badness.is_bad`) never fires: each
 #: of its patterns needs a character outside both sets (C1, "bad", currency, numeric, law, box,
 #: upper-case accented, Greek, Cyrillic, ...) or puts an accented letter next to "©‘“”", which
 #: the second set leaves out. Then ftfy's encoding fix stops at once, as its other fixers do.
 #: tests/test_normalise_accented_fast_path.py checks this against ftfy on every 3-character
 #: string over both sets and on real text.
 _FTFY_LEAVES_ALONE = re.compile(
-    rf"[\t\n\x0c\r\x20-\x7e{_TYPOGRAPHIC}\xa9]*"
-    r"|[\t\n\x0c\r\x20-\x7e\u2019\u2013\u2014\u2026\xdf-\xf6\xf8-\xfc]*"
+    rf"[\t\n\x0c\r\x20-\x7e{_TYPOGRAPHIC}\xa0\xa9\xb7]*"
+    r"|[\t\n\x0c\r\x20-\x7e\u2019\u2013\u2014\u2026\xa0\xb7\xdf-\xf6\xf8-\xfc]*"
 )
 
 
@@ -156,7 +157,9 @@ def _normalise_plain_line(line: str) -> tuple[str, tuple[str, ...]]:
     continuation bytes (windows-125x), or lead bytes that are never followed by a continuation
     byte (MacRoman), so no re-decoding is valid UTF-8. `str.split()` splits on exactly the
     ASCII whitespace `\\s` matches, so the whitespace rule is applied once, and for good.
-    It also serves the lines `_ftfy_leaves_alone` finds, whose only whitespace is ASCII.
+    It also serves the lines `_ftfy_leaves_alone` finds, whose only whitespace beyond ASCII is
+    the no-break space: `str.split()` splits on it as `_WHITESPACE` matches it, and no other
+    step touches it (ftfy's `remove_control_chars` and NFC leave it alone).
     """
     collapsed = " ".join(line.split())
     if collapsed == line:

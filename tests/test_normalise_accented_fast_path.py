@@ -35,8 +35,8 @@ ENTITY_PIECES = ["&", "&amp;", "&#233;", "&EACUTE;", "&x", ";", "#", "&#", "amp"
 
 
 def test_the_sets_are_the_fast_path_with_copyright_or_with_lower_case_accents() -> None:
-    with_accents = "’–—…" + "".join(map(chr, [*range(0xDF, 0xF7), *range(0xF8, 0xFD)]))
-    assert ALPHABETS == ["".join(sorted("‘’“”–—…©")), "".join(sorted(with_accents))]
+    with_accents = "’–—…\xa0·" + "".join(map(chr, [*range(0xDF, 0xF7), *range(0xF8, 0xFD)]))
+    assert ALPHABETS == ["".join(sorted("‘’“”–—…©\xa0·")), "".join(sorted(with_accents))]
     assert all(pattern.fullmatch(ASCII) for pattern in SETS)
     assert not any(pattern.fullmatch(character) for pattern in SETS for character in "\x0b\x1b\x7f")
 
@@ -82,3 +82,9 @@ def test_real_lines_of_the_sets_normalise_as_on_the_general_path() -> None:
     assert any("&" in line for line in lines)
     variants = [variant for line in lines for variant in (line, f"  {line}\t", line.replace(" ", "  \t "))]
     assert [line for line in variants if normalise_line(line) != normalise_line_general(line)] == []
+
+
+@pytest.mark.parametrize("line", ["Home · News · Sport", "Política · Economia · São Paulo", "10\xa0km from the coast\xa0", "Rua José\xa0Bonifácio · © 2024", "Fish & chips\xa0·\xa0£5"])
+def test_middle_dots_and_no_break_spaces_normalise_as_on_the_general_path(line: str) -> None:
+    assert normalise_line(line) == normalise_line_general(line)
+    assert ("\xa0" in line) == (normalise_line(line)[1] == ("whitespace collapsed",))
