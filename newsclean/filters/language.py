@@ -39,6 +39,8 @@ _LETTER_RUN = regex.compile(r"\p{L}+")
 #: a Latin character that is not a letter (Roman numerals such as "Ⅻ"). A line without any has
 #: as many Latin characters as letters, so only whether it has a letter matters.
 _LETTER_NOT_LATIN_OR_LATIN_NOT_LETTER = regex.compile(r"[\p{L}--\p{Script=Latin}]|[\p{Script=Latin}--\p{L}]", regex.V1)
+#: The ASCII bytes, which `translate` deletes from a line's UTF-8 to leave its other characters.
+_ASCII_BYTES = bytes(range(128))
 #: Scripts named in reasons; any other non-Latin letters are reported as "non-Latin".
 SCRIPTS = (
     "Arabic", "Cyrillic", "Han", "Hiragana", "Katakana", "Hangul", "Devanagari", "Greek",
@@ -209,6 +211,15 @@ def _judgement(
     return _CODE_OF_VERDICT[verdict], reason
 
 
+def _beyond_ascii(text: str) -> str:
+    """The characters of `text` that are not ASCII, in order: an ASCII character is never a
+    `_LETTER_NOT_LATIN_OR_LATIN_NOT_LETTER` (A-Z and a-z are Latin letters, the rest neither),
+    so searching these few finds one exactly when searching the line does, without the
+    pattern's per-character property tests on every ASCII character (most of an accented
+    line). Deleting the ASCII bytes from UTF-8 leaves whole sequences, so it decodes back."""
+    return text.encode("utf-8", "surrogatepass").translate(None, _ASCII_BYTES).decode("utf-8", "surrogatepass")
+
+
 def _judge(
     text: str, min_latin_share: float, min_words: int, english_share: float, foreign_share: float
 ) -> tuple[Verdict, str]:
@@ -219,7 +230,7 @@ def _judge(
         # Every letter of a plain line is one of a-z once lower-cased, and inside a word.
         tokens = cached_words(text)
         letters = latin = 1 if tokens else 0
-    elif _LETTER_NOT_LATIN_OR_LATIN_NOT_LETTER.search(text) is None:
+    elif _LETTER_NOT_LATIN_OR_LATIN_NOT_LETTER.search(_beyond_ascii(text)) is None:
         # The letters are the Latin characters (accented Latin text): the share is 1 again.
         letters = latin = 1 if _LETTER.search(text) else 0
     else:
