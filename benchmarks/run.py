@@ -323,9 +323,14 @@ def print_profile(documents: list[Document], top: int) -> None:
 
 
 def measure_all(
-    corpus: list[CorpusFile], documents: list[Document], total_bytes: int, paragraphs: int, jobs: int, sample_size: int
+    corpus: list[CorpusFile], documents: list[Document], total_bytes: int, paragraphs: int, jobs: int, sample_size: int,
+    cli_rows_reversed: bool = False,
 ) -> list[Row]:
-    """One round of every row, each in a fresh fork (the CLI rows in subprocesses)."""
+    """One round of every row, each in a fresh fork (the CLI rows in subprocesses). The CLI rows
+    run one after the other on the same corpus copy, `--jobs 1` first unless `cli_rows_reversed`:
+    `--repeat` alternates their order from round to round, so that neither row always follows
+    the other (a run is faster right after another one has warmed the machine's memory and
+    filesystem, docs/performance.md)."""
     rows: list[Row] = []
     rows += in_fork(lambda: measure_stages(documents, total_bytes, paragraphs))
     rows += in_fork(lambda: measure_pipeline(documents, total_bytes, paragraphs))
@@ -334,8 +339,8 @@ def measure_all(
         write_corpus(corpus, Path(corpus_dir))
         environment = cli_environment(Path(cache))
         warm_up_cli(Path(corpus_dir), environment)
-        for count in sorted({1, jobs}):
-            rows.append(measure_cli(Path(corpus_dir), count, total_bytes, paragraphs, environment))
+        cli_rows = {count: measure_cli(Path(corpus_dir), count, total_bytes, paragraphs, environment) for count in sorted({1, jobs}, reverse=cli_rows_reversed)}
+        rows += [cli_rows[count] for count in sorted(cli_rows)]
     if importlib.util.find_spec("justext") is None:
         print("benchmarks: jusText is not installed (pip install -e '.[bench]'); its row is skipped", file=sys.stderr)
     else:
@@ -389,7 +394,10 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     print(f"load average before: {' '.join(f'{load:.2f}' for load in os.getloadavg())}", flush=True)
-    rounds = [measure_all(corpus, documents, total_bytes, paragraphs, args.jobs, sample_size) for _ in range(max(1, args.repeat))]
+    rounds = [
+        measure_all(corpus, documents, total_bytes, paragraphs, args.jobs, sample_size, cli_rows_reversed=bool(round_index % 2))
+        for round_index in range(max(1, args.repeat))
+    ]
     print(f"load average after: {' '.join(f'{load:.2f}' for load in os.getloadavg())}\n")
     print(format_table(fastest(rounds)))
     if args.repeat > 1:
