@@ -205,17 +205,11 @@ def normalise_lines(lines: tuple[str, ...] | list[str]) -> tuple[tuple[str, ...]
     return tuple(normalised), tuple(changes)
 
 
-def lines_needing_general_path(lines: Sequence[str]) -> set[int]:
-    """The indexes of the lines the fast path (`_normalise_plain_line`) does not cover: those
-    longer than SEGMENT_CHARACTERS, and those with a character it does not handle, found in
-    scans of the lines joined by "\n" (a character the fast path handles)."""
-    joined = "\n".join(lines)
-    return _general_path_lines(lines, joined, [0, *accumulate(len(line) + 1 for line in lines)], _beyond_printable_ascii(joined))
-
-
 def lines_needing_work(lines: Sequence[str]) -> tuple[set[int], set[int]]:
-    """(`lines_needing_general_path`; the other lines whose whitespace the fast path
-    collapses, among others), as sets of indexes, found by scanning the lines joined by "\n".
+    """(the lines the fast path (`_normalise_plain_line`) does not cover: those longer than
+    SEGMENT_CHARACTERS, and those with a character it does not handle; the other lines whose
+    whitespace the fast path collapses, among others), as sets of indexes, found by scanning
+    the lines joined by "\n" (a character the fast path handles).
     A line with a newline of its own is counted among the second set, whatever else it holds."""
     joined = "\n".join(lines)
     starts = [0, *accumulate(len(line) + 1 for line in lines)]
@@ -249,7 +243,7 @@ def _beyond_printable_ascii(joined: str) -> str | None:
 
 
 def _general_path_lines(lines: Sequence[str], joined: str, starts: list[int], beyond: str | None) -> set[int]:
-    """`lines_needing_general_path` from the lines joined, their `starts` in it and
+    """`lines_needing_work`'s first set from the lines joined, their `starts` in it and
     `_beyond_printable_ascii(joined)`: each line holding one of the few characters beyond the
     fast path found by `str.find`, or, where there are many, by `_NEEDS_GENERAL_PATH`."""
     found = {index for index, line in enumerate(lines) if len(line) > SEGMENT_CHARACTERS}
