@@ -6,8 +6,11 @@ without knowing which filter made them. Line numbers are 1-based input lines thr
 
 from __future__ import annotations
 
+import pickle
+from array import array
 from dataclasses import dataclass, field
 from itertools import compress, repeat
+from operator import attrgetter
 from typing import AbstractSet, Any, Callable, Iterator, Mapping, NamedTuple, Sequence
 
 
@@ -138,12 +141,32 @@ class Result:
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickled without the kept paragraphs a pipeline may have left on it for the next
-        stage (`pipeline._remember_kept`): a receiving process rebuilds them if it needs them."""
+        stage (`pipeline._remember_kept`): a receiving process rebuilds them if it needs them.
+        The removals travel packed (`PackedRemovals`), or as they came if never unpacked: a
+        receiving process builds them only if it reads them."""
         state = dict(self.__dict__)
         state.pop("_kept", None)
+        removals = state.get("removals")
+        if removals:
+            del state["removals"]
+            state["_packed_removals"] = PackedRemovals.pack(removals)
         return state
 
+    def __getattr__(self, name: str) -> Any:
+        """`removals` of a result unpickled or merged with them still packed: unpacked on first
+        access and kept (the data model stays a tuple of Removal; only the building waits)."""
+        packed = self.__dict__.get("_packed_removals") if name == "removals" else None
+        if packed is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        removals = packed.unpack()
+        self.__dict__["removals"] = removals
+        del self.__dict__["_packed_removals"]
+        return removals
+
     def removed_lines(self) -> set[int]:
+        packed = self.__dict__.get("_packed_removals")
+        if packed is not None:
+            return packed.lines()
         return {removal.line for removal in self.removals}
 
     def kept(self) -> list[Paragraph]:
@@ -219,3 +242,66 @@ def kept_of(result: Result) -> Sequence[Paragraph]:
         kept = kept_paragraphs(result.lines, result.removed_lines())
         remember_kept(result, kept)
     return kept
+
+
+_line_of = attrgetter("line")
+
+
+class PackedRemovals:
+    """A result's removals as they travel from a worker process (`Result.__getstate__`): one
+    pickled blob and their line numbers as machine integers, plus removals added since
+    (`with_added`: the near-duplicate tail's). The main process of `newsclean clean --jobs N`
+    then builds a Removal (and its details dict) only for results whose removals something
+    reads (a report, statistics): a plain run needs only the removed line numbers."""
+
+    __slots__ = ("blob", "numbers", "added")
+
+    def __init__(self, blob: bytes, numbers: bytes, added: tuple[Removal, ...] = ()) -> None:
+        self.blob = blob
+        self.numbers = numbers
+        self.added = added
+
+    @classmethod
+    def pack(cls, removals: Sequence[Removal]) -> PackedRemovals:
+        return cls(pickle.dumps(removals, pickle.HIGHEST_PROTOCOL), array("q", map(_line_of, removals)).tobytes())
+
+    def __reduce__(self) -> tuple[type[PackedRemovals], tuple[bytes, bytes, tuple[Removal, ...]]]:
+        return (PackedRemovals, (self.blob, self.numbers, self.added))
+
+    def lines(self) -> set[int]:
+        """The removed line numbers, without building a Removal."""
+        numbers = set(array("q", self.numbers))
+        numbers.update(map(_line_of, self.added))
+        return numbers
+
+    def with_added(self, added: Sequence[Removal]) -> PackedRemovals:
+        """These removals and `added` (of other lines), still packed."""
+        return PackedRemovals(self.blob, self.numbers, merge_removals(self.added, added))
+
+    def unpack(self) -> tuple[Removal, ...]:
+        """The removals in line order, as the pipeline made them."""
+        removals: tuple[Removal, ...] = pickle.loads(self.blob)
+        return merge_removals(removals, self.added) if self.added else removals
+
+
+def merge_removals(first: Sequence[Removal], second: Sequence[Removal]) -> tuple[Removal, ...]:
+    """Removals of distinct lines, in line order (two runs already in order: one merge)."""
+    return tuple(sorted((*first, *second), key=_line_of))
+
+
+def built_removals(result: Result) -> tuple[Removal, ...] | None:
+    """The result's removals if they are built, None while they are still packed."""
+    return result.__dict__.get("removals")
+
+
+def with_added_removals(partial: Result, added: Sequence[Removal]) -> Result:
+    """`partial` with the removals `added` (of lines it kept, in line order) merged into its own;
+    still packed if its own are (the main process of `clean --jobs N` has no use for them)."""
+    packed = partial.__dict__.get("_packed_removals")
+    if packed is None:
+        return Result(partial.document, partial.lines, merge_removals(partial.removals, added), partial.normalisations)
+    result = _new_object(Result)
+    result.__dict__.update(
+        document=partial.document, lines=partial.lines, normalisations=partial.normalisations, _packed_removals=packed.with_added(added)
+    )
+    return result

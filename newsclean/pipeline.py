@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
-from operator import attrgetter
 from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 from .dedup import NearDuplicateFilter
-from .document import Document, Normalisation, Paragraph, Removal, Result, kept_of, remember_kept
+from .document import Document, Normalisation, Paragraph, Removal, Result, built_removals, kept_of, remember_kept, with_added_removals
 from .filters import (
     AdMarkerFilter,
     ArticleBodyFilter,
@@ -115,7 +114,10 @@ class Pipeline:
         if not self.filters:
             return partial
         document, lines = partial.document, partial.lines
-        removed: dict[int, Removal] = {removal.line: removal for removal in partial.removals}
+        # Removals still packed (a worker's result) stay so: `removed` holds only new ones then
+        # (only its length's changes matter below, and filters only add to it).
+        built = built_removals(partial)
+        removed: dict[int, Removal] = {} if built is None else {removal.line: removal for removal in built}
         paragraphs = kept_of(partial)
         view = PageView(document.id, lines, paragraphs)  # built again only when paragraphs go
         for group in self._groups:
@@ -141,6 +143,8 @@ class Pipeline:
                     break
         removals = tuple(map(removed.__getitem__, sorted(removed)))
         forget_long_lines(lines)
+        if built is None:
+            return remember_kept(with_added_removals(partial, removals), paragraphs)
         return remember_kept(Result(document, lines, removals, partial.normalisations), paragraphs)
 
     def resume_many(self, partials: Sequence[Result]) -> list[Result]:
@@ -282,13 +286,8 @@ def _apply_batched_filter(item: Filter, partials: list[Result]) -> list[Result]:
         if not added:
             results.append(partial)
             continue
-        # Both are in line order: sorting the two runs together is one merge.
-        merged = tuple(sorted((*partial.removals, *added.values()), key=_line_of))
-        results.append(remember_kept(Result(partial.document, partial.lines, merged, partial.normalisations), kept))
+        results.append(remember_kept(with_added_removals(partial, tuple(added.values())), kept))
     return results
-
-
-_line_of = attrgetter("line")
 
 
 Item = TypeVar("Item")

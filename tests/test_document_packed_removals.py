@@ -1,0 +1,158 @@
+"""A Result's removals travel packed between processes (`document.PackedRemovals`): the
+receiving process builds them only when something reads them, and then exactly as they were.
+The near-duplicate tail and the writer of a plain `newsclean clean --jobs N` never do."""
+
+from __future__ import annotations
+
+import pickle
+from operator import attrgetter
+from pathlib import Path
+
+import pytest
+
+from newsclean.batch import clean_files, plan_outputs
+from newsclean.document import PackedRemovals, Removal, Result, kept_of, kept_paragraphs
+from newsclean.io import find_inputs
+from newsclean.pipeline import Pipeline, default_pipeline
+
+from .test_pipeline_batch import dedup_then_more_filters, replicated_documents
+from .test_pipeline_split import DEVSET, ROOT, snapshot, with_stateful_filter
+
+
+def reference_merge(partial: Result, added: dict[int, Removal]) -> tuple[Removal, ...]:
+    """How `pipeline._apply_batched_filter` merged the tail's removals before they could wait packed."""
+    return tuple(sorted((*partial.removals, *added.values()), key=attrgetter("line")))
+
+
+def shipped(result: Result) -> Result:
+    """The result as the main process gets it from a worker."""
+    return pickle.loads(pickle.dumps(result))
+
+
+def still_packed(result: Result) -> bool:
+    return "removals" not in vars(result)
+
+
+def visible(result: Result) -> tuple:
+    """Everything of a result a user can see, its decisions included (details too)."""
+    return (*snapshot(result), [decision.to_dict() for decision in result.decisions()], repr(result), result.kept(), sorted(result.removed_lines()))
+
+
+@pytest.fixture(scope="module")
+def heads() -> list[Result]:
+    head, _ = default_pipeline(dedup=True).split()
+    return [head.run(document) for document in replicated_documents(2)]
+
+
+def test_a_shipped_result_equals_the_original_in_every_field(heads: list[Result]) -> None:
+    assert sum(len(result.removals) for result in heads) > 1000
+    for original in heads:
+        loaded = shipped(original)
+        assert still_packed(loaded) == bool(original.removals)
+        assert loaded == original
+        assert visible(loaded) == visible(original)
+        assert [removal.details for removal in loaded.removals] == [removal.details for removal in original.removals]
+        assert not still_packed(loaded)
+
+
+def test_text_kept_paragraphs_and_removed_lines_do_not_build_the_removals(heads: list[Result]) -> None:
+    for original in heads:
+        loaded = shipped(original)
+        assert loaded.removed_lines() == {removal.line for removal in original.removals}
+        assert list(kept_of(loaded)) == kept_paragraphs(original.lines, original.removed_lines())
+        assert loaded.text == original.text
+        assert still_packed(loaded) == bool(original.removals)
+
+
+def test_shipping_again_passes_the_packed_removals_through_unbuilt(heads: list[Result]) -> None:
+    for original in heads:
+        loaded = shipped(original)
+        again = shipped(loaded)
+        assert still_packed(loaded) == still_packed(again) == bool(original.removals)
+        assert visible(again) == visible(original)
+
+
+@pytest.mark.parametrize("make", [lambda: default_pipeline(dedup=True), lambda: dedup_then_more_filters(None), with_stateful_filter])
+def test_the_tail_over_shipped_heads_equals_the_pipeline_run_and_builds_nothing(make) -> None:
+    """The default near-duplicate tail (`_apply_batched_filter`), one with context filters after
+    it, and a stateful filter without batching (both `Pipeline._apply_filters`)."""
+    documents = replicated_documents(3, seed=11)
+    head, _ = make().split()
+    with make() as pipeline:
+        _, tail = pipeline.split()
+        tails = tail.resume_many([shipped(head.run(document)) for document in documents])
+    assert sum(still_packed(result) for result in tails) > len(documents) // 2
+    for result in tails:
+        assert kept_of(result) == kept_paragraphs(result.lines, result.removed_lines())
+        result.text
+    assert sum(still_packed(result) for result in tails) > len(documents) // 2
+    with make() as pipeline:
+        expected = [snapshot(pipeline.run(document)) for document in documents]
+    assert [snapshot(result) for result in tails] == expected
+
+
+def test_the_tail_merge_equals_the_former_sorted_merge(heads: list[Result]) -> None:
+    """The near-duplicate tail adds removals to packed and to built removals as the former
+    code merged them: the same tuple."""
+    with default_pipeline(dedup=True) as pipeline:
+        _, tail = pipeline.split()
+        eager = tail.resume_many(heads)
+    with default_pipeline(dedup=True) as pipeline:
+        _, tail = pipeline.split()
+        lazy = tail.resume_many([shipped(result) for result in heads])
+    changed = 0
+    for partial, before, after in zip(heads, eager, lazy):
+        added = {removal.line: removal for removal in before.removals if removal.filter == "near-duplicate"}
+        if added:
+            changed += 1
+            assert still_packed(after) == bool(partial.removals)
+            assert before.removals == reference_merge(partial, added)
+        assert [removal.to_dict() for removal in after.removals] == [removal.to_dict() for removal in before.removals]
+    assert changed > 20
+
+
+def test_packed_removals_take_more_added_ones_in_line_order() -> None:
+    removals = tuple(Removal(line, "test", f"r{line}", {"n": line}) for line in (2, 5, 9))
+    packed = PackedRemovals.pack(removals).with_added([Removal(7, "late", "x")]).with_added([Removal(1, "later", "y"), Removal(12, "later", "z")])
+    assert packed.lines() == {1, 2, 5, 7, 9, 12}
+    assert [removal.line for removal in packed.unpack()] == [1, 2, 5, 7, 9, 12]
+    assert [removal.details for removal in pickle.loads(pickle.dumps(packed)).unpack()] == [{}, {"n": 2}, {"n": 5}, {}, {"n": 9}, {}]
+
+
+def clean_counting_builds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, on_result=None) -> tuple[int, int]:
+    """`clean_files` with two jobs over seeds/ and the devset: (results whose removals arrived
+    packed, removals built from packed ones) in the main process."""
+    counts = {"lines": 0, "unpack": 0}
+    for method in counts:
+        original = getattr(PackedRemovals, method)
+
+        def counted(self, original=original, method=method):
+            counts[method] += 1
+            return original(self)
+
+        monkeypatch.setattr(PackedRemovals, method, counted)
+    inputs, _ = find_inputs([str(ROOT / "seeds"), str(DEVSET)])
+    plan = plan_outputs(inputs, tmp_path / name)
+    with default_pipeline(dedup=True) as pipeline:
+        summary = clean_files(plan, pipeline, outdir=tmp_path / name, jobs=2, on_result=on_result)
+    assert summary.written == len(inputs) and not summary.skipped
+    monkeypatch.undo()
+    return counts["lines"], counts["unpack"]
+
+
+def test_a_plain_clean_with_two_jobs_never_builds_the_removals_a_report_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    arrived, built = clean_counting_builds(tmp_path, monkeypatch, "plain")
+    assert arrived > 0 and built == 0
+    seen: list[Result] = []
+    arrived, built = clean_counting_builds(tmp_path, monkeypatch, "reported", on_result=lambda result: seen.append(result) or result.removals)
+    assert built > 0 and not any(still_packed(result) for result in seen)
+    with default_pipeline(dedup=True) as pipeline:
+        expected = [snapshot(result) for result in Pipeline.run_all(pipeline, [result.document for result in seen])]
+    assert [snapshot(result) for result in seen] == expected
+    assert outputs(tmp_path / "plain") == outputs(tmp_path / "reported")
+
+
+def outputs(outdir: Path) -> dict[str, bytes]:
+    found = {str(path.relative_to(outdir)): path.read_bytes() for path in outdir.rglob("*.txt")}
+    assert len(found) > 20
+    return found
