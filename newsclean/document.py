@@ -152,17 +152,6 @@ class Result:
             state["_packed_removals"] = PackedRemovals.pack(removals)
         return state
 
-    def __getattr__(self, name: str) -> Any:
-        """`removals` of a result unpickled or merged with them still packed: unpacked on first
-        access and kept (the data model stays a tuple of Removal; only the building waits)."""
-        packed = self.__dict__.get("_packed_removals") if name == "removals" else None
-        if packed is None:
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-        removals = packed.unpack()
-        self.__dict__["removals"] = removals
-        del self.__dict__["_packed_removals"]
-        return removals
-
     def removed_lines(self) -> set[int]:
         packed = self.__dict__.get("_packed_removals")
         if packed is not None:
@@ -208,6 +197,29 @@ class Result:
             else:
                 action = "BLANK"
             yield LineDecision(number, action, text, removal, normalised.get(number))
+
+
+class _RemovalsOnFirstAccess:
+    """`Result.removals` of a result unpickled or merged with them still packed: unpacked on
+    first access and kept in the instance (the data model stays a tuple of Removal; only the
+    building waits). A non-data descriptor, like `functools.cached_property`: once the tuple is
+    in the instance's `__dict__`, reading it costs what reading any field does (a `__getattr__`
+    would slow down every attribute of every Result)."""
+
+    def __get__(self, result: Result | None, owner: type | None = None) -> Any:
+        if result is None:
+            return self
+        state = result.__dict__
+        packed = state.get("_packed_removals")
+        if packed is None:
+            raise AttributeError(f"{type(result).__name__!r} object has no attribute 'removals'")
+        removals = state["removals"] = packed.unpack()
+        del state["_packed_removals"]
+        return removals
+
+
+# Set after the dataclass is made, so that it is not taken for the field's default.
+Result.removals = _RemovalsOnFirstAccess()  # type: ignore[assignment]
 
 
 def kept_paragraphs(lines: Sequence[str], removed: AbstractSet[int]) -> list[Paragraph]:
