@@ -214,7 +214,7 @@ class _RemovalsOnFirstAccess:
         if packed is None:
             raise AttributeError(f"{type(result).__name__!r} object has no attribute 'removals'")
         removals = state["removals"] = packed.unpack()
-        del state["_packed_removals"]
+        state.pop("_packed_removals", None)  # another thread may have built them too
         return removals
 
 
