@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import random
 import re
 import sys
@@ -29,6 +28,8 @@ from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
 from langdetect.lang_detect_exception import ErrorCode, LangDetectException
 from langdetect.language import Language
 from langdetect.utils.ngram import NGram
+
+from .profile_cache import Profiles, load_profiles
 
 
 class _NormalisedCharacters(dict):
@@ -201,14 +202,38 @@ class _RandomStream:
             window *= 2
 
 
+def build_profiles(sources: list[tuple[str, bytes]]) -> Profiles:
+    """langdetect's profiles, given as (file name, JSON bytes) in name order, as one n-gram x
+    language matrix of the probabilities langdetect computes (`freq / n_words`, per n-gram
+    length), built with numpy: several times faster than langdetect's loop over a million
+    entries. Rows are numbered in the order langdetect's loop first meets the n-grams."""
+    profiles = [json.loads(data.decode("utf-8")) for _, data in sources]
+    rows: dict[str, int] = {}
+    # Per-entry work is the cost (184,000 entries): an n-gram's length is taken once per
+    # distinct n-gram, and counts are read as integers (exact in a float64, as langdetect's
+    # `1.0 * freq` is).
+    entries = []
+    for profile in profiles:
+        freq = profile["freq"]
+        row = np.fromiter((rows.setdefault(ngram, len(rows)) for ngram in freq), dtype=np.int64, count=len(freq))
+        counts = np.fromiter(freq.values(), dtype=np.int64, count=len(freq)).astype(np.float64)
+        entries.append((row, counts, np.asarray(profile["n_words"], dtype=np.float64)))
+    lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    probabilities = np.zeros((len(rows), len(profiles)))
+    for language, (row, counts, n_words) in enumerate(entries):
+        length = lengths[row]
+        scored = (length >= 1) & (length <= 3)  # langdetect scores 1- to 3-grams only
+        probabilities[row[scored], language] = counts[scored] / n_words[length[scored] - 1]
+    return Profiles([profile["name"] for profile in profiles], rows, probabilities)
+
+
 class FastDetectorFactory(DetectorFactory):
     """A DetectorFactory that creates FastDetectors, with the profiles held as one matrix.
 
     `load_profile` reads langdetect's profiles in name order (langdetect takes the order the
     file system lists them in, which may differ between machines and would change the last
-    bits of its sums) into an n-gram x language matrix of the probabilities langdetect
-    computes (`freq / n_words`, per n-gram length), built with numpy: several times faster than
-    langdetect's loop over a million entries, which every worker process pays.
+    bits of its sums) into an n-gram x language matrix (`build_profiles`), kept in the user's
+    cache directory between runs (`profile_cache`): every process pays the load.
 
     `probabilities_unless_settled` runs langdetect's whole detection for one text without a
     `Detector`: the text's words' n-grams come from a memo (words repeat across texts), and
@@ -227,33 +252,13 @@ class FastDetectorFactory(DetectorFactory):
         self._per_thread = threading.local()
 
     def load_profile(self, directory: str) -> None:
-        names = sorted(name for name in os.listdir(directory) if not name.startswith("."))
-        profiles = []
-        for name in names:
-            path = os.path.join(directory, name)
-            if os.path.isfile(path):
-                with open(path, "rb") as file:  # bytes: no newline translation to scan for
-                    profiles.append(json.loads(file.read().decode("utf-8")))
-        rows: dict[str, int] = {}
-        # Per-entry work is the cost (184,000 entries): an n-gram's length is taken once per
-        # distinct n-gram, and counts are read as integers (exact in a float64, as langdetect's
-        # `1.0 * freq` is).
-        entries = []
-        for profile in profiles:
-            freq = profile["freq"]
-            row = np.fromiter((rows.setdefault(ngram, len(rows)) for ngram in freq), dtype=np.int64, count=len(freq))
-            counts = np.fromiter(freq.values(), dtype=np.int64, count=len(freq)).astype(np.float64)
-            entries.append((row, counts, np.asarray(profile["n_words"], dtype=np.float64)))
-        lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
-        probabilities = np.zeros((len(rows), len(profiles)))
-        for language, (row, counts, n_words) in enumerate(entries):
-            length = lengths[row]
-            scored = (length >= 1) & (length <= 3)  # langdetect scores 1- to 3-grams only
-            probabilities[row[scored], language] = counts[scored] / n_words[length[scored] - 1]
-        self.langlist = [profile["name"] for profile in profiles]
+        """Load the profiles of `directory`, from the user's cache when it holds these exact
+        profiles (`profile_cache`), otherwise built by `build_profiles`."""
+        profiles = load_profiles(directory, build_profiles)
+        self.langlist = profiles.languages
         # Detector looks n-grams up in this mapping to keep only known ones; rows are ours.
-        self.word_lang_prob_map = rows
-        self._probabilities = probabilities
+        self.word_lang_prob_map = profiles.rows
+        self._probabilities = profiles.probabilities
         self._words = {}
         self._masks = {}
 
