@@ -16,7 +16,15 @@ from langdetect.detector_factory import PROFILES_DIRECTORY
 
 from newsclean.filters import profile_cache
 from newsclean.filters.detection import FastDetectorFactory, build_profiles
-from newsclean.filters.profile_cache import Profiles, cache_directory, cache_key, load_profiles, profile_sources, read_cached, write_cached
+from newsclean.filters.profile_cache import (
+    Profiles,
+    cache_directory,
+    cache_key,
+    load_profiles,
+    profile_sources,
+    read_cached,
+    write_cached,
+)
 
 
 def reference_profiles(directory: str) -> Profiles:
@@ -169,8 +177,10 @@ def test_default_cache_directory_follows_xdg_then_home(tmp_path: Path, monkeypat
     monkeypatch.delenv("NEWSCLEAN_CACHE_DIR", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert cache_directory() == tmp_path / "xdg" / "newsclean"
-    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert cache_directory() == tmp_path / "home" / ".cache" / "newsclean"
+    monkeypatch.delenv("XDG_CACHE_HOME")
     assert cache_directory() == tmp_path / "home" / ".cache" / "newsclean"
 
 

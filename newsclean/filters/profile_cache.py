@@ -21,8 +21,9 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
@@ -42,12 +43,15 @@ class Profiles(NamedTuple):
 
 
 def cache_directory() -> Path | None:
-    """Where cached profiles live, or None when `NEWSCLEAN_CACHE_DIR` is set empty (no cache)."""
+    """Where cached profiles live, or None when `NEWSCLEAN_CACHE_DIR` is set empty (no cache)
+    or no home directory is known. A relative `XDG_CACHE_HOME` is ignored, as the XDG base
+    directory specification asks, so the cache never lands in the working directory."""
     configured = os.environ.get("NEWSCLEAN_CACHE_DIR")
     if configured is not None:
         return Path(configured) if configured else None
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "newsclean"
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    base = xdg if os.path.isabs(xdg) else os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "newsclean" if os.path.isabs(base) else None
 
 
 def profile_sources(directory: str) -> list[tuple[str, bytes]]:
@@ -100,7 +104,7 @@ def read_cached(path: Path, key: str) -> Profiles | None:
             arrays = {name: archive[name] for name in ("key", "shape", "ngrams", "languages", "cells", "values")}
     except FileNotFoundError:
         return None
-    except Exception:  # a damaged file can fail in zipfile, zlib, numpy's header parser or decoding
+    except Exception:  # noqa: BLE001 -- damage can surface from zipfile, struct, numpy's header parser or decoding; any of them means rebuild
         return None
     try:
         if arrays["key"].tobytes() != key.encode("ascii"):
