@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -9,6 +13,12 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 DEVSET = ROOT.parent / "shared" / "devset"
+
+# The tests (and the CLI runs they start, which inherit the environment) keep langdetect's
+# profile cache in a directory of their own, never in the user's ~/.cache.
+_CACHE = tempfile.mkdtemp(prefix="newsclean-test-cache-")
+os.environ["NEWSCLEAN_CACHE_DIR"] = _CACHE
+atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
