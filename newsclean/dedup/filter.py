@@ -21,7 +21,7 @@ import numpy as np
 from ..document import Document, Paragraph, Removal, new_removal
 from ..filters.base import Filter, PageView
 from .index import FormEntry, IndexSettings, NewDocument, NewParagraphs, ParagraphIndex, key_order, open_index, sorted_unique
-from .minhash import lsh_bands
+from .minhash import band_hashes, lsh_bands
 from .prepared import PagePreparer, PreparedPage, join_prepared
 from .shingles import Shingling, ShingleKind, WordBatch
 from .template_keys import template_line_keys
@@ -349,7 +349,8 @@ class NearDuplicateFilter(Filter):
 
 class _Batch:
     """Several documents' kept paragraphs prepared together: words, exact-form keys, MinHash
-    signatures and band hashes of all of them, each computed in one pass."""
+    signatures and band hashes of all of them, each computed in one pass (or, but for the band
+    hashes, joined from what workers prepared: `dedup/prepared.py`)."""
 
     def __init__(self, pages: Sequence[PageView], dedup: NearDuplicateFilter, prepared: Sequence[PreparedPage | None] | None = None) -> None:
         # A document without paragraphs is neither checked nor recorded (as one at a time).
@@ -362,7 +363,8 @@ class _Batch:
             pieces = preparer.pieces([paragraph.text for paragraph in self.paragraphs])
         else:
             pieces = join_prepared(preparer, self.pages, [item for page, item in zip(pages, prepared, strict=True) if page.paragraphs])
-        self.keys, self.long_positions, self.signatures, self.bands = pieces
+        self.keys, self.long_positions, self.signatures = pieces
+        self.bands = band_hashes(self.signatures, dedup.settings.bands, dedup.settings.rows)
         self.long_row = dict(zip(self.long_positions.tolist(), range(len(self.long_positions))))
         # Page `number`'s long paragraphs are rows row_starts[number]:row_starts[number + 1].
         self.row_starts = np.searchsorted(self.long_positions, self.starts).tolist()
