@@ -317,17 +317,3 @@ def with_added_removals(partial: Result, added: Sequence[Removal]) -> Result:
         document=partial.document, lines=partial.lines, normalisations=partial.normalisations, _packed_removals=packed.with_added(added)
     )
     return result
-
-
-def remember_prepared(result: Result, prepared: object) -> Result:
-    """Leave on `result` what a stateful filter prepared of its kept paragraphs ahead of its
-    decisions (`Pipeline.page_preparer`, run in a worker process). Not a field (not compared or
-    shown), but pickled with the result, unlike `_kept`: it is made to travel to the process
-    that runs the filter, which takes it off with `take_prepared`."""
-    object.__setattr__(result, "_prepared", prepared)
-    return result
-
-
-def take_prepared(result: Result) -> Any:
-    """What `remember_prepared` left on `result`, removed from it (it is used once), or None."""
-    return result.__dict__.pop("_prepared", None)

@@ -44,7 +44,7 @@ from .io import InputFile, read_document, read_document_and_hash
 from .manifest import FileFingerprint
 from .dedup import NearDuplicateFilter
 from .dedup.template_keys import forget_template_keys, template_line_keys, template_line_keys_and_normalisation
-from .pipeline import RESUME_BATCH_DOCUMENTS, Pipeline, ResultPreparer, bounded_batches
+from .pipeline import RESUME_BATCH_DOCUMENTS, Pipeline, bounded_batches
 from .read_ahead import ReadAhead
 from .runtime import tune_garbage_collector
 
@@ -160,7 +160,7 @@ def process_file_batches(
         elif multiprocessing.get_start_method() == "fork":
             head.prepare()  # forked workers share what it loads (langdetect's profiles) instead of each loading it
         meanwhile = pipeline.prepare if counters else None
-        worker_arguments = (head, strict_encoding, kept_here is not None, cleaned_paths, jobs, tail.page_preparer())
+        worker_arguments = (head, strict_encoding, kept_here is not None, cleaned_paths, jobs)
         outcomes = _in_workers(passes, jobs, _start_worker, worker_arguments, _DOCUMENTS_IN_FLIGHT, meanwhile)
     with contextlib.closing(outcomes):
         if keyed_first:
@@ -367,7 +367,6 @@ def _finish(tail: Pipeline, outcomes: list[FileOutcome]) -> list[FileOutcome]:
 _worker_head: Pipeline | None = None
 _worker_strict_encoding = False
 _worker_read_ahead: ReadAhead | None = None
-_worker_preparer: ResultPreparer | None = None
 
 
 def _prepare_worker() -> None:
@@ -387,24 +386,15 @@ def _exit_with(parent_sentinel: int) -> None:
     os._exit(1)
 
 
-def _start_worker(
-    head: Pipeline,
-    strict_encoding: bool,
-    keep: bool = False,
-    paths: Collection[Path] | None = None,
-    jobs: int = 1,
-    preparer: ResultPreparer | None = None,
-) -> None:
+def _start_worker(head: Pipeline, strict_encoding: bool, keep: bool = False, paths: Collection[Path] | None = None, jobs: int = 1) -> None:
     """Keep the head pipeline for this worker's tasks (and leave Ctrl-C to the main process);
     with `keep`, a ReadAhead for the inputs its template chunks read (those at `paths`, or all
-    when None), one of `jobs` processes' (`ReadAhead`'s `processes`); with `preparer` (the
-    tail's `page_preparer`), what it runs on each head chunk's results."""
-    global _worker_head, _worker_strict_encoding, _worker_read_ahead, _worker_preparer
+    when None), one of `jobs` processes' (`ReadAhead`'s `processes`)."""
+    global _worker_head, _worker_strict_encoding, _worker_read_ahead
     _prepare_worker()
     _worker_head = head
     _worker_strict_encoding = strict_encoding
     _worker_read_ahead = ReadAhead(paths=paths, processes=jobs) if keep else None
-    _worker_preparer = preparer
 
 
 def _run_heads(head: Pipeline, strict_encoding: bool, read_ahead: ReadAhead | None, tasks: list[FileTask]) -> list[FileOutcome]:
@@ -416,12 +406,7 @@ def _run_head_chunk(tasks: list[FileTask]) -> list[FileOutcome]:
     # A worker takes chunks in the order they were queued: any template chunks it ran are
     # done with, so their keys' memo is emptied (a new, empty one: cheap).
     forget_template_keys()
-    outcomes = _run_heads(_worker_head, _worker_strict_encoding, _worker_read_ahead, tasks)
-    if _worker_preparer is not None:
-        # The tail's stateless part, for the whole chunk at once: the main process, which runs
-        # the tail alone, then only joins it (chunks it runs itself are prepared in the tail).
-        _worker_preparer([outcome.result for outcome in outcomes if outcome.result is not None])
-    return outcomes
+    return _run_heads(_worker_head, _worker_strict_encoding, _worker_read_ahead, tasks)
 
 
 def _read_lenient(path: Path) -> Document:

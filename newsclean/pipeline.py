@@ -4,24 +4,11 @@ Results. It holds no filter logic; `default_pipeline()` is the one place default
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 from .dedup import NearDuplicateFilter
-from .document import (
-    Document,
-    Normalisation,
-    Paragraph,
-    Removal,
-    Result,
-    built_removals,
-    kept_of,
-    remember_kept,
-    remember_prepared,
-    take_prepared,
-    with_added_removals,
-)
+from .document import Document, Normalisation, Paragraph, Removal, Result, built_removals, kept_of, remember_kept, with_added_removals
 from .filters import (
     AdMarkerFilter,
     ArticleBodyFilter,
@@ -111,19 +98,6 @@ class Pipeline:
         head = Pipeline(self.filters[:first_stateful], normalise=self.normalise)
         tail = Pipeline(self.filters[first_stateful:], normalise=False)
         return head, tail
-
-    def page_preparer(self) -> ResultPreparer | None:
-        """For a tail of `split()`: what of its first filter's work may run ahead of it, in any
-        process, on the head's results, or None. A stateful filter with `find_removals_batch`
-        may offer `page_preparer()`, a picklable function of pages (as that filter will see
-        them) to per-page prepared data it accepts as `find_removals_batch(pages, prepared)`.
-        `newsclean clean --jobs N` runs it in the workers, so that the main process, which runs
-        the tail alone, has less to do; `resume_many` uses what it finds on its results."""
-        first = self.filters[0] if self.filters else None
-        if first is None or not first.stateful or not callable(getattr(first, "find_removals_batch", None)):
-            return None
-        page_preparer = getattr(first, "page_preparer", None)
-        return ResultPreparer(page_preparer()) if callable(page_preparer) else None
 
     def _apply_filters(self, partial: Result) -> Result:
         """Let the filters drop paragraphs from what is still kept; return the merged Result.
@@ -302,11 +276,7 @@ def _batch_segments(filters: Sequence[Filter]) -> list[tuple[Filter | None, tupl
 def _apply_batched_filter(item: Filter, partials: list[Result]) -> list[Result]:
     """Run a stateful filter once over many results, as `_apply_filters` runs it on each."""
     pages = [PageView(partial.document.id, partial.lines, kept_of(partial)) for partial in partials]
-    prepared = [take_prepared(partial) for partial in partials]
-    if any(piece is not None for piece in prepared):
-        found = item.find_removals_batch(pages, prepared)  # type: ignore[attr-defined]
-    else:
-        found = item.find_removals_batch(pages)  # type: ignore[attr-defined]
+    found = item.find_removals_batch(pages)  # type: ignore[attr-defined]
     if len(found) != len(pages):
         raise ValueError(f"filter {item.name!r} returned removals for {len(found)} of {len(pages)} documents")
     results = []
@@ -318,20 +288,6 @@ def _apply_batched_filter(item: Filter, partials: list[Result]) -> list[Result]:
             continue
         results.append(remember_kept(with_added_removals(partial, tuple(added.values())), kept))
     return results
-
-
-@dataclass(frozen=True)
-class ResultPreparer:
-    """A filter's page preparation (`Pipeline.page_preparer`) run on head results: each result
-    keeps what was prepared of its kept paragraphs (`document.remember_prepared`), pickled with
-    it, for the filter's `find_removals_batch` in the process that runs the tail."""
-
-    prepare: Callable[[Sequence[PageView]], Sequence[object]]
-
-    def __call__(self, results: Sequence[Result]) -> None:
-        pages = [PageView(result.document.id, result.lines, kept_of(result)) for result in results]
-        for result, prepared in zip(results, self.prepare(pages), strict=True):
-            remember_prepared(result, prepared)
 
 
 Item = TypeVar("Item")

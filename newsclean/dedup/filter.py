@@ -21,9 +21,8 @@ import numpy as np
 from ..document import Document, Paragraph, Removal, new_removal
 from ..filters.base import Filter, PageView
 from .index import FormEntry, IndexSettings, NewDocument, NewParagraphs, ParagraphIndex, key_order, open_index, sorted_unique
-from .minhash import band_hashes, lsh_bands
-from .prepared import PagePreparer, PreparedPage, join_prepared
-from .shingles import Shingling, ShingleKind, WordBatch
+from .minhash import band_hashes, lsh_bands, minhash_signatures
+from .shingles import Shingling, ShingleKind, WordBatch, word_batch, word_bytes
 from .template_keys import template_line_keys
 
 #: Candidate pairs compared per numpy step (pairs x num_perm values: 8 MiB at 128 permutations).
@@ -122,26 +121,39 @@ class NearDuplicateFilter(Filter):
             seen.add(document_id)
             self._corpus_forms.update(set(keys))
 
-    def page_preparer(self) -> PagePreparer:
-        """What computes the stateless pieces of this filter's decisions (keys, signatures, band
-        hashes) with its current settings: in any process, e.g. a worker of `newsclean clean
-        --jobs N` on the head results it made (`Pipeline.page_preparer`)."""
-        return PagePreparer(self.settings, self.min_words, self.batch_size)
-
     def signatures(self, paragraph_words: Sequence[Sequence[str | bytes]]) -> np.ndarray:
         """MinHash signatures of paragraphs given as word lists (`words` or `word_bytes`),
         computed `batch_size` paragraphs at a time."""
-        return self.page_preparer().signatures(paragraph_words, self._word_cache)
+        settings = self.settings
+        parts = [np.zeros((0, settings.num_perm), dtype=np.uint32)]
+        for start in range(0, len(paragraph_words), self.batch_size):
+            hashes, offsets = settings.shingling.hashes(paragraph_words[start : start + self.batch_size], self._word_cache)
+            parts.append(minhash_signatures(hashes, offsets, settings.num_perm, settings.seed))
+        return np.concatenate(parts)
 
     def batch_signatures(self, words: WordBatch, positions: np.ndarray, texts: Sequence[str]) -> np.ndarray:
         """`signatures` of the paragraphs at `positions` of `texts`, whose `word_batch` is
-        `words` (`PagePreparer.batch_signatures`)."""
-        return self.page_preparer().batch_signatures(words, positions, texts)
+        `words`: for word shingling from the batch's word units (no word lists), `batch_size`
+        paragraphs at a time."""
+        settings = self.settings
+        if settings.shingling.kind != "word":
+            return self.signatures([word_bytes(texts[position]) for position in positions.tolist()])
+        parts = [np.zeros((0, settings.num_perm), dtype=np.uint32)]
+        for start in range(0, len(positions), self.batch_size):
+            chosen = positions[start : start + self.batch_size]
+            lengths = words.offsets[chosen + 1] - words.offsets[chosen]
+            unit_offsets = np.zeros(len(chosen) + 1, dtype=np.int64)
+            np.cumsum(lengths, out=unit_offsets[1:])
+            # Each chosen paragraph's units, one after another.
+            units = words.units[np.repeat(words.offsets[chosen] - unit_offsets[:-1], lengths) + np.arange(unit_offsets[-1])]
+            hashes, offsets = settings.shingling.hashes_of_units(units, unit_offsets)
+            parts.append(minhash_signatures(hashes, offsets, settings.num_perm, settings.seed))
+        return np.concatenate(parts)
 
     def find_removals(self, page: PageView) -> list[Removal]:
         return self.find_removals_batch([page])[0]
 
-    def find_removals_batch(self, pages: Sequence[PageView], prepared: Sequence[PreparedPage | None] | None = None) -> list[list[Removal]]:
+    def find_removals_batch(self, pages: Sequence[PageView]) -> list[list[Removal]]:
         """The removals of several documents: exactly what `find_removals` on each in turn
         would return, and leaving the index in the same state.
 
@@ -149,11 +161,9 @@ class NearDuplicateFilter(Filter):
         documents of this batch. What batching changes is the cost: words, signatures and index
         look-ups are computed once for the whole batch, and the batch is checked and recorded
         in one index transaction with bulk writes (hundreds of documents per call is a good size).
-        `prepared`, if given, holds for each page its pieces made by a `page_preparer` (None
-        for a page without): those are used instead of being computed again.
         """
         pages = list(pages)
-        batch = _Batch(pages, self, prepared)
+        batch = _Batch(pages, self)
         if not batch.pages:
             return [[] for _ in pages]
         removals: list[list[Removal]] = []
@@ -349,25 +359,23 @@ class NearDuplicateFilter(Filter):
 
 class _Batch:
     """Several documents' kept paragraphs prepared together: words, exact-form keys, MinHash
-    signatures and band hashes of all of them, each computed in one pass (or, but for the band
-    hashes, joined from what workers prepared: `dedup/prepared.py`)."""
+    signatures and band hashes of all of them, each computed in one pass."""
 
-    def __init__(self, pages: Sequence[PageView], dedup: NearDuplicateFilter, prepared: Sequence[PreparedPage | None] | None = None) -> None:
+    def __init__(self, pages: Sequence[PageView], dedup: NearDuplicateFilter) -> None:
         # A document without paragraphs is neither checked nor recorded (as one at a time).
         self.pages = [page for page in pages if page.paragraphs]
         self.paragraphs = [paragraph for page in self.pages for paragraph in page.paragraphs]
         self.starts = [0, *accumulate(len(page.paragraphs) for page in self.pages)]
         self.page_of = [number for number, page in enumerate(self.pages) for _ in page.paragraphs]
-        preparer = dedup.page_preparer()
-        if prepared is None:
-            pieces = preparer.pieces([paragraph.text for paragraph in self.paragraphs])
-        else:
-            pieces = join_prepared(preparer, self.pages, [item for page, item in zip(pages, prepared, strict=True) if page.paragraphs])
-        self.keys, self.long_positions, self.signatures = pieces
-        self.bands = band_hashes(self.signatures, dedup.settings.bands, dedup.settings.rows)
+        texts = [paragraph.text for paragraph in self.paragraphs]
+        words = word_batch(texts)
+        self.keys = words.keys
+        self.long_positions = np.flatnonzero(np.diff(words.offsets) >= dedup.min_words)
         self.long_row = dict(zip(self.long_positions.tolist(), range(len(self.long_positions))))
         # Page `number`'s long paragraphs are rows row_starts[number]:row_starts[number + 1].
         self.row_starts = np.searchsorted(self.long_positions, self.starts).tolist()
+        self.signatures = dedup.batch_signatures(words, self.long_positions, texts)
+        self.bands = band_hashes(self.signatures, dedup.settings.bands, dedup.settings.rows)
         # One sort of the batch's band hashes serves the shared-band search, the index's
         # look-up and its insert (each would otherwise sort them again).
         self.band_order = key_order(self.bands.reshape(-1))
