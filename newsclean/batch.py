@@ -163,9 +163,15 @@ class _StagedOutput:
     output: FileFingerprint | None = None
 
 
+#: Outputs written before a commit makes them durable and records them (the last batch's are
+#: committed when the run ends, however few).
+_COMMIT_OUTPUTS = 256
+
+
 class _OutputWriter:
     """Writes a run's outputs in groups: each result is written to a temporary file as it
-    comes (`write`); `commit`, once per batch of results, makes the group durable (one syncfs
+    comes (`write`); `commit`, after a batch of results that brings `_COMMIT_OUTPUTS` or more
+    waiting (`commit_when_due`) and at the end, makes the group durable (one syncfs
     per filesystem where it can, else each file was fsynced on a background thread), renames
     it into place, makes the renames durable, then records the group in the manifest with one
     write and one fsync, so no output is recorded before it is durable (`io.AtomicWrites`)."""
@@ -174,6 +180,8 @@ class _OutputWriter:
         self._writes = AtomicWrites(background=True, sync_filesystems=True)
         self._manifest = manifest
         self._summary = summary
+        self._uncommitted = 0
+        self._committed = 0
 
     def write(self, result: Result, target: Path, relative: Path, fingerprint: FileFingerprint | None) -> None:
         digest = hashlib.sha256()
@@ -181,8 +189,19 @@ class _OutputWriter:
         staged = _StagedOutput(relative, fingerprint, _kept_paragraphs(result), _paragraphs(result))
         self._writes.stage(target, _encoded_hashing(result.text_chunks(), digest, size), note=staged)
         staged.output = FileFingerprint(size[0], digest.hexdigest())  # stage() has hashed it all
+        self._uncommitted += 1
+
+    def commit_when_due(self) -> None:
+        """Commit once as many outputs are waiting as were committed before, and at most
+        `_COMMIT_OUTPUTS`: the first outputs are in place at once, and later commits, which
+        cost two syncfs calls whatever they hold, come no more often than that, however small
+        the tail's batches (with several jobs they can be)."""
+        if self._uncommitted >= min(_COMMIT_OUTPUTS, max(1, self._committed)):
+            self.commit()
 
     def commit(self) -> None:
+        self._committed += self._uncommitted
+        self._uncommitted = 0
         committed: list[_StagedOutput] = self._writes.commit()
         for output in committed:
             self._summary.add_written(output.kept, output.paragraphs)
@@ -271,7 +290,7 @@ def clean_files(
         work.append((FileTask(item, fingerprint=manifest is not None and not done_before), target, done_before))
     writer = _OutputWriter(manifest, summary)
     batches = process_file_batches(pipeline, [task for task, _, _ in work], jobs, strict_encoding, template_inputs)
-    outcomes = _committing_each_batch(batches, writer.commit)
+    outcomes = _committing_each_batch(batches, writer.commit_when_due)
     try:
         with contextlib.closing(outcomes):
             for (task, target, done_before), outcome in zip(work, progress(outcomes, len(work))):

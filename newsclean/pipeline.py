@@ -305,6 +305,8 @@ def bounded_batches(
     documents: int = RESUME_BATCH_DOCUMENTS,
     lines: int = RESUME_BATCH_LINES,
     total: int | None = None,
+    pause: object = None,
+    early: int = 0,
 ) -> Iterator[list[Item]]:
     """Group items in order into lists of at most `documents` items and `lines` lines.
 
@@ -312,7 +314,11 @@ def bounded_batches(
     first results come at once. Given `total`, the number of items, a batch also holds at most
     half of the items left (rounded up), so the last batches shrink as the first grew: a caller
     that makes the next items while it handles a batch (`parallel`, with several jobs) is left
-    with little to handle alone once the last item is made. When getting the next item raises (a bad document, Ctrl-C, a
+    with little to handle alone once the last item is made. Given a `pause` object, `items` may
+    yield it between items to say the next one is not ready: a batch of at least `early` items
+    is then handed over at once (`parallel`: the tail runs on what the workers have made
+    instead of waiting, or of running heads, while more is made); the pause is not an item.
+    When getting the next item raises (a bad document, Ctrl-C, a
     worker that died), the items before it come first as a batch, then the error: what comes
     out before the error is what one document at a time would have given.
     """
@@ -330,9 +336,14 @@ def bounded_batches(
             if batch:
                 yield batch
             raise
-        batch.append(item)
-        batch_lines += lines_of(item)
-        if len(batch) >= limit or batch_lines >= lines:
+        paused = pause is not None and item is pause
+        if paused:
+            if len(batch) < max(early, 1):
+                continue
+        else:
+            batch.append(item)
+            batch_lines += lines_of(item)
+        if paused or len(batch) >= limit or batch_lines >= lines:
             yield batch
             limit = min(limit * 2, documents)
             if left is not None:
