@@ -138,3 +138,22 @@ def test_bounded_batches_given_the_total_shrink_at_the_end_as_they_grew_at_the_s
     # left after the fourth full batch, so 11, then 10 left: 5, then 3, 1 and 1.
     assert [len(batch) for batch in batches] == [1, 2, 4, 8, 16, 16, 16, 16, 11, 5, 3, 1, 1]
     assert [item for batch in batches for item in batch] == list(range(100))
+
+
+def test_bounded_batches_hand_over_a_batch_early_at_a_pause_once_it_holds_enough() -> None:
+    pause = object()
+    items = [0, 1, pause, 2, 3, 4, pause, pause, 5, 6, 7, 8, 9, 10, 11, pause, 12]
+    batches = list(bounded_batches(items, lambda item: 1, documents=8, lines=1000, pause=pause, early=3))
+    # Batches of 1, 2, 4, 8 at most; a pause hands over a batch of 3 or more. The pause after 1
+    # and the two after 3, 4 find fewer and are passed over; 3-6 fill their batch of 4; the pause
+    # after 7-11 hands over five of the eight that batch could hold.
+    assert [item for batch in batches for item in batch] == list(range(13))
+    assert all(pause not in batch for batch in batches)
+    assert [len(batch) for batch in batches] == [1, 2, 4, 5, 1]
+
+
+def test_bounded_batches_ignore_pauses_without_an_early_size_or_a_pause_object() -> None:
+    pause = object()
+    items = [0, pause, 1, 2, pause, 3]
+    assert list(bounded_batches([0, 1, 2, 3], lambda item: 1, documents=8)) == [[0], [1, 2], [3]]
+    assert list(bounded_batches(items, lambda item: 1, documents=8, pause=pause)) == [[0], [1, 2], [3]]
