@@ -38,3 +38,23 @@ def test_kept_paragraphs_counts_what_kept_lists_on_real_pages():
     results = [pipeline.run(read_document(path)[0]) for path in sorted(SEEDS.glob("*.txt"))]
     assert any(result.removals for result in results)
     assert [batch._kept_paragraphs(result) for result in results] == [len(result.kept()) for result in results]
+
+
+def test_outputs_are_committed_as_often_as_were_committed_before_and_at_most_every_256(tmp_path, monkeypatch):
+    writer = batch._OutputWriter(None, batch.BatchSummary())
+    commits: list[int] = []
+    real_commit = writer.commit
+
+    def counting_commit() -> None:
+        commits.append(writer._uncommitted)
+        real_commit()
+
+    monkeypatch.setattr(writer, "commit", counting_commit)
+    result = default_pipeline().run(read_document(SEEDS / sorted(p.name for p in SEEDS.glob("*.txt"))[0])[0])
+    for number in range(700):
+        writer.write(result, tmp_path / f"{number}.txt", tmp_path / f"{number}.txt", None)
+        writer.commit_when_due()
+    writer.finish()
+    # 1, then as many as before (1, 2, 4, ...), at most 256 at a time; the rest at the end.
+    assert commits == [1, 1, 2, 4, 8, 16, 32, 64, 128, 256, 188]
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(f"{number}.txt" for number in range(700))

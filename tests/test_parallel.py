@@ -312,3 +312,19 @@ def test_the_workers_keep_every_input_they_key_unless_resume_leaves_some_out() -
     assert _paths_to_keep(every_task, inputs) is None
     # --resume skips "b": only the inputs still to clean are kept.
     assert _paths_to_keep([every_task[0], every_task[2]], inputs) == {inputs[0].path, inputs[2].path}
+
+
+def test_the_main_process_signals_a_pause_before_running_chunks_itself_and_keeps_task_order() -> None:
+    pause = object()
+    numbers = list(range(200))
+    items = list(_in_workers([_Pass(numbers, _squares_in_a_worker, _squares_in_a_worker, pause=pause)], 2, _prepare_worker, ()))
+    # While the worker sleeps on a chunk, the next outcomes are not ready: the consumer hears so
+    # (a pause) before this process takes chunks back; the outcomes stay in task order.
+    assert pause in items
+    assert [square for square, _ in (item for item in items if item is not pause)] == [number * number for number in numbers]
+
+
+def test_a_pass_without_a_pause_object_yields_only_outcomes() -> None:
+    numbers = list(range(50))
+    items = list(_in_workers([_Pass(numbers, _squares_in_a_worker, _squares_in_a_worker)], 2, _prepare_worker, ()))
+    assert [square for square, _ in items] == [number * number for number in numbers]
