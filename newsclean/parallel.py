@@ -2,9 +2,10 @@
 
 Worker processes read, decode, normalise and run the stateless filters: the head of
 `Pipeline.split()`, which depends on nothing but the document. With N jobs there are N - 1
-workers and the main process: whenever the next results are not ready, it runs queued chunks
-no worker has started itself. It takes the results in input order and runs the stateful
-filters (the near-duplicate index), a bounded batch of documents at a time
+workers and the main process: whenever the next results are not ready, it first runs the
+stateful filters (the near-duplicate index) on the results it has if there are enough
+(`_EARLY_TAIL_DOCUMENTS`), else runs queued chunks no worker has started itself. It takes the
+results in input order and runs the stateful filters a bounded batch of documents at a time
 (`Pipeline.resume_many`), so the index sees documents in the same order for any number of
 workers and every output byte is the same. At most a few chunks per job are in flight, and
 batches are bounded, so memory stays flat on large inputs.
