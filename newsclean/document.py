@@ -256,7 +256,8 @@ def kept_of(result: Result) -> Sequence[Paragraph]:
     return kept
 
 
-_line_of = attrgetter("line")
+_line_of, _filter_of, _reason_of, _details_of = attrgetter("line"), attrgetter("filter"), attrgetter("reason"), attrgetter("details")
+_PLAIN_REMOVAL = {Removal}
 
 
 class PackedRemovals:
@@ -275,7 +276,15 @@ class PackedRemovals:
 
     @classmethod
     def pack(cls, removals: Sequence[Removal]) -> PackedRemovals:
-        return cls(pickle.dumps(removals, pickle.HIGHEST_PROTOCOL), array("q", map(_line_of, removals)).tobytes())
+        """Pack `removals` (in line order). Plain Removals go as four columns, taken by C-level
+        `map`s and pickled as lists: half the cost of pickling each Removal through its Python
+        `__reduce__`, which the worker paid for every removal of every document; a subclass of
+        Removal (a user's filter may make one) goes as it is."""
+        lines = list(map(_line_of, removals))
+        if set(map(type, removals)) <= _PLAIN_REMOVAL:
+            columns = (True, lines, list(map(_filter_of, removals)), list(map(_reason_of, removals)), list(map(_details_of, removals)))
+            return cls(pickle.dumps(columns, pickle.HIGHEST_PROTOCOL), array("q", lines).tobytes())
+        return cls(pickle.dumps((False, tuple(removals)), pickle.HIGHEST_PROTOCOL), array("q", lines).tobytes())
 
     def __reduce__(self) -> tuple[type[PackedRemovals], tuple[bytes, bytes, tuple[Removal, ...]]]:
         return (PackedRemovals, (self.blob, self.numbers, self.added))
@@ -292,7 +301,8 @@ class PackedRemovals:
 
     def unpack(self) -> tuple[Removal, ...]:
         """The removals in line order, as the pipeline made them."""
-        removals: tuple[Removal, ...] = pickle.loads(self.blob)
+        packed = pickle.loads(self.blob)
+        removals: tuple[Removal, ...] = tuple(map(new_removal, *packed[1:])) if packed[0] else packed[1]
         return merge_removals(removals, self.added) if self.added else removals
 
 

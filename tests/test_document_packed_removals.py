@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from newsclean.batch import clean_files, plan_outputs
-from newsclean.document import PackedRemovals, Removal, Result, kept_of, kept_paragraphs
+from newsclean.document import Document, PackedRemovals, Removal, Result, kept_of, kept_paragraphs
 from newsclean.io import find_inputs
 from newsclean.pipeline import Pipeline, default_pipeline
 
@@ -156,3 +156,31 @@ def outputs(outdir: Path) -> dict[str, bytes]:
     found = {str(path.relative_to(outdir)): path.read_bytes() for path in outdir.rglob("*.txt")}
     assert len(found) > 20
     return found
+
+
+class _NotedRemoval(Removal):
+    """A filter's own kind of removal, with a note, pickled as itself."""
+
+    __slots__ = ("note",)
+
+    def __init__(self, line: int, note: str) -> None:
+        super().__init__(line, "noted", "a noted line", {"note": note})
+        object.__setattr__(self, "note", note)
+
+    def __reduce__(self):  # type: ignore[override]
+        return (_NotedRemoval, (self.line, self.note))
+
+
+def test_removals_of_a_subclass_travel_as_they_are_and_plain_ones_as_columns() -> None:
+    plain = Removal(1, "ad-marker", "ad marker 'Advertisement'", {"marker": "advertisement"})
+    noted = _NotedRemoval(3, "kept apart")
+    for removals in [(plain,), (plain, noted), (noted,)]:
+        result = Result(Document("doc", ("Advertisement", "text", "noted")), ("Advertisement", "text", "noted"), removals)
+        loaded = shipped(result)
+        assert still_packed(loaded)
+        assert loaded.removed_lines() == {removal.line for removal in removals}
+        assert [type(removal) for removal in loaded.removals] == [type(removal) for removal in removals]
+        assert loaded.removals == removals
+        assert [removal.details for removal in loaded.removals] == [removal.details for removal in removals]
+    assert noted in shipped(Result(Document("doc", ("a",)), ("a",), (noted,))).removals
+    assert shipped(Result(Document("doc", ("a",)), ("a",), (noted,))).removals[0].note == "kept apart"
