@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pickle
 from array import array
+from collections import deque
 from dataclasses import dataclass, field
 from itertools import compress, repeat
 from operator import attrgetter
@@ -82,6 +83,7 @@ _new_object = object.__new__
 _set_line, _set_filter, _set_reason, _set_details = (
     Removal.line.__set__, Removal.filter.__set__, Removal.reason.__set__, Removal.details.__set__  # type: ignore[attr-defined]
 )
+_drain = deque(maxlen=0).extend  # runs an iterator to its end in C, keeping nothing
 
 
 def new_removal(line: int, filter: str, reason: str, details: Mapping[str, Any]) -> Removal:
@@ -94,6 +96,18 @@ def new_removal(line: int, filter: str, reason: str, details: Mapping[str, Any])
     _set_reason(removal, reason)
     _set_details(removal, details)
     return removal
+
+
+def new_removals(lines: Sequence[int], filter: str, reason: str, details: Mapping[str, Any]) -> list[Removal]:
+    """`[new_removal(line, filter, reason, dict(details)) for line in lines]` with every loop
+    in C (one `map` per field, no Python call per removal): a navigation menu's members share
+    all but their line. Each removal gets its own copy of `details`, as one built alone would."""
+    removals = list(map(_new_object, repeat(Removal, len(lines))))
+    _drain(map(_set_line, removals, lines))
+    _drain(map(_set_filter, removals, repeat(filter)))
+    _drain(map(_set_reason, removals, repeat(reason)))
+    _drain(map(_set_details, removals, map(dict, repeat(details))))
+    return removals
 
 
 @dataclass(frozen=True)

@@ -83,3 +83,26 @@ def test_new_removal_builds_the_same_frozen_removal_as_the_constructor() -> None
     with pytest.raises(dataclasses.FrozenInstanceError):
         built.reason = "changed"  # type: ignore[misc]
     assert not hasattr(built, "__dict__")  # slots: no per-removal dictionary
+
+
+def reference_removals(lines: list[int], filter: str, reason: str, details: dict) -> list[Removal]:
+    """What `new_removals` replaces: one `new_removal` per line, each with its own details."""
+    from newsclean.document import new_removal
+
+    return [new_removal(line, filter, reason, dict(details)) for line in lines]
+
+
+@pytest.mark.parametrize("lines", [[], [4], [3, 4, 5, 9, 12], list(range(1, 300))])
+def test_new_removals_builds_what_one_new_removal_per_line_builds(lines: list[int]) -> None:
+    from newsclean.document import new_removals
+
+    reason, details = "short title-like line in a run of 5: navigation list", {"run_start": 3, "run_length": 5}
+    built = new_removals(lines, "navigation", reason, details)
+    expected = reference_removals(lines, "navigation", reason, details)
+    assert [type(removal) for removal in built] == [Removal] * len(lines)
+    assert built == expected and [removal.to_dict() for removal in built] == [removal.to_dict() for removal in expected]
+    # Each removal owns its details: changing one (or the caller's) changes no other.
+    assert len({id(removal.details) for removal in built} | {id(details)}) == len(lines) + 1
+    if built:
+        built[0].details["run_length"] = 99  # type: ignore[index]
+        assert [removal.details for removal in built[1:]] == [details] * (len(lines) - 1)

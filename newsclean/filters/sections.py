@@ -14,15 +14,15 @@ from typing import Sequence
 
 import regex
 
-from ..document import Paragraph, Removal, new_removal
+from ..document import Paragraph, Removal, new_removals
 from ..memo import line_memo, line_memo_per_settings
 from ..wordlists import count_words, may_contain_any, plain_lowered
 from .base import Filter, PageView
 from .prose import is_title_like, line_shape
 
 _I = regex.IGNORECASE
-#: A paragraph's text, for `map`.
-_text_of = itemgetter(1)
+#: A paragraph's line number and text, for `map`.
+_line_of, _text_of = itemgetter(0), itemgetter(1)
 
 MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 DATE = (
@@ -300,8 +300,7 @@ class NavigationFilter(Filter):
     def _drop_menu(self, run: range, paragraphs: Sequence[Paragraph], dropped: dict[int, Removal]) -> None:
         """Drop a run of title-like lines (long enough to be a menu)."""
         reason = f"short title-like line in a run of {len(run)}: navigation list"
-        start = paragraphs[run[0]].line
-        # Removals built directly (not through `self.removal`): menus are most of a page's lines.
-        name, length = self.name, len(run)
-        for member in run:
-            dropped[member] = new_removal(paragraphs[member].line, name, reason, {"run_start": start, "run_length": length})
+        members = paragraphs[run.start:run.stop]
+        # Removals built by `new_removals`, every loop in C: menus are most of a page's lines.
+        details = {"run_start": members[0].line, "run_length": len(run)}
+        dropped.update(zip(run, new_removals(list(map(_line_of, members)), self.name, reason, details)))
