@@ -230,7 +230,9 @@ def _in_workers(
     than wait, it takes back the latest queued chunk no worker has started and runs it itself
     with `run_chunk_here` (the same work, set up for this process). Its chunks skip pickling
     and the pipe, and `jobs` busy processes share the cores instead of `jobs` workers and this
-    one (docs/performance.md, "Fifth round").
+    one (docs/performance.md, "Fifth round"). Before it does, a pass with a `pause` object
+    yields it among its outcomes, so that the consumer may first work on the outcomes it has
+    (docs/performance.md, "Ninth round").
     """
     largest = max(len(each.tasks) for each in passes)
     chunk_size = max(1, min(_MAX_CHUNK_SIZE, largest // (jobs * 8)))
