@@ -4,7 +4,7 @@ Building the matrix from langdetect's 55 JSON profiles costs every process about
 (0.75 G instructions: the JSON of 184,129 entries and numbering 87,598 n-grams), 3% of a 20 MB
 `clean` and far more of a small one. The cache holds what the build gives in a compact form: the
 n-grams in row order, the languages, and the matrix's 184,129 non-zero cells (flat index and
-float64 value, copied bit for bit), 2.9 MB in one uncompressed `.npz`. Loading it and filling a
+float64 value, copied bit for bit), 3.5 MB in one uncompressed `.npz`. Loading it and filling a
 zeroed matrix is several times cheaper than the build.
 
 It lives in `$NEWSCLEAN_CACHE_DIR`, else `$XDG_CACHE_HOME/newsclean`, else `~/.cache/newsclean`;
