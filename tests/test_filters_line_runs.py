@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from newsclean import Document
 from newsclean.document import Paragraph, Removal
 from newsclean.filters import AdMarkerFilter, Filter, LineFilter, PageView, PromptFilter, ShareButtonFilter
-from newsclean.filters.line_runs import LineFilterRun
+from newsclean.filters.line_runs import VERDICTS_SIZE, LineFilterRun
 from newsclean.io import read_document
-from newsclean.memo import LONG_LINE_CHARACTERS, MEMO_SIZE
+from newsclean.memo import LONG_LINE_CHARACTERS
 from newsclean.pipeline import Pipeline, boilerplate_filters, default_pipeline
 from newsclean.strategies import boilerplate_lines, scraped_documents
 
@@ -189,9 +189,9 @@ def test_the_memo_is_bounded_and_keeps_no_long_line() -> None:
     shouting = ShoutingFilter()
     pipeline = Pipeline([AdMarkerFilter(), shouting])
     run = pipeline._groups[0][0]
-    lines = [f"Line {number} of the council's long list of budget items." for number in range(MEMO_SIZE + 100)]
+    lines = [f"Line {number} of the council's long list of budget items." for number in range(VERDICTS_SIZE + 100)]
     pipeline.run("\n".join(lines))
-    assert 0 < len(run.verdicts) <= MEMO_SIZE
+    assert 0 < len(run.verdicts) <= VERDICTS_SIZE
     assert lines[-1] in run.verdicts and lines[0] not in run.verdicts  # the oldest went first
     long_line = "BREAKING " * (LONG_LINE_CHARACTERS // 9 + 1)
     assert len(long_line.strip()) > LONG_LINE_CHARACTERS

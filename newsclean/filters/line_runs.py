@@ -22,6 +22,12 @@ Verdict = tuple[str, str, Mapping[str, Any]] | None
 
 _UNJUDGED = object()
 
+#: Texts whose verdicts a run remembers: twice a per-line memo's size, since a verdict is small
+#: (None, or a removal's filter, reason and details, shared by every line it drops) and a hit
+#: here saves every memo look-up of the run's filters; the oldest half goes when it is full, so
+#: it keeps between 32,768 and 65,536 (docs/performance.md, Ninth round).
+VERDICTS_SIZE = 2 * MEMO_SIZE
+
 
 def fusable(item: Filter) -> bool:
     """Whether `item` may run inside a LineFilterRun: a stateless LineFilter that decides with
@@ -34,8 +40,8 @@ class LineFilterRun:
     removals they make one after another: a paragraph goes to the first filter that drops it
     and no further, as the later filters would not see it.
 
-    The answer for each distinct text is memoised (`verdicts`): at most MEMO_SIZE texts, the
-    oldest half forgotten when it is full, and texts longer than LONG_LINE_CHARACTERS never
+    The answer for each distinct text is memoised (`verdicts`): at most VERDICTS_SIZE texts,
+    the oldest half forgotten when it is full, and texts longer than LONG_LINE_CHARACTERS never
     kept, so the memo holds no huge line beyond its document. Each removal is rebuilt with its
     paragraph's own line number and its own copy of the details. The memo is not pickled: a
     run sent to another process starts with an empty one.
@@ -82,8 +88,8 @@ class LineFilterRun:
                 break
         if len(paragraph.text) <= LONG_LINE_CHARACTERS:
             verdicts = self.verdicts
-            if len(verdicts) >= MEMO_SIZE:
-                for text in list(islice(verdicts, MEMO_SIZE // 2)):
+            if len(verdicts) >= VERDICTS_SIZE:
+                for text in list(islice(verdicts, VERDICTS_SIZE // 2)):
                     del verdicts[text]
             verdicts[paragraph.text] = verdict
         return verdict
