@@ -20,7 +20,7 @@ from .errors import BinaryInputError, EncodingError, InputError, OutputError, Us
 from .io import AtomicWrites, InputFile, check_targets_safe, sweep_temporaries
 from .manifest import FileFingerprint, Manifest, run_settings
 from .parallel import FileOutcome, FileTask, process_file_batches
-from .pipeline import Pipeline
+from .pipeline import RESUME_BATCH_DOCUMENTS, Pipeline
 
 
 @dataclass(frozen=True)
@@ -163,15 +163,15 @@ class _StagedOutput:
     output: FileFingerprint | None = None
 
 
-#: Outputs written before a commit makes them durable and records them (the last batch's are
-#: committed when the run ends, however few).
-_COMMIT_OUTPUTS = 256
+#: Outputs a commit makes durable and records at most (the last ones are committed when the run
+#: ends, however few): as many as the tail's largest batch.
+_COMMIT_OUTPUTS = RESUME_BATCH_DOCUMENTS
 
 
 class _OutputWriter:
     """Writes a run's outputs in groups: each result is written to a temporary file as it
-    comes (`write`); `commit`, after a batch of results that brings `_COMMIT_OUTPUTS` or more
-    waiting (`commit_when_due`) and at the end, makes the group durable (one syncfs
+    comes (`write`); `commit`, when the group is due (`commit_when_due`) and at the end, makes
+    the group durable (one syncfs
     per filesystem where it can, else each file was fsynced on a background thread), renames
     it into place, makes the renames durable, then records the group in the manifest with one
     write and one fsync, so no output is recorded before it is durable (`io.AtomicWrites`)."""
@@ -191,12 +191,14 @@ class _OutputWriter:
         staged.output = FileFingerprint(size[0], digest.hexdigest())  # stage() has hashed it all
         self._uncommitted += 1
 
-    def commit_when_due(self) -> None:
-        """Commit once as many outputs are waiting as were committed before, and at most
-        `_COMMIT_OUTPUTS`: the first outputs are in place at once, and later commits, which
-        cost two syncfs calls whatever they hold, come no more often than that, however small
-        the tail's batches (with several jobs they can be)."""
-        if self._uncommitted >= min(_COMMIT_OUTPUTS, max(1, self._committed)):
+    def commit_when_due(self, batch_done: bool = True) -> None:
+        """At the end of a batch (`batch_done`), commit once as many outputs are waiting as were
+        committed before, or `_COMMIT_OUTPUTS` if that is fewer: the first outputs are in place
+        at once, and later commits, which cost two syncfs calls whatever they hold, come no more
+        often than that, however small the tail's batches (with several jobs they can be).
+        Within a batch, commit when `_COMMIT_OUTPUTS` wait, so no group is larger."""
+        due = min(_COMMIT_OUTPUTS, max(1, self._committed)) if batch_done else _COMMIT_OUTPUTS
+        if self._uncommitted >= due:
             self.commit()
 
     def commit(self) -> None:
@@ -227,13 +229,16 @@ class _OutputWriter:
             self._writes.close()
 
 
-def _committing_each_batch(batches: Iterator[list[FileOutcome]], commit: Callable[[], None]) -> Iterator[FileOutcome]:
-    """The outcomes of `batches` one by one; `commit` runs once the caller has handled the last
-    outcome of a batch, before the next batch is computed."""
+def _committing_each_batch(batches: Iterator[list[FileOutcome]], commit_when_due: Callable[[bool], None]) -> Iterator[FileOutcome]:
+    """The outcomes of `batches` one by one; `commit_when_due(False)` runs each time the caller
+    has handled one, `commit_when_due(True)` once it has handled the last of a batch, before the
+    next batch is computed."""
     with contextlib.closing(batches):
         for batch in batches:
-            yield from batch
-            commit()
+            for outcome in batch:
+                yield outcome
+                commit_when_due(False)
+            commit_when_due(True)
 
 
 def clean_files(

@@ -58,3 +58,25 @@ def test_outputs_are_committed_as_often_as_were_committed_before_and_at_most_eve
     # 1, then as many as before (1, 2, 4, ...), at most 256 at a time; the rest at the end.
     assert commits == [1, 1, 2, 4, 8, 16, 32, 64, 128, 256, 188]
     assert sorted(path.name for path in tmp_path.iterdir()) == sorted(f"{number}.txt" for number in range(700))
+
+
+def test_no_commit_holds_more_than_256_outputs_whatever_the_batches(tmp_path, monkeypatch):
+    writer = batch._OutputWriter(None, batch.BatchSummary())
+    groups: list[int] = []
+    real_commit = writer.commit
+
+    def counting_commit() -> None:
+        groups.append(writer._uncommitted)
+        real_commit()
+
+    monkeypatch.setattr(writer, "commit", counting_commit)
+    result = default_pipeline().run(read_document(SEEDS / sorted(p.name for p in SEEDS.glob("*.txt"))[0])[0])
+    outcomes = iter(range(1000))
+    # Batches as the tail makes them with several jobs: doubling, then of every size.
+    sizes = [1, 2, 4, 8, 16, 32, 64, 128, 200, 200, 40, 256, 49]
+    batches = (batch_ for batch_ in [[next(outcomes) for _ in range(size)] for size in sizes])
+    for number in batch._committing_each_batch(batches, writer.commit_when_due):
+        writer.write(result, tmp_path / f"{number}.txt", tmp_path / f"{number}.txt", None)
+    writer.finish()
+    assert sum(groups) == sum(sizes) and max(groups) == batch._COMMIT_OUTPUTS == 256
+    assert groups[:8] == [1, 2, 4, 8, 16, 32, 64, 128]  # one group per doubling batch, as before
