@@ -93,7 +93,6 @@ def _child(arguments: list[str]) -> int:
     recorder.wrap(pipeline.Pipeline, "prepare", "prepare")
     recorder.wrap(parallel, "_template_keys_of_paths", "template chunk")
     recorder.wrap(parallel, "_run_heads", "head chunk")
-    recorder.wrap(parallel, "_run_head_chunk", "head chunk")
     recorder.wrap(parallel, "_finish", "tail")
     recorder.wrap(parallel, "_start_worker", "worker start")
     recorder.wrap(parallel, "_prepare_worker", "worker start")
@@ -111,6 +110,11 @@ def _child(arguments: list[str]) -> int:
 
     parallel._QueuedChunk.outcomes = outcomes_after_wait
     _record_worker_loop(recorder)
+    # As the program does (`cli.main` tunes it only when given no arguments): the collector of a
+    # batch run, so the main process's stretches cost what they cost in a real run.
+    from newsclean.runtime import tune_garbage_collector
+
+    tune_garbage_collector()
     code = cli.main(arguments)
     recorder.add("exit", time.perf_counter(), time.perf_counter(), time.process_time())
     return code
@@ -253,6 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     events_path.unlink(missing_ok=True)
     arguments = ["clean", options.input, "-o", str(scratch / "out"), "-q", "--jobs", str(options.jobs)]
     environment = {**os.environ, "TIMELINE_EVENTS": str(events_path), "TIMELINE_CHECKOUT": options.checkout}
+    environment.setdefault("OPENBLAS_NUM_THREADS", "1")  # as the program sets it (newsclean._console)
     load = os.getloadavg()[0]
     started = time.perf_counter()
     environment["TIMELINE_T0"] = repr(started)
