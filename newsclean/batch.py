@@ -294,7 +294,8 @@ def clean_files(
             continue
         work.append((FileTask(item, fingerprint=manifest is not None and not done_before), target, done_before))
     writer = _OutputWriter(manifest, summary)
-    batches = process_file_batches(pipeline, [task for task, _, _ in work], jobs, strict_encoding, template_inputs)
+    # Only `on_result` reads removals: without it, the workers send each result's removed line numbers alone.
+    batches = process_file_batches(pipeline, [task for task, _, _ in work], jobs, strict_encoding, template_inputs, removals=on_result is not None)
     outcomes = _committing_each_batch(batches, writer.commit_when_due)
     try:
         with contextlib.closing(outcomes):

@@ -39,7 +39,7 @@ from itertools import chain, islice, tee
 from pathlib import Path
 from typing import Callable, Collection, Iterator, Sequence
 
-from .document import Document, Result
+from .document import Document, Result, with_removed_lines_only
 from .errors import InputError, WorkerError
 from .io import InputFile, read_document, read_document_and_hash
 from .manifest import FileFingerprint
@@ -126,6 +126,7 @@ def process_file_batches(
     jobs: int = 1,
     strict_encoding: bool = False,
     template_inputs: Sequence[InputFile] = (),
+    removals: bool = True,
 ) -> Iterator[list[FileOutcome]]:
     """`process_files`, one list per batch the stateful tail ran on (`bounded_batches`: one
     task, then twice as many each time, up to RESUME_BATCH_DOCUMENTS, and with several jobs
@@ -143,6 +144,11 @@ def process_file_batches(
     does so for the head chunks of inputs its own template chunks read (each within its share of
     the budget, so all of them keep no more than one job would), and this process takes back
     such chunks first.
+
+    With `removals=False` the workers send each result's removed line numbers but not its
+    removals (their filters, reasons and details): enough to write the result's text and count
+    its paragraphs, which is all a caller that reads no removals does (`batch.clean_files`
+    without `on_result`); reading the removals of such a result raises.
     """
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
@@ -168,7 +174,7 @@ def process_file_batches(
         elif multiprocessing.get_start_method() == "fork":
             head.prepare()  # forked workers share what it loads (langdetect's profiles) instead of each loading it
         meanwhile = pipeline.prepare if counters else None
-        worker_arguments = (head, strict_encoding, kept_here is not None, cleaned_paths, jobs)
+        worker_arguments = (head, strict_encoding, kept_here is not None, cleaned_paths, jobs, removals)
         outcomes = _in_workers(passes, jobs, _start_worker, worker_arguments, _DOCUMENTS_IN_FLIGHT, meanwhile)
     with contextlib.closing(outcomes):
         if keyed_first:
@@ -384,6 +390,7 @@ def _finish(tail: Pipeline, outcomes: list[FileOutcome]) -> list[FileOutcome]:
 _worker_head: Pipeline | None = None
 _worker_strict_encoding = False
 _worker_read_ahead: ReadAhead | None = None
+_worker_sends_removals = True
 
 
 def _prepare_worker() -> None:
@@ -403,15 +410,19 @@ def _exit_with(parent_sentinel: int) -> None:
     os._exit(1)
 
 
-def _start_worker(head: Pipeline, strict_encoding: bool, keep: bool = False, paths: Collection[Path] | None = None, jobs: int = 1) -> None:
+def _start_worker(
+    head: Pipeline, strict_encoding: bool, keep: bool = False, paths: Collection[Path] | None = None, jobs: int = 1, removals: bool = True
+) -> None:
     """Keep the head pipeline for this worker's tasks (and leave Ctrl-C to the main process);
     with `keep`, a ReadAhead for the inputs its template chunks read (those at `paths`, or all
-    when None), one of `jobs` processes' (`ReadAhead`'s `processes`)."""
-    global _worker_head, _worker_strict_encoding, _worker_read_ahead
+    when None), one of `jobs` processes' (`ReadAhead`'s `processes`); without `removals`, send
+    only each result's removed line numbers (`process_file_batches`)."""
+    global _worker_head, _worker_strict_encoding, _worker_read_ahead, _worker_sends_removals
     _prepare_worker()
     _worker_head = head
     _worker_strict_encoding = strict_encoding
     _worker_read_ahead = ReadAhead(paths=paths, processes=jobs) if keep else None
+    _worker_sends_removals = removals
 
 
 def _run_heads(head: Pipeline, strict_encoding: bool, read_ahead: ReadAhead | None, tasks: list[FileTask]) -> list[FileOutcome]:
@@ -423,7 +434,10 @@ def _run_head_chunk(tasks: list[FileTask]) -> list[FileOutcome]:
     # A worker takes chunks in the order they were queued: any template chunks it ran are
     # done with, so their keys' memo is emptied (a new, empty one: cheap).
     forget_template_keys()
-    return _run_heads(_worker_head, _worker_strict_encoding, _worker_read_ahead, tasks)
+    outcomes = _run_heads(_worker_head, _worker_strict_encoding, _worker_read_ahead, tasks)
+    if _worker_sends_removals:
+        return outcomes
+    return [outcome if outcome.result is None else replace(outcome, result=with_removed_lines_only(outcome.result)) for outcome in outcomes]
 
 
 def _read_lenient(path: Path) -> Document:

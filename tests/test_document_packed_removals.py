@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from newsclean.batch import clean_files, plan_outputs
-from newsclean.document import Document, PackedRemovals, Removal, Result, kept_of, kept_paragraphs
+from newsclean.document import Document, PackedRemovals, Removal, Result, kept_of, kept_paragraphs, with_removed_lines_only
 from newsclean.io import find_inputs
 from newsclean.pipeline import Pipeline, default_pipeline
 
@@ -111,6 +111,31 @@ def test_the_tail_merge_equals_the_former_sorted_merge(heads: list[Result]) -> N
     assert changed > 20
 
 
+def test_a_result_shipped_with_its_removed_lines_only_writes_the_same_text_and_refuses_its_removals(heads: list[Result]) -> None:
+    """What a worker sends when nothing in the main process reads removals (`removals=False`)."""
+    for original in heads:
+        loaded = shipped(with_removed_lines_only(original))
+        assert loaded.removed_lines() == original.removed_lines()
+        assert list(kept_of(loaded)) == kept_paragraphs(original.lines, original.removed_lines())
+        assert loaded.text == original.text
+        assert (loaded.document, loaded.lines, loaded.normalisations) == (original.document, original.lines, original.normalisations)
+        if original.removals:
+            assert len(pickle.dumps(loaded)) < len(pickle.dumps(original))
+        with pytest.raises(RuntimeError, match="removals=True"):
+            loaded.removals
+
+
+def test_the_tail_over_heads_with_removed_lines_only_writes_what_the_pipeline_writes(heads: list[Result]) -> None:
+    """The near-duplicate tail needs only the removed line numbers of the heads it finishes."""
+    with default_pipeline(dedup=True) as pipeline:
+        expected = [result.text for result in Pipeline.run_all(pipeline, [result.document for result in heads])]
+    with default_pipeline(dedup=True) as pipeline:
+        _, tail = pipeline.split()
+        finished = tail.resume_many([shipped(with_removed_lines_only(result)) for result in heads])
+    assert [result.text for result in finished] == expected
+    assert len(set(expected)) > 20
+
+
 def test_packed_removals_take_more_added_ones_in_line_order() -> None:
     removals = tuple(Removal(line, "test", f"r{line}", {"n": line}) for line in (2, 5, 9))
     packed = PackedRemovals.pack(removals).with_added([Removal(7, "late", "x")]).with_added([Removal(1, "later", "y"), Removal(12, "later", "z")])
@@ -184,3 +209,41 @@ def test_removals_of_a_subclass_travel_as_they_are_and_plain_ones_as_columns() -
         assert [removal.details for removal in loaded.removals] == [removal.details for removal in removals]
     assert noted in shipped(Result(Document("doc", ("a",)), ("a",), (noted,))).removals
     assert shipped(Result(Document("doc", ("a",)), ("a",), (noted,))).removals[0].note == "kept apart"
+
+
+@pytest.mark.parametrize("removals", [True, False])
+def test_workers_send_the_removals_unless_told_no_one_reads_them(removals: bool) -> None:
+    """`process_file_batches(..., removals=False)`: every text is as with one job, whichever
+    process cleaned it; with `removals=True` every result's removals can be read."""
+    from newsclean.parallel import FileTask, process_file_batches
+
+    inputs, _ = find_inputs([str(ROOT / "seeds"), str(DEVSET)])
+    with default_pipeline(dedup=True) as pipeline:
+        one_job = [outcome.result for batch in process_file_batches(pipeline, [FileTask(item) for item in inputs], 1, template_inputs=inputs) for outcome in batch]
+    with default_pipeline(dedup=True) as pipeline:
+        batches = process_file_batches(pipeline, [FileTask(item) for item in inputs], 2, template_inputs=inputs, removals=removals)
+        results = [outcome.result for batch in batches for outcome in batch]
+    assert [result.text for result in results] == [result.text for result in one_job]
+    if removals:
+        assert [snapshot(result) for result in results] == [snapshot(result) for result in one_job]
+
+
+def test_a_worker_told_no_one_reads_removals_sends_the_removed_line_numbers_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker's head chunk (`parallel._run_head_chunk`), as the pool pickles its outcomes."""
+    from newsclean import parallel
+    from newsclean.io import InputFile
+
+    inputs, _ = find_inputs([str(ROOT / "seeds")])
+    tasks = [parallel.FileTask(item) for item in inputs] + [parallel.FileTask(InputFile(ROOT / "no such file.txt", Path("x.txt")))]
+    head, _ = default_pipeline().split()
+    monkeypatch.setattr(parallel, "_worker_head", head)
+    whole = pickle.loads(pickle.dumps(parallel._run_head_chunk(tasks)))
+    monkeypatch.setattr(parallel, "_worker_sends_removals", False)
+    lines_only = pickle.loads(pickle.dumps(parallel._run_head_chunk(tasks)))
+    assert [outcome.error is not None for outcome in lines_only] == [False] * len(inputs) + [True]
+    assert sum(len(outcome.result.removals) for outcome in whole[:-1]) > 10
+    for full, only in zip(whole[:-1], lines_only):
+        assert only.result.removed_lines() == full.result.removed_lines() and only.result.text == full.result.text
+        assert (only.task, only.fingerprint, only.warning) == (full.task, full.fingerprint, full.warning)
+        with pytest.raises(RuntimeError, match="removals=True"):
+            only.result.removals
