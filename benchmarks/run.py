@@ -23,6 +23,7 @@ use it. The --jobs N speed-up is wall-clock time, meaningful only on an otherwis
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import html
 import importlib.util
@@ -201,20 +202,23 @@ def cli_environment(bytecode_cache: Path) -> dict[str, str]:
     return environment
 
 
-def warm_up_cli(corpus_dir: Path, environment: dict[str, str]) -> None:
-    """One untimed `newsclean clean` over one file of the corpus, so that the timed runs find
-    the modules they import compiled (`cli_environment`)."""
+def warm_up_cli(corpus_dir: Path, environment: dict[str, str], out: Path) -> None:
+    """One untimed `newsclean clean` over one file of the corpus into `out`, so that the timed
+    runs find the modules they import compiled (`cli_environment`)."""
     first = min(corpus_dir.rglob("*.txt"))
-    with tempfile.TemporaryDirectory(prefix="newsclean-bench-warm-up-") as scratch:
-        subprocess.run([sys.executable, "-m", "newsclean", "clean", str(first), "-o", scratch, "-q"], env=environment, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "newsclean", "clean", str(first), "-o", str(out), "-q"], env=environment, check=True, capture_output=True)
 
 
-def measure_cli(corpus_dir: Path, jobs: int, total_bytes: int, paragraphs: int, environment: dict[str, str] | None = None) -> Row:
+def measure_cli(corpus_dir: Path, jobs: int, total_bytes: int, paragraphs: int, environment: dict[str, str] | None = None, out: Path | None = None) -> Row:
     """`newsclean clean DIR -o OUT --jobs N` in a subprocess (with `environment`, by default
     this process's); peak RSS is its largest process, CPU time that of all its processes (the
-    workers included)."""
-    with tempfile.TemporaryDirectory(prefix="newsclean-bench-out-") as out:
-        command = [sys.executable, "-m", "newsclean", "clean", str(corpus_dir), "-o", out, "-q", "--jobs", str(jobs)]
+    workers included). The outputs stay in `out` (a new directory; by default a temporary one,
+    removed after the run) for the caller to remove once nothing is timed any more
+    (`measure_all`)."""
+    with contextlib.ExitStack() as cleanup:
+        if out is None:
+            out = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="newsclean-bench-out-")))
+        command = [sys.executable, "-m", "newsclean", "clean", str(corpus_dir), "-o", str(out), "-q", "--jobs", str(jobs)]
         start = time.perf_counter()
         process = subprocess.Popen(command, stderr=subprocess.PIPE, env=environment)
         _, status, usage = os.wait4(process.pid, 0)
@@ -324,23 +328,34 @@ def print_profile(documents: list[Document], top: int) -> None:
 
 def measure_all(
     corpus: list[CorpusFile], documents: list[Document], total_bytes: int, paragraphs: int, jobs: int, sample_size: int,
-    cli_rows_reversed: bool = False,
+    scratch: Path, round_index: int = 0,
 ) -> list[Row]:
     """One round of every row, each in a fresh fork (the CLI rows in subprocesses). The CLI rows
-    run one after the other on the same corpus copy, `--jobs 1` first unless `cli_rows_reversed`:
-    `--repeat` alternates their order from round to round, so that neither row always follows
-    the other (a run is faster right after another one has warmed the machine's memory and
-    filesystem, docs/performance.md)."""
+    run one after the other on the corpus written once in `scratch`, `--jobs 1` first in even
+    rounds: `--repeat` alternates their order from round to round, so that neither row always
+    follows the other (a run is faster right after another one has warmed the machine's memory
+    and filesystem, docs/performance.md).
+
+    Their outputs stay in `scratch` until the whole benchmark is done: nothing is deleted while
+    runs are timed. On an ext4 filesystem without a journal (this project's VMs), creating a
+    file right after others were deleted costs up to 4x more (the allocator skips inodes freed
+    in the last seconds: 3,150 files took 0.82 s to create just after a deletion, 0.23 s 15 s
+    later), so deleting one run's outputs would bill the next run for the benchmark's own clean-up
+    (docs/performance.md, "Tenth round")."""
     rows: list[Row] = []
     rows += in_fork(lambda: measure_stages(documents, total_bytes, paragraphs))
     rows += in_fork(lambda: measure_pipeline(documents, total_bytes, paragraphs))
     rows += in_fork(lambda: measure_pipeline(documents, total_bytes, paragraphs, tuned=True))
-    with tempfile.TemporaryDirectory(prefix="newsclean-bench-corpus-") as corpus_dir, tempfile.TemporaryDirectory(prefix="newsclean-bench-pycache-") as cache:
-        write_corpus(corpus, Path(corpus_dir))
-        environment = cli_environment(Path(cache))
-        warm_up_cli(Path(corpus_dir), environment)
-        cli_rows = {count: measure_cli(Path(corpus_dir), count, total_bytes, paragraphs, environment) for count in sorted({1, jobs}, reverse=cli_rows_reversed)}
-        rows += [cli_rows[count] for count in sorted(cli_rows)]
+    corpus_dir, cache = scratch / "corpus", scratch / "pycache"
+    if not corpus_dir.exists():
+        write_corpus(corpus, corpus_dir)
+    environment = cli_environment(cache)
+    warm_up_cli(corpus_dir, environment, scratch / f"out-{round_index}-warm-up")
+    counts = sorted({1, jobs}, reverse=bool(round_index % 2))
+    cli_rows = {
+        count: measure_cli(corpus_dir, count, total_bytes, paragraphs, environment, out=scratch / f"out-{round_index}-jobs-{count}") for count in counts
+    }
+    rows += [cli_rows[count] for count in sorted(cli_rows)]
     if importlib.util.find_spec("justext") is None:
         print("benchmarks: jusText is not installed (pip install -e '.[bench]'); its row is skipped", file=sys.stderr)
     else:
@@ -394,10 +409,11 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     print(f"load average before: {' '.join(f'{load:.2f}' for load in os.getloadavg())}", flush=True)
-    rounds = [
-        measure_all(corpus, documents, total_bytes, paragraphs, args.jobs, sample_size, cli_rows_reversed=bool(round_index % 2))
-        for round_index in range(max(1, args.repeat))
-    ]
+    with tempfile.TemporaryDirectory(prefix="newsclean-bench-") as scratch:
+        rounds = [
+            measure_all(corpus, documents, total_bytes, paragraphs, args.jobs, sample_size, Path(scratch), round_index)
+            for round_index in range(max(1, args.repeat))
+        ]
     print(f"load average after: {' '.join(f'{load:.2f}' for load in os.getloadavg())}\n")
     print(format_table(fastest(rounds)))
     if args.repeat > 1:
