@@ -345,7 +345,9 @@ def built_removals(result: Result) -> tuple[Removal, ...] | None:
 def with_removed_lines_only(result: Result) -> Result:
     """`result` with its removals packed down to their line numbers (`PackedRemovals.numbers_only`):
     for a result that goes to a process which only writes its text and counts its paragraphs.
-    Reading its removals there raises."""
+    Reading its removals there raises (unless it has none: then it is `result` itself)."""
+    if not result.removals:
+        return result
     only = _new_object(Result)
     only.__dict__.update(
         document=result.document, lines=result.lines, normalisations=result.normalisations,
