@@ -37,7 +37,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 from itertools import chain, islice, tee
 from pathlib import Path
-from typing import Callable, Collection, Iterator, Sequence
+from typing import Callable, Collection, Iterator, NamedTuple, Sequence
 
 from .document import Document, Result, with_removed_lines_only
 from .errors import InputError, WorkerError
@@ -46,7 +46,7 @@ from .manifest import FileFingerprint
 from .dedup import NearDuplicateFilter
 from .dedup.template_keys import forget_template_keys, template_line_keys, template_line_keys_and_normalisation
 from .pipeline import RESUME_BATCH_DOCUMENTS, Pipeline, bounded_batches
-from .read_ahead import ReadAhead
+from .read_ahead import ReadAhead, ReadInput
 from .runtime import tune_garbage_collector
 
 try:
@@ -165,8 +165,9 @@ def process_file_batches(
     else:
         cleaned_paths = _paths_to_keep(tasks, template_inputs) if counters else None
         kept_here = ReadAhead(paths=cleaned_paths, processes=jobs) if counters else None
-        suits_here = None if kept_here is None else partial(_keeps_first_input, kept_here)
-        passes = [_Pass(tasks, _run_head_chunk, partial(_run_heads, head, strict_encoding, kept_here), suits_here, _NOT_READY)]
+        with_inputs = None if kept_here is None else partial(_with_kept_inputs, kept_here)
+        suits_here = None if kept_here is None else _carries_first_input
+        passes = [_Pass(tasks, _run_head_chunk, partial(_run_heads, head, strict_encoding, kept_here), suits_here, _NOT_READY, with_inputs)]
         if counters:
             template_paths = [item.path for item in template_inputs]
             passes.insert(0, _Pass(template_paths, _template_keys_of_chunk, partial(_template_keys_of_paths, kept_here)))
@@ -216,6 +217,9 @@ class _Pass:
     #: Yielded among the pass's outcomes whenever the next are not ready, before this process
     #: runs queued chunks itself: the consumer may first act on what it has (`bounded_batches`).
     pause: object = None
+    #: If given, makes each chunk of tasks what is queued (and what `run_chunk`, `run_chunk_here`
+    #: and `suits_here` get), when the chunk is queued.
+    prepare_chunk: Callable[[list], list] | None = None
 
 
 def _in_workers(
@@ -243,7 +247,7 @@ def _in_workers(
     largest = max(len(each.tasks) for each in passes)
     chunk_size = max(1, min(_MAX_CHUNK_SIZE, largest // (jobs * 8)))
     chunks = chain.from_iterable(
-        ((each, list(each.tasks[start : start + chunk_size])) for start in range(0, len(each.tasks), chunk_size)) for each in passes
+        ((each, _chunk_of(each, start, chunk_size)) for start in range(0, len(each.tasks), chunk_size)) for each in passes
     )
     in_flight = max(jobs * _CHUNKS_IN_FLIGHT_PER_WORKER, -(-tasks_in_flight // chunk_size))
     # ProcessPoolExecutor rather than multiprocessing.Pool: a worker that dies (killed, out of
@@ -277,6 +281,12 @@ def _in_workers(
                 each, chunk = following
                 pending.append(_QueuedChunk(chunk, each, pool.submit(each.run_chunk, chunk)))
             yield from outcomes
+
+
+def _chunk_of(each: _Pass, start: int, chunk_size: int) -> list:
+    """The pass's chunk of tasks from `start`, as it is queued (`_Pass.prepare_chunk`)."""
+    chunk = list(each.tasks[start : start + chunk_size])
+    return chunk if each.prepare_chunk is None else each.prepare_chunk(chunk)
 
 
 def _widen_result_pipe(pool: ProcessPoolExecutor) -> None:
@@ -345,8 +355,37 @@ def _run_here_until_ready(pending: deque[_QueuedChunk], reserve: int) -> None:
             return
 
 
-def _run_head(head: Pipeline, task: FileTask, strict_encoding: bool, read_ahead: ReadAhead | None = None) -> FileOutcome:
-    kept = None if read_ahead is None else read_ahead.take(task.input.path)
+class _WithInput(NamedTuple):
+    """A cleaning task queued with the input this process read for it in the template pass
+    (`_with_kept_inputs`), so that the worker that runs it does not read and normalise the
+    input again: sending it costs a tenth of that."""
+
+    task: FileTask
+    read: ReadInput
+
+
+def _with_kept_inputs(read_ahead: ReadAhead, tasks: list[FileTask]) -> list[FileTask | _WithInput]:
+    """`tasks`, each whose input `read_ahead` keeps taken out of it and sent along (`_WithInput`)."""
+    items: list[FileTask | _WithInput] = []
+    for task in tasks:
+        kept = read_ahead.take(task.input.path)
+        items.append(task if kept is None else _WithInput(task, kept))
+    return items
+
+
+def _carries_first_input(items: list[FileTask | _WithInput]) -> bool:
+    """Whether a queued chunk's first task carries its input (this process read the chunk's
+    inputs, which its template chunks key together, in the template pass)."""
+    return isinstance(items[0], _WithInput)
+
+
+def _run_head(head: Pipeline, item: FileTask | _WithInput, strict_encoding: bool, read_ahead: ReadAhead | None = None) -> FileOutcome:
+    """The head's outcome for a task: of the input that came with it, or that `read_ahead`
+    keeps, or else that it reads."""
+    if isinstance(item, _WithInput):
+        task, kept = item
+    else:
+        task, kept = item, None if read_ahead is None else read_ahead.take(item.input.path)
     normalised = None
     if kept is not None:
         document, warning, size, sha256, normalised = kept.document, None, kept.size, kept.sha256, kept.normalised
@@ -369,12 +408,6 @@ def _paths_to_keep(tasks: Sequence[FileTask], template_inputs: Sequence[InputFil
     if all(item.path in cleaned for item in template_inputs):
         return None
     return cleaned
-
-
-def _keeps_first_input(read_ahead: ReadAhead, tasks: list[FileTask]) -> bool:
-    """Whether `read_ahead` keeps the first of `tasks`' inputs (and so, as a chunk's inputs are
-    keyed together, most likely the others)."""
-    return read_ahead.keeps(tasks[0].input.path)
 
 
 def _lines_of(outcome: FileOutcome) -> int:
@@ -425,11 +458,11 @@ def _start_worker(
     _worker_sends_removals = removals
 
 
-def _run_heads(head: Pipeline, strict_encoding: bool, read_ahead: ReadAhead | None, tasks: list[FileTask]) -> list[FileOutcome]:
+def _run_heads(head: Pipeline, strict_encoding: bool, read_ahead: ReadAhead | None, tasks: list[FileTask | _WithInput]) -> list[FileOutcome]:
     return [_run_head(head, task, strict_encoding, read_ahead) for task in tasks]
 
 
-def _run_head_chunk(tasks: list[FileTask]) -> list[FileOutcome]:
+def _run_head_chunk(tasks: list[FileTask | _WithInput]) -> list[FileOutcome]:
     assert _worker_head is not None, "worker started without _start_worker"
     # A worker takes chunks in the order they were queued: any template chunks it ran are
     # done with, so their keys' memo is emptied (a new, empty one: cheap).

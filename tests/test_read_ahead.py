@@ -251,3 +251,41 @@ def test_a_kept_normalisation_costs_the_characters_of_the_lines_it_changed():
     # A changed line of a megabyte is counted whole, beside a slot per line.
     assert cost == read_ahead._NORMALISED_LINE_BYTES * len(lines) + len(normalised[1])
     assert read_ahead.normalisation_cost(lines, lines) == 0
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_a_chunk_queued_with_the_inputs_this_process_read_is_cleaned_in_a_worker_without_reading_them(tmp_path, monkeypatch, strict):
+    """`clean --jobs N`: the cleaning chunks of inputs the main process read in the template pass
+    carry them to the worker (`parallel._with_kept_inputs`), which cleans them as if it had read
+    them itself, opening none of them again; the others it reads."""
+    import pickle
+
+    kinds = make_inputs(tmp_path / "in")
+    tasks = [parallel.FileTask(io.InputFile(path, Path(path.name)), fingerprint=True) for path in sorted((tmp_path / "in").iterdir())]
+    kept_here = read_ahead.ReadAhead()
+    parallel._template_keys_of_paths(kept_here, [task.input.path for task in tasks])
+    items = parallel._with_kept_inputs(kept_here, tasks)
+    assert len(kept_here) == 0  # taken out: they travel with the chunk now
+    assert [isinstance(item, parallel._WithInput) for item in items] == [kinds[task.input.path.name] == "clean" for task in tasks]
+    assert parallel._carries_first_input(items) == (kinds[tasks[0].input.path.name] == "clean")
+    sent = pickle.loads(pickle.dumps(items))  # what the pool sends the worker
+
+    opened: Counter = Counter()
+    real_file_chunks = io._file_chunks
+
+    def counting_file_chunks(path):
+        opened[Path(path).name] += 1
+        return real_file_chunks(path)
+
+    with pipeline.default_pipeline(dedup=True) as cleaning:
+        head, _ = cleaning.split()
+        expected = [parallel._run_head(head, task, strict) for task in tasks]
+        monkeypatch.setattr(io, "_file_chunks", counting_file_chunks)
+        monkeypatch.setattr(parallel, "_worker_head", head)
+        monkeypatch.setattr(parallel, "_worker_strict_encoding", strict)
+        monkeypatch.setattr(parallel, "_worker_read_ahead", None)
+        outcomes = pickle.loads(pickle.dumps(parallel._run_head_chunk(sent)))
+    assert [(o.task, o.warning, o.error and str(o.error), o.fingerprint) for o in outcomes] == [(o.task, o.warning, o.error and str(o.error), o.fingerprint) for o in expected]
+    assert [o.result for o in outcomes] == [o.result for o in expected]
+    assert {name for name, kind in kinds.items() if kind == "clean"}.isdisjoint(opened)
+    assert {name for name, kind in kinds.items() if kind != "clean"} == set(opened)
