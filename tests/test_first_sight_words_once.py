@@ -86,5 +86,5 @@ def test_a_long_line_is_counted_not_tokenised() -> None:
     line = "word " * 1000
     assert len(line) > markers.COUNT_FROM_LIST_CHARACTERS
     cached_words.cache_clear()
-    assert _share_drop_reason.__wrapped__(line, 12) is None
+    assert _share_drop_reason(line, 12) is None
     assert cached_words.cache_info().currsize == 0

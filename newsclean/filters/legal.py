@@ -9,7 +9,6 @@ from __future__ import annotations
 import regex
 
 from ..document import Paragraph, Removal
-from ..memo import line_memo
 from ..wordlists import count_words, may_contain_any
 from .base import LineFilter
 
@@ -57,10 +56,10 @@ class LegalNoticeFilter(LineFilter):
         return _notice_kind(text, self.max_words)
 
 
-@line_memo
 def _notice_kind(text: str, max_words: int) -> str | None:
-    """`LegalNoticeFilter.notice_kind`, memoised by line and setting: footers recur on every
-    page of a site, and the pipeline's rounds ask again."""
+    """`LegalNoticeFilter.notice_kind`, not memoised: in a pipeline it runs inside a `LineFilterRun`, whose verdicts memo answers
+    for every text it has judged, so a memo here was never hit (it cost 0.6% of `clean --jobs 1`;
+    docs/performance.md, Tenth round)."""
     if count_words(text, max_words + 1) > max_words:
         return None
     if may_contain_any(text, COPYRIGHT_ANCHORS) and COPYRIGHT.search(text):

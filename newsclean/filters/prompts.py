@@ -12,7 +12,6 @@ import re
 import regex
 
 from ..document import Paragraph, Removal
-from ..memo import line_memo
 from ..wordlists import count_words, plain_lowered
 from .base import LineFilter
 
@@ -73,9 +72,10 @@ class PromptFilter(LineFilter):
         return _prompt_kind(text, self.max_words)
 
 
-@line_memo
 def _prompt_kind(text: str, max_words: int) -> str | None:
-    """`PromptFilter.prompt_kind`, memoised by line: the pipeline's rounds ask again."""
+    """`PromptFilter.prompt_kind`, not memoised: in a pipeline it runs inside a `LineFilterRun`, whose verdicts memo answers
+    for every text it has judged, so a memo here was never hit (it cost 0.6% of `clean --jobs 1`;
+    docs/performance.md, Tenth round)."""
     if count_words(text, max_words + 1) > max_words:
         return None
     lowered = plain_lowered(text)
