@@ -19,7 +19,9 @@ others idle. With one job both passes run in this process (`template_line_keys_o
 and the cleaning pass takes the inputs the first one read (`read_ahead`). With several, each
 process keeps the inputs of the template chunks it ran (within its share of the same budget)
 and its head chunks take those they find there: a process's template and head chunks of the
-same files, which the queue's order makes common, read and normalise each file once.
+same files, which the queue's order makes common, read and normalise each file once. The
+inputs this process keeps go with the head chunks it queues (`_WithInput`), so a worker that
+runs such a chunk does not read them again either.
 """
 
 from __future__ import annotations
@@ -143,7 +145,7 @@ def process_file_batches(
     pass read (`read_ahead.ReadAhead`) instead of reading them again; with several, each process
     does so for the head chunks of inputs its own template chunks read (each within its share of
     the budget, so all of them keep no more than one job would), and this process takes back
-    such chunks first.
+    such chunks first, and sends the inputs it kept with those a worker runs.
 
     With `removals=False` the workers send each result's removed line numbers but not its
     removals (their filters, reasons and details): enough to write the result's text and count

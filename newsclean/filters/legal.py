@@ -57,9 +57,9 @@ class LegalNoticeFilter(LineFilter):
 
 
 def _notice_kind(text: str, max_words: int) -> str | None:
-    """`LegalNoticeFilter.notice_kind`, not memoised: in a pipeline it runs inside a `LineFilterRun`, whose verdicts memo answers
-    for every text it has judged, so a memo here was never hit (it cost 0.6% of `clean --jobs 1`;
-    docs/performance.md, Tenth round)."""
+    """`LegalNoticeFilter.notice_kind`, not memoised: in a pipeline it runs inside a
+    `LineFilterRun`, whose memo of verdicts answers for every text it has judged, so a memo here
+    was never hit (it cost 0.6% of `clean --jobs 1`; docs/performance.md, Tenth round)."""
     if count_words(text, max_words + 1) > max_words:
         return None
     if may_contain_any(text, COPYRIGHT_ANCHORS) and COPYRIGHT.search(text):

@@ -126,9 +126,9 @@ class ShareButtonFilter(LineFilter):
 
 
 def _share_drop_reason(text: str, max_words: int) -> str | None:
-    """`ShareButtonFilter.drop_reason`, not memoised: in a pipeline it runs inside a `LineFilterRun`, whose verdicts memo answers
-    for every text it has judged, so a memo here was never hit (it cost 0.6% of `clean --jobs 1`;
-    docs/performance.md, Tenth round)."""
+    """`ShareButtonFilter.drop_reason`, not memoised: in a pipeline it runs inside a
+    `LineFilterRun`, whose memo of verdicts answers for every text it has judged, so a memo here
+    was never hit (it cost 0.6% of `clean --jobs 1`; docs/performance.md, Tenth round)."""
     longest = max(max_words, _MAX_FOLLOW_WORDS)
     if len(text) > COUNT_FROM_LIST_CHARACTERS and count_words(text, longest + 1) > longest:
         return None  # a long line is not tokenised to find it has too many words

@@ -73,9 +73,9 @@ class PromptFilter(LineFilter):
 
 
 def _prompt_kind(text: str, max_words: int) -> str | None:
-    """`PromptFilter.prompt_kind`, not memoised: in a pipeline it runs inside a `LineFilterRun`, whose verdicts memo answers
-    for every text it has judged, so a memo here was never hit (it cost 0.6% of `clean --jobs 1`;
-    docs/performance.md, Tenth round)."""
+    """`PromptFilter.prompt_kind`, not memoised: in a pipeline it runs inside a
+    `LineFilterRun`, whose memo of verdicts answers for every text it has judged, so a memo here
+    was never hit (it cost 0.6% of `clean --jobs 1`; docs/performance.md, Tenth round)."""
     if count_words(text, max_words + 1) > max_words:
         return None
     lowered = plain_lowered(text)
