@@ -23,7 +23,6 @@ use it. The --jobs N speed-up is wall-clock time, meaningful only on an otherwis
 from __future__ import annotations
 
 import argparse
-import contextlib
 import cProfile
 import html
 import importlib.util
@@ -209,24 +208,20 @@ def warm_up_cli(corpus_dir: Path, environment: dict[str, str], out: Path) -> Non
     subprocess.run([sys.executable, "-m", "newsclean", "clean", str(first), "-o", str(out), "-q"], env=environment, check=True, capture_output=True)
 
 
-def measure_cli(corpus_dir: Path, jobs: int, total_bytes: int, paragraphs: int, environment: dict[str, str] | None = None, out: Path | None = None) -> Row:
-    """`newsclean clean DIR -o OUT --jobs N` in a subprocess (with `environment`, by default
-    this process's); peak RSS is its largest process, CPU time that of all its processes (the
-    workers included). The outputs stay in `out` (a new directory; by default a temporary one,
-    removed after the run) for the caller to remove once nothing is timed any more
-    (`measure_all`)."""
-    with contextlib.ExitStack() as cleanup:
-        if out is None:
-            out = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="newsclean-bench-out-")))
-        command = [sys.executable, "-m", "newsclean", "clean", str(corpus_dir), "-o", str(out), "-q", "--jobs", str(jobs)]
-        start = time.perf_counter()
-        process = subprocess.Popen(command, stderr=subprocess.PIPE, env=environment)
-        _, status, usage = os.wait4(process.pid, 0)
-        seconds = time.perf_counter() - start
-        process.returncode = os.waitstatus_to_exitcode(status)
-        errors = process.stderr.read().decode() if process.stderr else ""
-        if process.returncode != 0:
-            raise SystemExit(f"benchmarks: {' '.join(command)} failed: {errors}")
+def measure_cli(corpus_dir: Path, jobs: int, total_bytes: int, paragraphs: int, environment: dict[str, str], out: Path) -> Row:
+    """`newsclean clean DIR -o OUT --jobs N` in a subprocess (with `environment`); peak RSS is
+    its largest process, CPU time that of all its processes (the workers included). The
+    outputs stay in `out`, a new directory, for the caller to remove once nothing is timed any
+    more (`measure_all`)."""
+    command = [sys.executable, "-m", "newsclean", "clean", str(corpus_dir), "-o", str(out), "-q", "--jobs", str(jobs)]
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, env=environment)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    errors = process.stderr.read().decode() if process.stderr else ""
+    if process.returncode != 0:
+        raise SystemExit(f"benchmarks: {' '.join(command)} failed: {errors}")
     peak = usage.ru_maxrss // 1024 if sys.platform == "darwin" else usage.ru_maxrss
     cpu_seconds = usage.ru_utime + usage.ru_stime
     return Row(f"newsclean clean --jobs {jobs}", seconds, cpu_seconds, total_bytes, paragraphs, peak, "CLI on the corpus directory, reads and writes files")

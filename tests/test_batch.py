@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsclean import batch, default_pipeline
+from newsclean.document import Result
 from newsclean.io import read_document
 
 from .conftest import SEEDS
@@ -40,7 +41,9 @@ def test_kept_paragraphs_counts_what_kept_lists_on_real_pages():
     assert [batch._kept_paragraphs(result) for result in results] == [len(result.kept()) for result in results]
 
 
-def test_outputs_are_committed_as_often_as_were_committed_before_and_at_most_every_256(tmp_path, monkeypatch):
+def writer_counting_commits(monkeypatch) -> tuple[batch._OutputWriter, list[int], Result]:
+    """An output writer without a manifest whose commits record how many outputs each holds,
+    and a result of the first seed to write with it."""
     writer = batch._OutputWriter(None, batch.BatchSummary())
     commits: list[int] = []
     real_commit = writer.commit
@@ -51,6 +54,11 @@ def test_outputs_are_committed_as_often_as_were_committed_before_and_at_most_eve
 
     monkeypatch.setattr(writer, "commit", counting_commit)
     result = default_pipeline().run(read_document(SEEDS / sorted(p.name for p in SEEDS.glob("*.txt"))[0])[0])
+    return writer, commits, result
+
+
+def test_outputs_are_committed_as_often_as_were_committed_before_and_at_most_every_256(tmp_path, monkeypatch):
+    writer, commits, result = writer_counting_commits(monkeypatch)
     for number in range(700):
         writer.write(result, tmp_path / f"{number}.txt", tmp_path / f"{number}.txt", None)
         writer.commit_when_due()
@@ -61,16 +69,7 @@ def test_outputs_are_committed_as_often_as_were_committed_before_and_at_most_eve
 
 
 def test_no_commit_holds_more_than_256_outputs_whatever_the_batches(tmp_path, monkeypatch):
-    writer = batch._OutputWriter(None, batch.BatchSummary())
-    groups: list[int] = []
-    real_commit = writer.commit
-
-    def counting_commit() -> None:
-        groups.append(writer._uncommitted)
-        real_commit()
-
-    monkeypatch.setattr(writer, "commit", counting_commit)
-    result = default_pipeline().run(read_document(SEEDS / sorted(p.name for p in SEEDS.glob("*.txt"))[0])[0])
+    writer, groups, result = writer_counting_commits(monkeypatch)
     outcomes = iter(range(1000))
     # Batches as the tail makes them with several jobs: doubling, then of every size.
     sizes = [1, 2, 4, 8, 16, 32, 64, 128, 200, 200, 40, 256, 49]
