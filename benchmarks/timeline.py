@@ -8,7 +8,9 @@ It runs the CLI in a child process (`clean INPUT -o TMPDIR -q --jobs N`) with th
 to record, in every process (the forked workers inherit the wrappers), the wall-clock interval
 and the thread CPU of each: start-up (interpreter and imports), the template pass, `prepare`,
 template chunks, head chunks, near-duplicate tail batches, writes and commits, waits for a
-worker's results, pool shut-downs. The product's code is not changed.
+worker's results, pool shut-downs. The product's code is not changed. An untimed run over one
+input first compiles the modules to bytecode (in a cache of the run's own), as an installed
+package's are.
 
 It prints one lane per process (a letter per time slice: its main activity), each activity's
 count, wall and CPU seconds per process, and the idle core-seconds: the integral over the run
@@ -256,8 +258,16 @@ def main(argv: list[str] | None = None) -> int:
     events_path = Path(options.events) if options.events else scratch / "events.jsonl"
     events_path.unlink(missing_ok=True)
     arguments = ["clean", options.input, "-o", str(scratch / "out"), "-q", "--jobs", str(options.jobs)]
-    environment = {**os.environ, "TIMELINE_EVENTS": str(events_path), "TIMELINE_CHECKOUT": options.checkout}
+    # Bytecode compiled beforehand, as for an installed package (`benchmarks.run.cli_environment`).
+    environment = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+    environment.update(TIMELINE_EVENTS=str(events_path), TIMELINE_CHECKOUT=options.checkout, PYTHONPYCACHEPREFIX=str(scratch / "bytecode"))
     environment.setdefault("OPENBLAS_NUM_THREADS", "1")  # as the program sets it (newsclean._console)
+    # An untimed run over one input first compiles every module the run imports, the standard
+    # library's included (the prefix holds them all).
+    first_input = min(Path(options.input).rglob("*.txt"))
+    warm_up = ["clean", str(first_input), "-o", str(scratch / "warm-up"), "-q", "--jobs", str(options.jobs)]
+    warm_up_environment = {**environment, "TIMELINE_EVENTS": str(scratch / "warm-up.jsonl"), "TIMELINE_T0": repr(time.perf_counter())}
+    subprocess.run([sys.executable, __file__, "x", "--child", *warm_up], env=warm_up_environment, cwd=tempfile.gettempdir(), check=True)
     load = os.getloadavg()[0]
     started = time.perf_counter()
     environment["TIMELINE_T0"] = repr(started)
