@@ -239,9 +239,12 @@ def test_a_worker_told_no_one_reads_removals_sends_the_removed_line_numbers_alon
     tasks = [parallel.FileTask(item) for item in inputs] + [parallel.FileTask(InputFile(ROOT / "no such file.txt", Path("x.txt")))]
     head, _ = default_pipeline().split()
     monkeypatch.setattr(parallel, "_worker_head", head)
-    whole = pickle.loads(pickle.dumps(parallel._run_head_chunk(tasks)))
+    sent = parallel._run_head_chunk(tasks)
+    # Each outcome travels without its task: the main process has the chunk.
+    assert all(len(values) == 4 and not any(isinstance(value, parallel.FileTask) for value in values) for values in sent)
+    whole = parallel._received_outcomes(tasks, pickle.loads(pickle.dumps(sent)))
     monkeypatch.setattr(parallel, "_worker_sends_removals", False)
-    lines_only = pickle.loads(pickle.dumps(parallel._run_head_chunk(tasks)))
+    lines_only = parallel._received_outcomes(tasks, pickle.loads(pickle.dumps(parallel._run_head_chunk(tasks))))
     assert [outcome.error is not None for outcome in lines_only] == [False] * len(inputs) + [True]
     assert sum(len(outcome.result.removals) for outcome in whole[:-1]) > 10
     for full, only in zip(whole[:-1], lines_only):

@@ -328,3 +328,31 @@ def test_a_pass_without_a_pause_object_yields_only_outcomes() -> None:
     numbers = list(range(50))
     items = list(_in_workers([_Pass(numbers, _squares_in_a_worker, _squares_in_a_worker)], 2, _prepare_worker, ()))
     assert [square for square, _ in items] == [number * number for number in numbers]
+
+
+def _squares_sent_bare(numbers: list[int]) -> list[int]:
+    time.sleep(0.05)
+    return [number * number for number in numbers]
+
+
+def test_a_pass_makes_outcomes_of_what_a_worker_sent_with_the_chunk_it_queued() -> None:
+    def with_numbers(chunk: list[int], sent: list[int]) -> list[tuple[int, int, str]]:
+        return [(number, square, "worker") for number, square in zip(chunk, sent, strict=True)]
+
+    def here(chunk: list[int]) -> list[tuple[int, int, str]]:
+        time.sleep(0.01)
+        return [(number, number * number, "here") for number in chunk]
+
+    numbers = list(range(300))
+    outcomes = list(_in_workers([_Pass(numbers, _squares_sent_bare, here, receive=with_numbers)], 2, _prepare_worker, ()))
+    assert [(number, square) for number, square, _ in outcomes] == [(number, number * number) for number in numbers]
+    assert {where for _, _, where in outcomes} == {"worker", "here"}
+
+
+def test_a_file_task_travels_as_its_paths_strings_and_comes_back_equal() -> None:
+    task = FileTask(InputFile(ROOT / "seeds" / "a b.txt", Path("sub") / "a b.txt"), fingerprint=True)
+    sent = pickle.dumps(task)
+    assert b"pathlib" not in sent and str(task.input.path).encode() in sent
+    back = pickle.loads(sent)
+    assert back == task and type(back.input.path) is type(task.input.path) and type(back.input.relative) is type(task.input.relative)
+    assert pickle.loads(pickle.dumps(FileTask(InputFile(Path("x.txt"), Path("x.txt"))))) == FileTask(InputFile(Path("x.txt"), Path("x.txt")), False)

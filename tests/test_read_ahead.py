@@ -212,7 +212,7 @@ def run_worker_chunks(monkeypatch, tasks: list, keep: bool) -> tuple[list, Count
         head, _ = cleaning.split()
         parallel._start_worker(head, False, keep, {task.input.path for task in tasks}, 2)
         parallel._template_keys_of_chunk([task.input.path for task in tasks])
-        outcomes = parallel._run_head_chunk(tasks)
+        outcomes = parallel._received_outcomes(tasks, parallel._run_head_chunk(tasks))
         parallel._start_worker(head, False)
     return [(outcome.task, outcome.error and str(outcome.error), outcome.result) for outcome in outcomes], opened, len(normalised)
 
@@ -284,7 +284,7 @@ def test_a_chunk_queued_with_the_inputs_this_process_read_is_cleaned_in_a_worker
         monkeypatch.setattr(parallel, "_worker_head", head)
         monkeypatch.setattr(parallel, "_worker_strict_encoding", strict)
         monkeypatch.setattr(parallel, "_worker_read_ahead", None)
-        outcomes = pickle.loads(pickle.dumps(parallel._run_head_chunk(sent)))
+        outcomes = parallel._received_outcomes(sent, pickle.loads(pickle.dumps(parallel._run_head_chunk(sent))))
     assert [(o.task, o.warning, o.error and str(o.error), o.fingerprint) for o in outcomes] == [(o.task, o.warning, o.error and str(o.error), o.fingerprint) for o in expected]
     assert [o.result for o in outcomes] == [o.result for o in expected]
     assert {name for name, kind in kinds.items() if kind == "clean"}.isdisjoint(opened)
