@@ -465,16 +465,18 @@ def check_targets_safe(pairs: Iterable[tuple[Path, Path]]) -> None:
     Only a target that exists (or is a symbolic link) can be an input. A target whose directory
     does not exist cannot, so each directory is probed once (in a fresh output directory that
     is the only system call) and only the targets in directories that exist one each."""
-    missing_directories: dict[Path, bool] = {}
+    missing_directories: dict[str, bool] = {}
     for source, target in pairs:
-        directory = target.parent
-        if directory not in missing_directories:
-            missing_directories[directory] = _is_missing_directory(directory)
-        if not missing_directories[directory] and _lexists(target) and _same_file(source, target):
+        # A string (a new Path per target would cost more to hash); a bare name's is the current one.
+        directory = os.path.dirname(target) or os.curdir
+        missing = missing_directories.get(directory)
+        if missing is None:
+            missing = missing_directories[directory] = _is_missing_directory(directory)
+        if not missing and _lexists(target) and _same_file(source, target):
             raise UsageError(f"output {target} would overwrite the input {source}; choose an output directory outside the inputs")
 
 
-def _is_missing_directory(directory: Path) -> bool:
+def _is_missing_directory(directory: str | Path) -> bool:
     """True when nothing can exist in `directory`: it, or a directory above it, does not
     exist. False when it exists or that cannot be told (each target is then looked at)."""
     try:

@@ -432,6 +432,8 @@ def _paths_to_keep(tasks: Sequence[FileTask], template_inputs: Sequence[InputFil
     """The inputs a ReadAhead should keep: those the cleaning pass will clean, or None (all it
     reads) when that is every template input, as in any run without --resume: then no set of
     every path goes to each worker, which for a million inputs would be hundreds of MB each."""
+    if len(tasks) == len(template_inputs) and all(task.input is item for task, item in zip(tasks, template_inputs)):
+        return None  # the same inputs (a run without --resume): no Path hashed
     cleaned = {task.input.path for task in tasks}
     if all(item.path in cleaned for item in template_inputs):
         return None

@@ -79,3 +79,19 @@ def test_no_commit_holds_more_than_256_outputs_whatever_the_batches(tmp_path, mo
     writer.finish()
     assert sum(groups) == sum(sizes) and max(groups) == batch._COMMIT_OUTPUTS == 256
     assert groups[:8] == [1, 2, 4, 8, 16, 32, 64, 128]  # one group per doubling batch, as before
+
+
+def test_planned_outputs_are_the_output_directory_joined_with_each_relative_path(tmp_path) -> None:
+    import pytest
+    from pathlib import Path
+
+    from newsclean.errors import UsageError
+    from newsclean.io import InputFile
+
+    inputs = [InputFile(tmp_path / "a.txt", Path("a.txt")), InputFile(tmp_path / "s" / "b.txt", Path("s") / "b.txt")]
+    for outdir in (Path("."), Path("out"), tmp_path / "out", Path("out") / ".." / "elsewhere"):
+        plan = batch.plan_outputs(inputs, outdir)
+        assert [(item, target) for item, target in plan] == [(item, outdir / item.relative) for item in inputs]
+        assert all(type(target) is type(outdir / "x") for _, target in plan)
+    with pytest.raises(UsageError, match="would both be written to"):
+        batch.plan_outputs([*inputs, InputFile(tmp_path / "other" / "a.txt", Path("a.txt"))], Path("out"))

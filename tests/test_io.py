@@ -689,3 +689,12 @@ def test_file_chunks_read_what_is_appended_while_reading(tmp_path: Path) -> None
     with open(path, "ab") as stream:
         stream.write(b"appended after the size was taken\n")
     assert first + b"".join(chunks) == b"first part\nappended after the size was taken\n"
+
+
+def test_a_target_named_without_a_directory_is_checked_in_the_current_one(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("a.txt").write_text(ARTICLE)
+    os.link("a.txt", "hard.txt")
+    with pytest.raises(UsageError, match="would overwrite the input"):
+        check_targets_safe([(Path("a.txt"), Path("hard.txt"))])
+    check_targets_safe([(Path("a.txt"), Path("fresh.txt"))])

@@ -312,6 +312,28 @@ def test_the_workers_keep_every_input_they_key_unless_resume_leaves_some_out() -
     assert _paths_to_keep(every_task, inputs) is None
     # --resume skips "b": only the inputs still to clean are kept.
     assert _paths_to_keep([every_task[0], every_task[2]], inputs) == {inputs[0].path, inputs[2].path}
+    # Equal inputs that are other objects are told apart from a subset by their paths.
+    assert _paths_to_keep([FileTask(InputFile(item.path, item.relative)) for item in inputs], inputs) is None
+
+
+def test_a_plain_run_decides_what_to_keep_without_hashing_a_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pathlib
+
+    from newsclean.parallel import _paths_to_keep
+
+    inputs = [InputFile(Path(f"/corpus/{name}.txt"), Path(f"{name}.txt")) for name in ("a", "b", "c")]
+
+    hashed: list[pathlib.PurePath] = []
+    real_hash = pathlib.PurePath.__hash__
+
+    def counting_hash(path: pathlib.PurePath) -> int:
+        hashed.append(path)
+        return real_hash(path)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(pathlib.PurePath, "__hash__", counting_hash)
+        kept = _paths_to_keep([FileTask(item) for item in inputs], inputs)
+    assert kept is None and hashed == []
 
 
 def test_the_main_process_signals_a_pause_before_running_chunks_itself_and_keeps_task_order() -> None:
