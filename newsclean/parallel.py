@@ -72,6 +72,11 @@ _DOCUMENTS_IN_FLIGHT = 2 * RESUME_BATCH_DOCUMENTS
 #: with the tails of few documents to run alone. Smaller batches cost the tail more per document
 #: (32 documents: about 7% more than 256).
 _EARLY_TAIL_DOCUMENTS = 32
+#: An early tail also waits for this share of the documents still to come (up to a full batch):
+#: a tail batch costs about 1 ms beyond its documents (index look-ups per shard and run, numpy
+#: calls), and 32 at a time made 75-80 batches of a 20 MB run against 20 with one job; with an
+#: eighth, 33, and 1% fewer instructions (docs/performance.md, "Eleventh round").
+_EARLY_TAIL_SHARE = 8
 #: What `_in_workers` yields among the head results when the next are not ready.
 _NOT_READY = object()
 #: Room in the pipe of the workers' results: a few chunks' results (`_widen_result_pipe`).
@@ -194,7 +199,7 @@ def process_file_batches(
         if keyed_first:
             _count_template_keys(counters, (item for item in islice(outcomes, keyed_first) if item is not None))
         # With several jobs the last batches shrink: their tails run while the workers make the last heads.
-        batches = bounded_batches(outcomes, _lines_of, total=len(tasks) if several else None, pause=_NOT_READY, early=_EARLY_TAIL_DOCUMENTS)
+        batches = bounded_batches(outcomes, _lines_of, total=len(tasks) if several else None, pause=_NOT_READY, early=_EARLY_TAIL_DOCUMENTS, early_share=_EARLY_TAIL_SHARE)
         for batch in batches:
             yield _finish(tail, batch)
 

@@ -307,6 +307,7 @@ def bounded_batches(
     total: int | None = None,
     pause: object = None,
     early: int = 0,
+    early_share: int = 0,
 ) -> Iterator[list[Item]]:
     """Group items in order into lists of at most `documents` items and `lines` lines.
 
@@ -318,6 +319,9 @@ def bounded_batches(
     yield it between items to say the next one is not ready: a batch of at least `early` items
     is then handed over at once (`parallel`: the tail runs on what the workers have made
     instead of waiting, or of running heads, while more is made); the pause is not an item.
+    Given `early_share` too (and `total`), such a batch must also hold that share of the items
+    left (`left // early_share`, at most `documents`): fewer, larger early batches while much
+    is left, the same small ones near the end.
     When getting the next item raises (a bad document, Ctrl-C, a
     worker that died), the items before it come first as a batch, then the error: what comes
     out before the error is what one document at a time would have given.
@@ -338,7 +342,8 @@ def bounded_batches(
             raise
         paused = pause is not None and item is pause
         if paused:
-            if len(batch) < max(early, 1):
+            enough = early if left is None or not early_share else max(early, min(documents, left // early_share))
+            if len(batch) < max(enough, 1):
                 continue
         else:
             batch.append(item)

@@ -157,3 +157,22 @@ def test_bounded_batches_ignore_pauses_without_an_early_size_or_a_pause_object()
     items = [0, pause, 1, 2, pause, 3]
     assert list(bounded_batches([0, 1, 2, 3], lambda item: 1, documents=8)) == [[0], [1, 2], [3]]
     assert list(bounded_batches(items, lambda item: 1, documents=8, pause=pause)) == [[0], [1, 2], [3]]
+
+
+def test_bounded_batches_given_an_early_share_wait_at_a_pause_for_that_share_of_what_is_left() -> None:
+    pause = object()
+    # 64 items in fours, each four followed by a pause.
+    items = [element for start in range(0, 64, 4) for element in (*range(start, start + 4), pause)]
+    plain = list(bounded_batches(items, lambda item: 1, documents=32, lines=1000, total=64, pause=pause, early=4))
+    shared = list(bounded_batches(items, lambda item: 1, documents=32, lines=1000, total=64, pause=pause, early=4, early_share=4))
+    assert [item for batch in shared for item in batch] == list(range(64))
+    # With early=4 alone, nearly every pause hands over the 4 or 5 items it finds.
+    assert [len(batch) for batch in plain] == [1, 2, 4, 5, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 2, 1, 1]
+    # With a quarter of what is left as well: 57 left wants 14 at a pause (the batch of 8 fills
+    # first), 49 left wants 12 (13 at the next pause), 36 left wants 9 (12), 24 left wants 6
+    # (8); from 16 left on, 4 as without the share.
+    assert [len(batch) for batch in shared] == [1, 2, 4, 8, 13, 12, 8, 4, 4, 4, 2, 1, 1]
+    # Without a total there is no share of what is left to wait for.
+    assert list(bounded_batches(items, lambda item: 1, documents=32, lines=1000, pause=pause, early=4, early_share=4)) == list(
+        bounded_batches(items, lambda item: 1, documents=32, lines=1000, pause=pause, early=4)
+    )
