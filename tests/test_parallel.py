@@ -380,23 +380,16 @@ def test_a_file_task_travels_as_its_paths_strings_and_comes_back_equal() -> None
     assert pickle.loads(pickle.dumps(FileTask(InputFile(Path("x.txt"), Path("x.txt"))))) == FileTask(InputFile(Path("x.txt"), Path("x.txt")), False)
 
 
-def test_the_pool_is_left_to_reap_its_workers_once_every_outcome_is_in_but_waited_for_when_stopped_early(monkeypatch: pytest.MonkeyPatch) -> None:
-    from concurrent.futures import ProcessPoolExecutor
 
-    waits: list[bool] = []
-    real_shutdown = ProcessPoolExecutor.shutdown
-
-    def recording_shutdown(self, wait=True, **options):
-        waits.append(wait)
-        return real_shutdown(self, wait=wait, **options)
-
-    monkeypatch.setattr(ProcessPoolExecutor, "shutdown", recording_shutdown)
-    numbers = list(range(40))
-    # A consumer that stops at the last outcome it expects, as bounded_batches does, closes the generator there.
-    every = _in_workers([_Pass(numbers, _squares_in_a_worker, _squares_in_a_worker)], 2, _prepare_worker, ())
-    assert [square for square, _ in (next(every) for _ in numbers)] == [number * number for number in numbers]
-    every.close()
-    stopped = _in_workers([_Pass(numbers, _squares_in_a_worker, _squares_in_a_worker)], 2, _prepare_worker, ())
-    next(stopped)
-    stopped.close()
-    assert waits == [False, True]
+def test_the_workers_have_exited_when_the_last_outcome_has_been_taken() -> None:
+    """The program exits right after its last commit (`cli.run`): its workers must be joined by
+    then, so that none outlives it and their CPU time is its own (a shell's `time`, a CI's)."""
+    task_lists = Path("/proc/self/task")
+    if not task_lists.is_dir():
+        pytest.skip("needs Linux's /proc/PID/task/TID/children")
+    inputs, _ = find_inputs([str(ROOT / "seeds")])
+    with default_pipeline(dedup=True) as pipeline:
+        outcomes = list(process_files(pipeline, [FileTask(item) for item in inputs], 2))
+    assert len(outcomes) == len(inputs)
+    children = [pid for task in task_lists.iterdir() for pid in (task / "children").read_text().split()]
+    assert children == []
