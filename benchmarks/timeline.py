@@ -264,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
     environment.setdefault("OPENBLAS_NUM_THREADS", "1")  # as the program sets it (newsclean._console)
     # An untimed run over one input first compiles every module the run imports, the standard
     # library's included (the prefix holds them all).
-    first_input = min(Path(options.input).rglob("*.txt"))
+    first_input = Path(options.input) if Path(options.input).is_file() else min(Path(options.input).rglob("*.txt"))
     warm_up = ["clean", str(first_input), "-o", str(scratch / "warm-up"), "-q", "--jobs", str(options.jobs)]
     warm_up_environment = {**environment, "TIMELINE_EVENTS": str(scratch / "warm-up.jsonl"), "TIMELINE_T0": repr(time.perf_counter())}
     subprocess.run([sys.executable, __file__, "x", "--child", *warm_up], env=warm_up_environment, cwd=tempfile.gettempdir(), check=True)

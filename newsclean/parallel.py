@@ -490,7 +490,7 @@ def _run_heads(head: Pipeline, strict_encoding: bool, read_ahead: ReadAhead | No
 
 #: A FileOutcome as a worker sends it (`_run_head_chunk`): without its task, which the main
 #: process has (`_received_outcomes`). The result, the warning, the error, the fingerprint.
-_SentOutcome = tuple
+_SentOutcome = tuple[Result | None, str | None, InputError | None, FileFingerprint | None]
 
 
 def _run_head_chunk(tasks: list[FileTask | _WithInput]) -> list[_SentOutcome]:
