@@ -275,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
     ended = time.perf_counter()
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     events = [json.loads(line) for line in events_path.read_text().splitlines()]
-    shutil.rmtree(scratch / "out", ignore_errors=True)
+    shutil.rmtree(scratch, ignore_errors=True)  # outputs, bytecode, the warm-up's files (events read already)
     if code:
         raise SystemExit(f"benchmarks/timeline.py: newsclean exited with {code}")
     print(f"load average before: {load:.2f}, after: {os.getloadavg()[0]:.2f}; CPU of all processes: {usage.ru_utime:.2f} user + {usage.ru_stime:.2f} sys s")
