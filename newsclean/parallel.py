@@ -502,12 +502,12 @@ def _run_head_chunk(tasks: list[FileTask | _WithInput]) -> list[_SentOutcome]:
     # done with, so their keys' memo is emptied (a new, empty one: cheap).
     forget_template_keys()
     outcomes = _run_heads(_worker_head, _worker_strict_encoding, _worker_read_ahead, tasks)
-    if _worker_sends_removals:
-        return [(outcome.result, outcome.warning, outcome.error, outcome.fingerprint) for outcome in outcomes]
-    return [
-        (None if outcome.result is None else with_removed_lines_only(outcome.result), outcome.warning, outcome.error, outcome.fingerprint)
-        for outcome in outcomes
-    ]
+    sent = _result_as_is if _worker_sends_removals else with_removed_lines_only
+    return [(None if outcome.result is None else sent(outcome.result), outcome.warning, outcome.error, outcome.fingerprint) for outcome in outcomes]
+
+
+def _result_as_is(result: Result) -> Result:
+    return result
 
 
 def _received_outcomes(chunk: list[FileTask | _WithInput], sent: list[_SentOutcome]) -> list[FileOutcome]:
