@@ -41,7 +41,9 @@ from itertools import chain, islice, tee
 from pathlib import Path
 from typing import Callable, Collection, Iterator, NamedTuple, Sequence
 
-from .document import Document, Result, with_removed_lines_only
+import numpy as np
+
+from .document import Document, Result, with_kept_lines_only, with_removed_lines_only
 from .errors import InputError, WorkerError
 from .io import InputFile, read_document, read_document_and_hash
 from .manifest import FileFingerprint
@@ -164,7 +166,10 @@ def process_file_batches(
     With `removals=False` the workers send each result's removed line numbers but not its
     removals (their filters, reasons and details): enough to write the result's text and count
     its paragraphs, which is all a caller that reads no removals does (`batch.clean_files`
-    without `on_result`); reading the removals of such a result raises.
+    without `on_result`); reading the removals of such a result raises. If the tail's filters
+    also read nothing but kept paragraphs (`Filter.reads_kept_paragraphs_only`: the
+    near-duplicate filter), a worker sends no removed line's text either, nor the
+    normalisations and the document's own lines (`document.with_kept_lines_only`).
     """
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
@@ -188,12 +193,12 @@ def process_file_batches(
         ]
         if counters:
             template_paths = [item.path for item in template_inputs]
-            passes.insert(0, _Pass(template_paths, _template_keys_of_chunk, partial(_template_keys_of_paths, kept_here)))
+            passes.insert(0, _Pass(template_paths, _template_keys_of_chunk, partial(_template_keys_of_paths, kept_here), receive=_received_keys))
             keyed_first = len(template_inputs)
         elif multiprocessing.get_start_method() == "fork":
             head.prepare()  # forked workers share what it loads (langdetect's profiles) instead of each loading it
         meanwhile = pipeline.prepare if counters else None
-        worker_arguments = (head, strict_encoding, kept_here is not None, cleaned_paths, jobs, removals)
+        worker_arguments = (head, strict_encoding, kept_here is not None, cleaned_paths, jobs, _what_workers_send(tail, removals))
         outcomes = _in_workers(passes, jobs, _start_worker, worker_arguments, _DOCUMENTS_IN_FLIGHT, meanwhile)
     with contextlib.closing(outcomes):
         if keyed_first:
@@ -449,7 +454,7 @@ def _finish(tail: Pipeline, outcomes: list[FileOutcome]) -> list[FileOutcome]:
 _worker_head: Pipeline | None = None
 _worker_strict_encoding = False
 _worker_read_ahead: ReadAhead | None = None
-_worker_sends_removals = True
+_worker_sends: Callable[[Result], Result] | None = None  # None: the result as it is
 
 
 def _prepare_worker() -> None:
@@ -470,18 +475,23 @@ def _exit_with(parent_sentinel: int) -> None:
 
 
 def _start_worker(
-    head: Pipeline, strict_encoding: bool, keep: bool = False, paths: Collection[Path] | None = None, jobs: int = 1, removals: bool = True
+    head: Pipeline,
+    strict_encoding: bool,
+    keep: bool = False,
+    paths: Collection[Path] | None = None,
+    jobs: int = 1,
+    sends: Callable[[Result], Result] | None = None,
 ) -> None:
     """Keep the head pipeline for this worker's tasks (and leave Ctrl-C to the main process);
     with `keep`, a ReadAhead for the inputs its template chunks read (those at `paths`, or all
-    when None), one of `jobs` processes' (`ReadAhead`'s `processes`); without `removals`, send
-    only each result's removed line numbers (`process_file_batches`)."""
-    global _worker_head, _worker_strict_encoding, _worker_read_ahead, _worker_sends_removals
+    when None), one of `jobs` processes' (`ReadAhead`'s `processes`); with `sends`, send what
+    it makes of each result rather than the result (`_what_workers_send`)."""
+    global _worker_head, _worker_strict_encoding, _worker_read_ahead, _worker_sends
     _prepare_worker()
     _worker_head = head
     _worker_strict_encoding = strict_encoding
     _worker_read_ahead = ReadAhead(paths=paths, processes=jobs) if keep else None
-    _worker_sends_removals = removals
+    _worker_sends = sends
 
 
 def _run_heads(head: Pipeline, strict_encoding: bool, read_ahead: ReadAhead | None, tasks: list[FileTask | _WithInput]) -> list[FileOutcome]:
@@ -496,18 +506,29 @@ _SentOutcome = tuple[Result | None, str | None, InputError | None, FileFingerpri
 def _run_head_chunk(tasks: list[FileTask | _WithInput]) -> list[_SentOutcome]:
     """A worker's head outcomes of a chunk, each sent without its task (the main process has
     the chunk: `_received_outcomes`): loading the tasks' paths again cost the main process 11
-    us a task. Without `_worker_sends_removals`, each result's removed line numbers alone."""
+    us a task. Each result as `_worker_sends` makes it, if set (`_what_workers_send`)."""
     assert _worker_head is not None, "worker started without _start_worker"
     # A worker takes chunks in the order they were queued: any template chunks it ran are
     # done with, so their keys' memo is emptied (a new, empty one: cheap).
     forget_template_keys()
     outcomes = _run_heads(_worker_head, _worker_strict_encoding, _worker_read_ahead, tasks)
-    sent = _result_as_is if _worker_sends_removals else with_removed_lines_only
+    sent = _result_as_is if _worker_sends is None else _worker_sends
     return [(None if outcome.result is None else sent(outcome.result), outcome.warning, outcome.error, outcome.fingerprint) for outcome in outcomes]
 
 
 def _result_as_is(result: Result) -> Result:
     return result
+
+
+def _what_workers_send(tail: Pipeline, removals: bool) -> Callable[[Result], Result] | None:
+    """What a worker makes of each result it sends (None: the result as it is): without
+    `removals`, the removed line numbers alone (`with_removed_lines_only`), and if the tail's
+    filters read kept paragraphs only, the kept lines alone too (`with_kept_lines_only`)."""
+    if removals:
+        return None
+    if all(item.reads_kept_paragraphs_only for item in tail.filters):
+        return with_kept_lines_only
+    return with_removed_lines_only
 
 
 def _received_outcomes(chunk: list[FileTask | _WithInput], sent: list[_SentOutcome]) -> list[FileOutcome]:
@@ -540,5 +561,19 @@ def _template_keys_of_paths(read_ahead: ReadAhead | None, paths: list[Path]) -> 
     return [_template_keys_of_file(path, read_ahead) for path in paths]
 
 
-def _template_keys_of_chunk(paths: list[Path]) -> list[tuple[str, Collection[int]] | None]:
-    return _template_keys_of_paths(_worker_read_ahead, paths)
+#: A document's template-line keys as a worker sends them (`_template_keys_of_chunk`): its id
+#: and its keys as signed 64-bit machine integers.
+_SentKeys = tuple[str, bytes]
+
+
+def _template_keys_of_chunk(paths: list[Path]) -> list[_SentKeys | None]:
+    """A worker's template-line keys of the inputs at `paths`, each document's keys packed into
+    one `bytes` (`_received_keys` unpacks them): pickling them one int at a time, and loading
+    them so, cost 2-3 times as much."""
+    return [None if keyed is None else (keyed[0], np.fromiter(keyed[1], np.int64, len(keyed[1])).tobytes()) for keyed in _template_keys_of_paths(_worker_read_ahead, paths)]
+
+
+def _received_keys(paths: list[Path], sent: list[_SentKeys | None]) -> list[tuple[str, Collection[int]] | None]:
+    """The (document id, template-line keys) of each input of a chunk, from what the worker
+    sent (`_template_keys_of_chunk`)."""
+    return [None if keyed is None else (keyed[0], np.frombuffer(keyed[1], np.int64).tolist()) for keyed in sent]

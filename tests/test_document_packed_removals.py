@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 
 from newsclean.batch import clean_files, plan_outputs
-from newsclean.document import Document, PackedRemovals, Removal, Result, kept_of, kept_paragraphs, with_removed_lines_only
+from newsclean.dedup import NearDuplicateFilter
+from newsclean.document import TEXT_NOT_SENT, Document, PackedRemovals, Removal, Result, kept_of, kept_paragraphs, with_kept_lines_only, with_removed_lines_only
 from newsclean.io import find_inputs
-from newsclean.pipeline import Pipeline, default_pipeline
+from newsclean.filters.base import Filter, PageView
+from newsclean.pipeline import Pipeline, boilerplate_filters, default_pipeline
 
 from .test_pipeline_batch import dedup_then_more_filters, replicated_documents
 from .test_pipeline_split import DEVSET, ROOT, snapshot, with_stateful_filter
@@ -138,6 +140,42 @@ def test_the_tail_over_heads_with_removed_lines_only_writes_what_the_pipeline_wr
     assert len(set(expected)) > 20
 
 
+def test_a_result_shipped_with_its_kept_lines_only_writes_and_counts_the_same_and_leaves_the_rest_out(heads: list[Result]) -> None:
+    """What a worker sends when nothing in the main process reads removals and the tail reads
+    only kept paragraphs (a plain `newsclean clean --jobs N`)."""
+    sizes = [0, 0]  # pickled, with kept lines only and with all lines
+    for original in heads:
+        loaded = shipped(with_kept_lines_only(original))
+        assert loaded.removed_lines() == original.removed_lines()
+        assert list(kept_of(loaded)) == kept_paragraphs(original.lines, original.removed_lines())
+        assert loaded.text == original.text
+        assert len(loaded.lines) == len(original.lines) and loaded.lines.count("") == original.lines.count("")
+        if not original.removals:
+            assert loaded == original  # nothing to leave out: sent whole
+            continue
+        removed = original.removed_lines()
+        for number, (sent, line) in enumerate(zip(loaded.lines, original.lines), start=1):
+            assert sent == (TEXT_NOT_SENT if number in removed and line else line)
+        assert (loaded.id, loaded.document.lines, loaded.normalisations) == (original.id, (), ())
+        with pytest.raises(RuntimeError, match="removals=True"):
+            loaded.removals
+        sizes[0] += len(pickle.dumps(loaded))
+        sizes[1] += len(pickle.dumps(with_removed_lines_only(original)))
+    assert sizes[0] < 0.8 * sizes[1]
+
+
+def test_the_tail_over_heads_with_kept_lines_only_writes_what_the_pipeline_writes(heads: list[Result]) -> None:
+    """The near-duplicate tail reads nothing of a head but its id and kept paragraphs."""
+    with default_pipeline(dedup=True) as pipeline:
+        expected = [result.text for result in Pipeline.run_all(pipeline, [result.document for result in heads])]
+    with default_pipeline(dedup=True) as pipeline:
+        _, tail = pipeline.split()
+        assert all(item.reads_kept_paragraphs_only for item in tail.filters)
+        finished = tail.resume_many([shipped(with_kept_lines_only(result)) for result in heads])
+    assert [result.text for result in finished] == expected
+    assert sum(result.removed_lines() != head.removed_lines() for result, head in zip(finished, heads)) > 20
+
+
 def test_packed_removals_take_more_added_ones_in_line_order() -> None:
     removals = tuple(Removal(line, "test", f"r{line}", {"n": line}) for line in (2, 5, 9))
     packed = PackedRemovals.pack(removals).with_added([Removal(7, "late", "x")]).with_added([Removal(1, "later", "y"), Removal(12, "later", "z")])
@@ -243,7 +281,7 @@ def test_a_worker_told_no_one_reads_removals_sends_the_removed_line_numbers_alon
     # Each outcome travels without its task: the main process has the chunk.
     assert all(len(values) == 4 and not any(isinstance(value, parallel.FileTask) for value in values) for values in sent)
     whole = parallel._received_outcomes(tasks, pickle.loads(pickle.dumps(sent)))
-    monkeypatch.setattr(parallel, "_worker_sends_removals", False)
+    monkeypatch.setattr(parallel, "_worker_sends", with_removed_lines_only)
     lines_only = parallel._received_outcomes(tasks, pickle.loads(pickle.dumps(parallel._run_head_chunk(tasks))))
     assert [outcome.error is not None for outcome in lines_only] == [False] * len(inputs) + [True]
     assert sum(len(outcome.result.removals) for outcome in whole[:-1]) > 10
@@ -257,3 +295,43 @@ def test_a_worker_told_no_one_reads_removals_sends_the_removed_line_numbers_alon
             only.result.removals
     # A document with nothing removed travels whole: its (no) removals can be read.
     assert with_removed_lines_only(Result(Document("doc", ("a",)), ("a",), ())).removals == ()
+
+
+class _AfterAnAd(Filter):
+    """Drops a kept paragraph right after a line reading "Advertisement", removed or not: a
+    filter of the tail that reads a page's lines, the removed ones too."""
+
+    name = "after-an-ad"
+
+    def find_removals(self, page: PageView) -> list[Removal]:
+        return [self.removal(paragraph, "follows an ad") for paragraph in page.paragraphs if page.lines[paragraph.line - 2 : paragraph.line - 1] == ("Advertisement",)]
+
+
+def test_what_workers_send_is_all_the_tail_and_the_caller_read() -> None:
+    from newsclean.parallel import _what_workers_send
+
+    _, default_tail = default_pipeline(dedup=True).split()
+    _, reading_tail = Pipeline([*boilerplate_filters(), NearDuplicateFilter(), _AfterAnAd()]).split()
+    assert _what_workers_send(default_tail, removals=True) is None and _what_workers_send(reading_tail, removals=True) is None
+    assert _what_workers_send(default_tail, removals=False) is with_kept_lines_only
+    assert _what_workers_send(reading_tail, removals=False) is with_removed_lines_only
+
+
+def test_a_tail_that_reads_removed_lines_gets_them_from_the_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With `removals=False`, a tail filter that reads every line still sees the text of the
+    lines a worker's head removed (an ad marker): results sent as a worker sends them for
+    that tail (`_run_head_chunk`), finished by the tail, write what one process writes."""
+    from newsclean import parallel
+
+    inputs, _ = find_inputs([str(ROOT / "seeds"), str(DEVSET)])
+    tasks = [parallel.FileTask(item) for item in inputs]
+    with Pipeline([*boilerplate_filters(), NearDuplicateFilter(), _AfterAnAd()]) as pipeline:
+        expected = [pipeline.run(task.input.path.read_text(encoding="utf-8")) for task in tasks]
+    assert sum(removal.filter == "after-an-ad" for result in expected for removal in result.removals) >= 2
+    with Pipeline([*boilerplate_filters(), NearDuplicateFilter(), _AfterAnAd()]) as pipeline:
+        head, tail = pipeline.split()
+        monkeypatch.setattr(parallel, "_worker_head", head)
+        monkeypatch.setattr(parallel, "_worker_sends", parallel._what_workers_send(tail, removals=False))
+        received = parallel._received_outcomes(tasks, pickle.loads(pickle.dumps(parallel._run_head_chunk(tasks))))
+        finished = tail.resume_many([outcome.result for outcome in received])
+    assert [result.text for result in finished] == [result.text for result in expected]

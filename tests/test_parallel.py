@@ -393,3 +393,28 @@ def test_the_workers_have_exited_when_the_last_outcome_has_been_taken() -> None:
     assert len(outcomes) == len(inputs)
     children = [pid for task in task_lists.iterdir() for pid in (task / "children").read_text().split()]
     assert children == []
+
+
+def test_a_workers_template_keys_travel_packed_and_arrive_as_computed() -> None:
+    """A worker's template-line keys go as one `bytes` of signed 64-bit integers per document
+    (`_template_keys_of_chunk`); the main process gets the same keys back (`_received_keys`)."""
+    from newsclean import parallel
+
+    inputs, _ = find_inputs(INPUT_DIRS)
+    paths = [item.path for item in inputs] + [ROOT / "no such file.txt"]
+    expected = [(document_id, set(keys)) for document_id, keys in parallel.template_line_keys_of_files(inputs)]
+    sent = pickle.loads(pickle.dumps(parallel._template_keys_of_chunk(paths)))
+    assert sent[-1] is None and all(isinstance(keys, bytes) for _, keys in sent[:-1])
+    received = parallel._received_keys(paths, sent)
+    assert received[-1] is None
+    assert [(document_id, set(keys)) for document_id, keys in received[:-1]] == expected
+    every_key = [key for _, keys in expected for key in keys]
+    assert min(every_key) < 0 < max(every_key) and len(every_key) > 1000
+
+
+def test_counting_template_keys_takes_sets_and_other_iterables_alike() -> None:
+    documents = [("a", {1, -2, 3}), ("b", [3, 3, -2]), ("a", {9}), ("c", (x for x in [7]))]
+    counter = NearDuplicateFilter()
+    counter.count_template_keys(documents)
+    assert dict(counter._corpus_forms) == {1: 1, -2: 2, 3: 2, 7: 1}
+

@@ -58,6 +58,7 @@ class NearDuplicateFilter(Filter):
 
     name = "near-duplicate"
     stateful = True
+    reads_kept_paragraphs_only = True
 
     def __init__(
         self,
@@ -119,7 +120,8 @@ class NearDuplicateFilter(Filter):
             if document_id in seen:
                 continue
             seen.add(document_id)
-            self._corpus_forms.update(set(keys))
+            # A set is counted as it is: `template_line_keys` gives one, which needs no copy.
+            self._corpus_forms.update(keys if isinstance(keys, (set, frozenset)) else set(keys))
 
     def signatures(self, paragraph_words: Sequence[Sequence[str | bytes]]) -> np.ndarray:
         """MinHash signatures of paragraphs given as word lists (`words` or `word_bytes`),

@@ -36,6 +36,10 @@ class Filter(ABC):
     #: True for filters that judge each paragraph on its own text alone (LineFilter): a line
     #: they kept once they keep again, so the pipeline's later rounds skip them.
     context_free: ClassVar[bool] = False
+    #: True for filters that read nothing of a page but its id and kept paragraphs (never its
+    #: `lines`): a removed line's text need not travel to the process that runs them (the main
+    #: process of `newsclean clean --jobs N`, which runs the near-duplicate filter).
+    reads_kept_paragraphs_only: ClassVar[bool] = False
 
     @abstractmethod
     def find_removals(self, page: PageView) -> Iterable[Removal]:
