@@ -237,12 +237,15 @@ def run_clean(args: argparse.Namespace) -> int:
         check_extra_output_safe(args.inputs, Path(args.report), "report")
     if use_stdin:
         return _clean_stdin(args, to_stdout)
+    pipeline = build_pipeline(args)
+    # What the filters load (langdetect's profiles) loads on the idle core while this one lists
+    # and plans the inputs; forked workers share it (docs/performance.md, "Twelfth round").
+    pipeline.prepare_in_background()
     inputs, missing = find_inputs(args.inputs, args.glob)
     outdir = None if to_stdout else Path(args.output)
     plan = plan_outputs(inputs, outdir) if outdir is not None else [(item, None) for item in inputs]
     if not inputs and not missing:
         _warn(f"warning: no files matching {args.glob!r} in {' '.join(args.inputs)}")
-    pipeline = build_pipeline(args)
     report = JsonlWriter(args.report) if args.report else None
     statistics = CleaningStatistics() if args.stats else None
     wants_every_result = report is not None or statistics is not None

@@ -173,6 +173,11 @@ def process_file_batches(
     """
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
+    # A preparation under way (`Pipeline.prepare_in_background`) ends before any fork: the
+    # workers then share what it loaded instead of each loading it.
+    prepared = pipeline.preparing_in_background()
+    if prepared:
+        pipeline.prepare()
     head, tail = pipeline.split()
     counters = [item for item in pipeline.filters if isinstance(item, NearDuplicateFilter)] if template_inputs else []
     keyed_first = 0  # outcomes of the template pass before the heads' among the workers' outcomes
@@ -195,9 +200,9 @@ def process_file_batches(
             template_paths = [item.path for item in template_inputs]
             passes.insert(0, _Pass(template_paths, _template_keys_of_chunk, partial(_template_keys_of_paths, kept_here), receive=_received_keys))
             keyed_first = len(template_inputs)
-        elif multiprocessing.get_start_method() == "fork":
+        elif multiprocessing.get_start_method() == "fork" and not prepared:
             head.prepare()  # forked workers share what it loads (langdetect's profiles) instead of each loading it
-        meanwhile = pipeline.prepare if counters else None
+        meanwhile = pipeline.prepare if counters and not prepared else None
         worker_arguments = (head, strict_encoding, kept_here is not None, cleaned_paths, jobs, _what_workers_send(tail, removals))
         outcomes = _in_workers(passes, jobs, _start_worker, worker_arguments, _DOCUMENTS_IN_FLIGHT, meanwhile)
     with contextlib.closing(outcomes):

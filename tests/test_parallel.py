@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import pickle
 import subprocess
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from newsclean.dedup import NearDuplicateFilter
+from newsclean.filters import Filter, PageView, ShareButtonFilter
 from newsclean.io import InputFile, find_inputs, read_document
 from newsclean.parallel import FileTask, _in_workers, _Pass, _prepare_worker, process_file_batches, process_files
 from newsclean.pipeline import Pipeline, default_pipeline
@@ -418,3 +420,67 @@ def test_counting_template_keys_takes_sets_and_other_iterables_alike() -> None:
     counter.count_template_keys(documents)
     assert dict(counter._corpus_forms) == {1: 1, -2: 2, 3: 2, 7: 1}
 
+
+class _SlowToPrepare(Filter):
+    """Loads something slowly in `prepare` (a class attribute stands for a module's memo), and
+    refuses to judge a page in a process that has not loaded it."""
+
+    name = "slow-to-prepare"
+    loaded_in: int | None = None  # the process that prepared it
+    preparations = 0
+
+    def prepare(self) -> None:
+        time.sleep(0.3)
+        type(self).preparations += 1
+        type(self).loaded_in = os.getpid()
+
+    def find_removals(self, page: PageView) -> list:
+        if type(self).loaded_in is None:
+            raise RuntimeError("judged before it was prepared in this process")
+        return []
+
+
+class _FailsToPrepare(Filter):
+    name = "fails-to-prepare"
+
+    def prepare(self) -> None:
+        raise OSError("profiles missing")
+
+    def find_removals(self, page: PageView) -> list:
+        return []
+
+
+def test_a_pipeline_prepared_in_background_is_waited_for_by_prepare_and_pickles(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_SlowToPrepare, "preparations", 0)
+    monkeypatch.setattr(_SlowToPrepare, "loaded_in", None)
+    pipeline = Pipeline([ShareButtonFilter(), _SlowToPrepare()])
+    started = time.perf_counter()
+    pipeline.prepare_in_background()
+    pipeline.prepare_in_background()  # one preparation at a time
+    assert time.perf_counter() - started < 0.2 and pipeline.preparing_in_background()
+    assert pickle.loads(pickle.dumps(pipeline)).preparing_in_background() is False  # the thread stays here
+    pipeline.prepare()
+    assert time.perf_counter() - started >= 0.3
+    assert _SlowToPrepare.preparations == 1 and _SlowToPrepare.loaded_in == os.getpid() and not pipeline.preparing_in_background()
+    failing = Pipeline([_FailsToPrepare()])
+    failing.prepare_in_background()
+    with pytest.raises(OSError, match="profiles missing"):
+        failing.prepare()
+
+
+def test_workers_are_forked_only_once_a_preparation_in_background_has_ended(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`process_file_batches` waits for `prepare_in_background` before it forks: the workers
+    share what it loaded (and no fork happens while its thread runs)."""
+    if multiprocessing.get_start_method() != "fork":
+        pytest.skip("workers that are not forked load what they use themselves")
+    monkeypatch.setattr(_SlowToPrepare, "preparations", 0)
+    monkeypatch.setattr(_SlowToPrepare, "loaded_in", None)
+    inputs, _ = find_inputs([str(ROOT / "seeds")])
+    for template_inputs in (inputs, []):  # with and without the template-line pass first
+        monkeypatch.setattr(_SlowToPrepare, "loaded_in", None)
+        with Pipeline([ShareButtonFilter(), _SlowToPrepare(), NearDuplicateFilter()]) as pipeline:
+            pipeline.prepare_in_background()
+            outcomes = [outcome for batch in process_file_batches(pipeline, [FileTask(item) for item in inputs], 2, template_inputs=template_inputs) for outcome in batch]
+        assert [outcome.error for outcome in outcomes] == [None] * len(inputs)
+        assert _SlowToPrepare.loaded_in == os.getpid()
+    assert _SlowToPrepare.preparations == 2  # once per run, in this process
