@@ -47,10 +47,10 @@ class Filter(ABC):
 
     def prepare(self) -> None:
         """Load now what this filter would load on first use (data files, models). `newsclean
-        clean --jobs N` calls it in the main process: before forking its workers when there is
-        no template-line pass to start them on (they then share what was loaded), else while
-        they start on that pass (each then loads its own copy on first use). The default loads
-        nothing."""
+        clean` calls it in a thread of the main process while it lists its inputs
+        (`Pipeline.prepare_in_background`), and forks its workers once it is done, so they share
+        what was loaded: it may run in another thread than the one that later runs the filter.
+        The default loads nothing."""
 
     def removal(self, paragraph: Paragraph, reason: str, **details: Any) -> Removal:
         """Build a Removal for a paragraph, named after this filter."""
