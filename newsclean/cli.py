@@ -238,8 +238,8 @@ def run_clean(args: argparse.Namespace) -> int:
     if use_stdin:
         return _clean_stdin(args, to_stdout)
     pipeline = build_pipeline(args)
-    # What the filters load (langdetect's profiles) loads on the idle core while this one lists
-    # and plans the inputs; forked workers share it (docs/performance.md, "Twelfth round").
+    # What the filters load (langdetect's profiles) loads in a thread while this one lists and
+    # plans the inputs, and forked workers share it (docs/performance.md, "Twelfth round").
     pipeline.prepare_in_background()
     inputs, missing = find_inputs(args.inputs, args.glob)
     outdir = None if to_stdout else Path(args.output)

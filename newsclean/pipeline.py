@@ -199,12 +199,14 @@ class Pipeline:
 
     def prepare_in_background(self) -> None:
         """Start `prepare` in a thread and return at once, so that what the filters load
-        (langdetect's profiles: 40 ms, at times 130 ms) loads while this thread does other work
-        on a core that is idle until then: `newsclean clean` lists and plans its inputs
-        meanwhile. `prepare()` waits for it; call it before forking (`parallel.process_file_batches`
-        does), as a process must not fork while the thread runs, and the forked workers then
-        share what it loaded. A filter used before the thread ends loads what it needs itself,
-        as always (the loads are memoised per process), so nothing waits for it but a fork."""
+        (langdetect's profiles: 40 ms, at times 130 ms) loads while this thread does other work:
+        `newsclean clean` lists and plans its inputs meanwhile. The thread runs only when this
+        one lets go of the GIL, so what it mostly saves is a worker's own load: `prepare()`
+        waits for it, and `parallel.process_file_batches` calls that before forking (a process
+        must not fork while the thread runs), so the forked workers share what it loaded.
+        Run the pipeline after `prepare()`: a default filter used before the thread ends loads
+        what it needs itself (its loads are memoised per process, so at worst twice), but a
+        filter of your own may not expect its first use to overlap its preparation."""
         if "_background" not in self.__dict__:
             self._background = _Background(self.filters)
 
