@@ -375,12 +375,8 @@ def with_kept_lines_only(result: Result) -> Result:
     lines = [line and TEXT_NOT_SENT for line in result.lines]
     for number, text in kept_of(result):
         lines[number - 1] = text
-    document = result.document
-    only = _new_object(Result)
-    only.__dict__.update(
-        document=Document(document.id, (), document.metadata), lines=tuple(lines), normalisations=(),
-        _packed_removals=PackedRemovals.numbers_only(result.removals),
-    )
+    only = with_removed_lines_only(result)
+    only.__dict__.update(document=Document(result.id, (), result.document.metadata), lines=tuple(lines), normalisations=())
     return only
 
 
