@@ -31,6 +31,7 @@ import multiprocessing
 import os
 import pstats
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -376,6 +377,18 @@ def fastest(rounds: list[list[Row]]) -> list[Row]:
     ]
 
 
+def round_ratios(rounds: list[list[Row]], jobs: int) -> list[float]:
+    """Each round's `--jobs 1` wall-clock time over its `--jobs N` time: how much the speed-up
+    moves from round to round, which the ratio of the fastest runs does not show."""
+    ratios = []
+    for rows in rounds:
+        by_name = {row.name: row for row in rows}
+        one, many = by_name.get("newsclean clean --jobs 1"), by_name.get(f"newsclean clean --jobs {jobs}")
+        if one is not None and many is not None and many is not one:
+            ratios.append(one.seconds / many.seconds)
+    return ratios
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a 2 MB corpus and a 200-line langdetect sample (under a minute)")
@@ -413,6 +426,9 @@ def main(argv: list[str] | None = None) -> int:
     print(format_table(fastest(rounds)))
     if args.repeat > 1:
         print(f"\n(each row: the fastest of {args.repeat} runs, by CPU time; the CLI rows by wall-clock time)")
+        ratios = round_ratios(rounds, args.jobs)
+        if ratios:
+            print(f"(--jobs {args.jobs} / --jobs 1 in each round: {', '.join(f'{ratio:.2f}x' for ratio in ratios)}; median {statistics.median(ratios):.2f}x)")
     if args.profile:
         in_fork(lambda: print_profile(documents, args.profile) or [])
     print(f"\n(benchmark took {time.perf_counter() - started:.0f} s)")

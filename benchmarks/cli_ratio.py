@@ -1,0 +1,126 @@
+"""`newsclean clean --jobs 1` against `--jobs N` alone, in interleaved rounds (run by hand):
+
+    python -m benchmarks.cli_ratio [--rounds 6] [--jobs N] [--size-mb 20] [CHECKOUT ...]
+
+The benchmark's two CLI rows (`python -m benchmarks`: the same corpus, environment, warm-up
+and outputs kept until the end) without its other rows, for judging a change to `--jobs N`
+in about a minute and a half instead of the whole benchmark's three. On this project's VMs a
+run's speed moves by 10-15% with the machine's phases, so one pair of runs says little
+(docs/performance.md, "Thirteenth round"): every round runs both job counts, in alternating
+order, and the summary gives each row's fastest run, their ratio (the benchmark's figure), and
+the median and range of the rounds' own ratios.
+
+Given CHECKOUT directories (other newsclean checkouts, e.g. `git worktree add /tmp/wt-x`),
+every round runs each of them in turn, in alternating order, so a slow phase of the machine
+hits every variant: an A/B comparison of code on the same corpus and in the same minutes.
+Without any, it measures this checkout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from newsclean.parallel import available_cores
+
+from .corpus import build_corpus, write_corpus
+from .run import MB, Row, cli_environment, measure_cli, warm_up_cli
+
+ROOT = Path(__file__).resolve().parent.parent
+
+Returned = TypeVar("Returned")
+
+
+def checkout_environment(checkout: Path, bytecode_cache: Path) -> dict[str, str]:
+    """The CLI rows' environment (`run.cli_environment`) with `checkout`'s package first on the
+    path; refuses a directory whose `newsclean` is not the one Python would import there."""
+    environment = cli_environment(bytecode_cache)
+    environment["PYTHONPATH"] = str(checkout)
+    found = subprocess.run(
+        [sys.executable, "-c", "import newsclean; print(newsclean.__file__)"],
+        cwd=checkout, env=environment, capture_output=True, text=True, check=False,
+    )
+    imported = Path(found.stdout.strip()).resolve() if found.returncode == 0 else None
+    if imported is None or checkout.resolve() not in imported.parents:
+        raise SystemExit(f"benchmarks.cli_ratio: {checkout} is not a newsclean checkout (Python imports {imported or 'nothing'} there)")
+    return environment
+
+
+def summary(name: str, runs: dict[int, list[Row]], jobs: int) -> str:
+    """One Markdown table row: the fastest run of each job count, their ratio, and the median
+    and range of the rounds' ratios."""
+    one, many = runs[1], runs[jobs]
+    fastest_one, fastest_many = min(row.seconds for row in one), min(row.seconds for row in many)
+    ratios = sorted(a.seconds / b.seconds for a, b in zip(one, many))
+    return (
+        f"| {name} | {fastest_one:.2f} ({one[0].bytes / MB / fastest_one:.2f} MB/s) | {fastest_many:.2f} | "
+        f"{fastest_one / fastest_many:.2f}x | {statistics.median(ratios):.2f}x ({ratios[0]:.2f}-{ratios[-1]:.2f}) |"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.cli_ratio", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("checkouts", nargs="*", type=Path, metavar="CHECKOUT", help="newsclean checkouts to compare (default: this one)")
+    parser.add_argument("--rounds", type=int, default=6, help="rounds of runs (default: %(default)s)")
+    parser.add_argument("--jobs", type=int, default=available_cores(), help="N for --jobs N (default: all cores, %(default)s)")
+    parser.add_argument("--size-mb", type=float, default=20.0, help="corpus size in MB (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=0, help="seed for the copies' edits (default: %(default)s)")
+    args = parser.parse_args(argv)
+    if args.jobs < 2:
+        parser.error("--jobs must be at least 2: the ratio is against --jobs 1")
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
+    checkouts = [checkout.resolve() for checkout in args.checkouts] or [ROOT]
+    corpus = build_corpus(int(args.size_mb * MB), args.seed)
+    total_bytes = sum(page.size for page in corpus)
+    with tempfile.TemporaryDirectory(prefix="newsclean-cli-ratio-") as scratch_name:
+        scratch = Path(scratch_name)
+        corpus_dir = scratch / "corpus"
+        write_corpus(corpus, corpus_dir)
+        environments = [checkout_environment(checkout, scratch / f"pycache-{index}") for index, checkout in enumerate(checkouts)]
+        runs: list[dict[int, list[Row]]] = [{1: [], args.jobs: []} for _ in checkouts]
+        print(f"corpus: {len(corpus)} pages, {total_bytes / MB:.1f} MB; --jobs 1 against --jobs {args.jobs}; {args.rounds} rounds", flush=True)
+        for round_index in range(args.rounds):
+            order = list(range(len(checkouts)))
+            if round_index % 2:
+                order.reverse()
+            for position, index in enumerate(order):
+                out = scratch / f"out-{round_index}-{index}"
+                _in_directory(checkouts[index], warm_up_cli, corpus_dir, environments[index], out / "warm-up")
+                counts = sorted({1, args.jobs}, reverse=bool((round_index + position) % 2))
+                for count in counts:
+                    row = _in_directory(checkouts[index], measure_cli, corpus_dir, count, total_bytes, 0, environments[index], out / f"jobs-{count}")
+                    runs[index][count].append(row)
+                one, many = runs[index][1][-1], runs[index][args.jobs][-1]
+                print(
+                    f"round {round_index + 1} {checkouts[index]}: --jobs 1 {one.seconds:.2f} s ({one.cpu_seconds:.2f} CPU-s), "
+                    f"--jobs {args.jobs} {many.seconds:.2f} s ({many.cpu_seconds:.2f} CPU-s): {one.seconds / many.seconds:.2f}x",
+                    flush=True,
+                )
+    print(f"\n| checkout | --jobs 1 s, fastest | --jobs {args.jobs} s, fastest | ratio of the fastest | rounds' ratios: median (range) |")
+    print("|---|---:|---:|---:|---:|")
+    for checkout, checkout_runs in zip(checkouts, runs):
+        print(summary(str(checkout), checkout_runs, args.jobs))
+    return 0
+
+
+def _in_directory(directory: Path, function: Callable[..., Returned], *arguments: object) -> Returned:
+    """`function(*arguments)` with `directory` as the working directory (`python -m newsclean`,
+    as `run.measure_cli` and `run.warm_up_cli` start it, imports the package there first)."""
+    previous = os.getcwd()
+    os.chdir(directory)
+    try:
+        return function(*arguments)
+    finally:
+        os.chdir(previous)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
