@@ -291,27 +291,49 @@ def _in_workers(
         chunks_left -= len(pending)
         if meanwhile is not None:
             meanwhile()
-        while pending:
-            # While chunks are still to come, leave each worker some queued ones to run while
-            # this process runs the tail and writes; at the end, take back all it can.
-            reserve = workers * _CHUNKS_RESERVED_PER_WORKER if chunks_left else 0
-            first = pending[0]
-            if first.of_pass.pause is not None and not first.ready():
-                yield first.of_pass.pause
-            _run_here_until_ready(pending, reserve)
-            try:
-                outcomes = pending.popleft().outcomes()
-            except BrokenProcessPool:
-                raise WorkerError(
-                    "a worker process died (killed, or out of memory); outputs written so far are complete: "
-                    "re-run with --resume, and with --jobs 1 to clean in one process"
-                ) from None
-            following = next(chunks, None)
-            if following is not None:
-                chunks_left -= 1
-                each, chunk = following
-                pending.append(_QueuedChunk(chunk, each, pool.submit(each.run_chunk, chunk)))
-            yield from outcomes
+        manager: threading.Thread | None = None  # the pool's thread, once the pool is let go
+        try:
+            while pending:
+                # While chunks are still to come, leave each worker some queued ones to run while
+                # this process runs the tail and writes; at the end, take back all it can.
+                reserve = workers * _CHUNKS_RESERVED_PER_WORKER if chunks_left else 0
+                first = pending[0]
+                if first.of_pass.pause is not None and not first.ready():
+                    yield first.of_pass.pause
+                _run_here_until_ready(pending, reserve)
+                try:
+                    outcomes = pending.popleft().outcomes()
+                except BrokenProcessPool:
+                    raise WorkerError(
+                        "a worker process died (killed, or out of memory); outputs written so far are complete: "
+                        "re-run with --resume, and with --jobs 1 to clean in one process"
+                    ) from None
+                following = next(chunks, None)
+                if following is not None:
+                    chunks_left -= 1
+                    each, chunk = following
+                    pending.append(_QueuedChunk(chunk, each, pool.submit(each.run_chunk, chunk)))
+                elif manager is None and not any(queued.waiting_for_worker() for queued in pending):
+                    manager = _let_go(pool)
+                yield from outcomes
+        finally:
+            if manager is not None:
+                manager.join()  # the workers have exited and been reaped: none outlives the run
+
+
+def _let_go(pool: ProcessPoolExecutor) -> threading.Thread | None:
+    """Shut the pool down without waiting, once no chunk is left that this process could take
+    back: each worker exits as soon as it has run the chunks it was given, while this process
+    still runs the tails and writes of the last ones, instead of at the end, when waiting for
+    a worker to exit (the kernel freeing its memory) took 14-15 ms with both cores otherwise
+    idle (docs/performance.md, "Thirteenth round"). Returns the pool's thread, which joins the
+    workers and which the caller joins in turn at the end (the pool's own `shutdown` would not
+    any more), or None, leaving the pool as it is, where a pool has no such thread."""
+    manager = getattr(pool, "_executor_manager_thread", None)
+    if not isinstance(manager, threading.Thread):
+        return None
+    pool.shutdown(wait=False)
+    return manager
 
 
 def _chunk_of(each: _Pass, start: int, chunk_size: int) -> list:

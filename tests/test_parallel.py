@@ -397,6 +397,49 @@ def test_the_workers_have_exited_when_the_last_outcome_has_been_taken() -> None:
     assert children == []
 
 
+def _recording_shutdowns(monkeypatch: pytest.MonkeyPatch, taken: list[int]) -> tuple[list[tuple[bool, int]], list]:
+    """Record each `ProcessPoolExecutor.shutdown` as (wait, outcomes taken so far), and the
+    pool's worker processes as it shuts down."""
+    import concurrent.futures.process as futures_process
+
+    calls: list[tuple[bool, int]] = []
+    processes: list = []
+    shutdown = futures_process.ProcessPoolExecutor.shutdown
+
+    def recording(self, wait: bool = True, **options: object) -> None:
+        processes.extend((self._processes or {}).values())
+        calls.append((wait, len(taken)))
+        shutdown(self, wait, **options)
+
+    monkeypatch.setattr(futures_process.ProcessPoolExecutor, "shutdown", recording)
+    return calls, processes
+
+
+def test_the_pool_is_let_go_once_no_chunk_waits_for_a_worker_and_joined_by_the_last_outcome(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker exits while the main process still handles the last outcomes, not after them
+    (waiting for it took 14-15 ms of the end of a run), and is still joined before the last
+    outcome is out, so that none outlives the run."""
+    taken: list[int] = []
+    calls, processes = _recording_shutdowns(monkeypatch, taken)
+    numbers = list(range(200))
+    for square, _ in _in_workers([_Pass(numbers, _squares_in_a_worker, _squares_in_a_worker)], 2, _prepare_worker, ()):
+        taken.append(square)
+    assert taken == [number * number for number in numbers]
+    # First shut down without waiting, while outcomes were still to be taken.
+    assert calls[0][0] is False and calls[0][1] < len(numbers)
+    assert processes and all(process.exitcode is not None for process in processes)
+
+
+def test_outcomes_closed_early_stop_the_workers_and_wait_for_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    taken: list[int] = []
+    calls, processes = _recording_shutdowns(monkeypatch, taken)
+    outcomes = _in_workers([_Pass(list(range(200)), _squares_in_a_worker, _squares_in_a_worker)], 2, _prepare_worker, ())
+    taken.append(next(outcomes)[0])
+    outcomes.close()  # as Ctrl-C or a failed write closes them: chunks were still to come
+    assert calls == [(True, 1)]
+    assert processes and all(process.exitcode is not None for process in processes)
+
+
 def test_a_workers_template_keys_travel_packed_and_arrive_as_computed() -> None:
     """A worker's template-line keys go as one `bytes` of signed 64-bit integers per document
     (`_template_keys_of_chunk`); the main process gets the same keys back (`_received_keys`)."""
