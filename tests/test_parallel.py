@@ -415,10 +415,11 @@ def _recording_shutdowns(monkeypatch: pytest.MonkeyPatch, taken: list[int]) -> t
     return calls, processes
 
 
-def test_the_pool_is_let_go_once_no_chunk_waits_for_a_worker_and_joined_by_the_last_outcome(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_pool_is_let_go_once_no_chunk_waits_for_a_worker_and_joined_when_the_outcomes_end(monkeypatch: pytest.MonkeyPatch) -> None:
     """A worker exits while the main process still handles the last outcomes, not after them
-    (waiting for it took 14-15 ms of the end of a run), and is still joined before the last
-    outcome is out, so that none outlives the run."""
+    (waiting for it took 14-15 ms of the end of a run), and is still joined when the outcomes
+    end (taken to the last here; `batch.clean_files` closes them after the last), so that none
+    outlives the run."""
     taken: list[int] = []
     calls, processes = _recording_shutdowns(monkeypatch, taken)
     numbers = list(range(200))
