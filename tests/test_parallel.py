@@ -441,6 +441,40 @@ def test_outcomes_closed_early_stop_the_workers_and_wait_for_them(monkeypatch: p
     assert processes and all(process.exitcode is not None for process in processes)
 
 
+_KILL_AFTER_LET_GO = """
+import os, signal, time
+import newsclean.parallel as parallel
+from newsclean.errors import WorkerError
+
+def slow_squares(numbers):
+    time.sleep(0.2)
+    return [number * number for number in numbers]
+
+workers = []
+let_go = parallel._let_go
+def noting_workers(pool):
+    workers.extend(pool._processes.values())
+    return let_go(pool)
+parallel._let_go = noting_workers
+try:
+    for _ in parallel._in_workers([parallel._Pass(list(range(40)), slow_squares, slow_squares)], 2, parallel._prepare_worker, ()):
+        for worker in workers:
+            if worker.is_alive():
+                os.kill(worker.pid, signal.SIGKILL)
+    print("no error")
+except WorkerError as error:
+    print("WorkerError:", error)
+"""
+
+
+def test_a_worker_killed_after_the_pool_was_let_go_is_a_worker_error_not_a_hang() -> None:
+    """Once let go, the pool's thread still notices a worker that dies (killed, out of memory)
+    with chunks in hand: the run stops with WorkerError, and joining that thread returns."""
+    finished = subprocess.run([sys.executable, "-c", _KILL_AFTER_LET_GO], capture_output=True, text=True, timeout=60, check=False)
+    assert finished.returncode == 0, finished.stderr
+    assert finished.stdout.startswith("WorkerError: a worker process died"), finished.stdout + finished.stderr
+
+
 def test_a_workers_template_keys_travel_packed_and_arrive_as_computed() -> None:
     """A worker's template-line keys go as one `bytes` of signed 64-bit integers per document
     (`_template_keys_of_chunk`); the main process gets the same keys back (`_received_keys`)."""
