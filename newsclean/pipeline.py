@@ -194,6 +194,9 @@ class Pipeline:
         if background is not None:
             background.wait()
             return
+        self._prepare_filters()
+
+    def _prepare_filters(self) -> None:
         for item in self.filters:
             item.prepare()
 
@@ -208,7 +211,7 @@ class Pipeline:
         what it needs itself (its loads are memoised per process, so at worst twice), but a
         filter of your own may not expect its first use to overlap its preparation."""
         if "_background" not in self.__dict__:
-            self._background = _Background(self.filters)
+            self._background = _Background(self._prepare_filters)
 
     def preparing_in_background(self) -> bool:
         """Whether `prepare_in_background` was called and `prepare` has not waited for it yet."""
@@ -237,17 +240,17 @@ class Pipeline:
 
 
 class _Background:
-    """`Filter.prepare` of each of `filters` in a thread of its own (`Pipeline.prepare_in_background`)."""
+    """`prepare()` in a thread of its own (`Pipeline.prepare_in_background`); `wait` joins the
+    thread, so no thread of it is left when the caller forks."""
 
-    def __init__(self, filters: Sequence[Filter]) -> None:
+    def __init__(self, prepare: Callable[[], None]) -> None:
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._prepare, args=(filters,), name="newsclean-prepare")
+        self._thread = threading.Thread(target=self._prepare, args=(prepare,), name="newsclean-prepare")
         self._thread.start()
 
-    def _prepare(self, filters: Sequence[Filter]) -> None:
+    def _prepare(self, prepare: Callable[[], None]) -> None:
         try:
-            for item in filters:
-                item.prepare()
+            prepare()
         except BaseException as error:  # noqa: BLE001 -- raised again by `wait`, in the thread that waits
             self._error = error
 
