@@ -10,6 +10,12 @@ run's speed moves by 10-15% with the machine's phases, so one pair of runs says 
 order, and the summary gives each row's fastest run, their ratio (the benchmark's figure), and
 the median and range of the rounds' own ratios.
 
+Each round also splits the `--jobs N` run's wall time into its two costs: the CPU its
+processes spent beyond `--jobs 1`'s ("extra CPU"), and the core-seconds no process used
+(N x wall - CPU, "idle": the serial start before the workers exist, the serial end, waits).
+With `--jobs 1` busy all along, the speed-up is about N x (--jobs 1 CPU) / (--jobs N CPU +
+idle); the summary gives the medians of both (docs/performance.md, "Fourteenth round").
+
 Given CHECKOUT directories (other newsclean checkouts, e.g. `git worktree add /tmp/wt-x`),
 every round runs each of them in turn, in alternating order, so a slow phase of the machine
 hits every variant: an A/B comparison of code on the same corpus and in the same minutes.
@@ -59,10 +65,23 @@ def summary(name: str, runs: dict[int, list[Row]], jobs: int) -> str:
     one, many = runs[1], runs[jobs]
     fastest_one, fastest_many = min(row.seconds for row in one), min(row.seconds for row in many)
     ratios = sorted(a.seconds / b.seconds for a, b in zip(one, many))
+    extra = statistics.median(extra_cpu(a, b) for a, b in zip(one, many))
+    idle = statistics.median(idle_core_seconds(b, jobs) for b in many)
     return (
         f"| {name} | {fastest_one:.2f} ({one[0].bytes / MB / fastest_one:.2f} MB/s) | {fastest_many:.2f} | "
-        f"{fastest_one / fastest_many:.2f}x | {statistics.median(ratios):.2f}x ({ratios[0]:.2f}-{ratios[-1]:.2f}) |"
+        f"{fastest_one / fastest_many:.2f}x | {statistics.median(ratios):.2f}x ({ratios[0]:.2f}-{ratios[-1]:.2f}) | "
+        f"{extra:+.1%} | {idle:.2f} |"
     )
+
+
+def extra_cpu(one: Row, many: Row) -> float:
+    """The CPU time of the `--jobs N` run's processes beyond the `--jobs 1` run's, as a share of it."""
+    return many.cpu_seconds / one.cpu_seconds - 1
+
+
+def idle_core_seconds(many: Row, jobs: int) -> float:
+    """The core-seconds of a `--jobs N` run that none of its processes used: N x wall - CPU."""
+    return jobs * many.seconds - many.cpu_seconds
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -101,11 +120,15 @@ def main(argv: list[str] | None = None) -> int:
                 one, many = runs[index][1][-1], runs[index][args.jobs][-1]
                 print(
                     f"round {round_index + 1} {checkouts[index]}: --jobs 1 {one.seconds:.2f} s ({one.cpu_seconds:.2f} CPU-s), "
-                    f"--jobs {args.jobs} {many.seconds:.2f} s ({many.cpu_seconds:.2f} CPU-s): {one.seconds / many.seconds:.2f}x",
+                    f"--jobs {args.jobs} {many.seconds:.2f} s ({many.cpu_seconds:.2f} CPU-s): {one.seconds / many.seconds:.2f}x; "
+                    f"extra CPU {extra_cpu(one, many):+.1%}, idle {idle_core_seconds(many, args.jobs):.2f} core-s",
                     flush=True,
                 )
-    print(f"\n| checkout | --jobs 1 s, fastest | --jobs {args.jobs} s, fastest | ratio of the fastest | rounds' ratios: median (range) |")
-    print("|---|---:|---:|---:|---:|")
+    print(
+        f"\n| checkout | --jobs 1 s, fastest | --jobs {args.jobs} s, fastest | ratio of the fastest | rounds' ratios: median (range) "
+        f"| extra CPU, median | idle core-s, median |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for checkout, checkout_runs in zip(checkouts, runs):
         print(summary(str(checkout), checkout_runs, args.jobs))
     return 0
