@@ -10,11 +10,13 @@ run's speed moves by 10-15% with the machine's phases, so one pair of runs says 
 order, and the summary gives each row's fastest run, their ratio (the benchmark's figure), and
 the median and range of the rounds' own ratios.
 
-Each round also splits the `--jobs N` run's wall time into its two costs: the CPU its
-processes spent beyond `--jobs 1`'s ("extra CPU"), and the core-seconds no process used
-(N x wall - CPU, "idle": the serial start before the workers exist, the serial end, waits).
-With `--jobs 1` busy all along, the speed-up is about N x (--jobs 1 CPU) / (--jobs N CPU +
-idle); the summary gives the medians of both (docs/performance.md, "Fourteenth round").
+Each round also says where the `--jobs N` run's core-seconds (N x wall) went beyond
+`--jobs 1`'s work: the CPU its processes spent beyond `--jobs 1`'s ("extra CPU"), and the
+core-seconds none of them used (N x wall - CPU, "idle": the serial start before the workers
+exist, the serial end, waits; also CPU the kernel spends outside the run's processes, such as
+writing its outputs back to disk). With `--jobs 1` busy all along, the speed-up is about
+N x (--jobs 1 CPU) / (--jobs N CPU + idle); the summary gives the medians of both
+(docs/performance.md, "Fourteenth round").
 
 Given CHECKOUT directories (other newsclean checkouts, e.g. `git worktree add /tmp/wt-x`),
 every round runs each of them in turn, in alternating order, so a slow phase of the machine
