@@ -442,35 +442,51 @@ def test_outcomes_closed_early_stop_the_workers_and_wait_for_them(monkeypatch: p
 
 
 _KILL_AFTER_LET_GO = """
-import os, signal, time
+import os, signal, sys, time
+from pathlib import Path
 import newsclean.parallel as parallel
 from newsclean.errors import WorkerError
 
-def slow_squares(numbers):
-    time.sleep(0.2)
+let_go_flag = Path(sys.argv[1])
+
+def squares_in_the_worker(numbers):
+    # A chunk the worker ends once the pool is let go stays in its hand until it is killed.
+    time.sleep(0.3)
+    if let_go_flag.exists():
+        time.sleep(50)
+    return [number * number for number in numbers]
+
+def squares_here(numbers):
     return [number * number for number in numbers]
 
 workers = []
 let_go = parallel._let_go
 def noting_workers(pool):
     workers.extend(pool._processes.values())
+    let_go_flag.touch()
     return let_go(pool)
 parallel._let_go = noting_workers
+killed = False
 try:
-    for _ in parallel._in_workers([parallel._Pass(list(range(40)), slow_squares, slow_squares)], 2, parallel._prepare_worker, ()):
-        for worker in workers:
-            if worker.is_alive():
+    for _ in parallel._in_workers([parallel._Pass(list(range(40)), squares_in_the_worker, squares_here)], 2, parallel._prepare_worker, ()):
+        if workers and not killed:
+            for worker in workers:
                 os.kill(worker.pid, signal.SIGKILL)
-    print("no error")
+            killed = True
+    print("no error" if killed else "the pool was never let go")
 except WorkerError as error:
     print("WorkerError:", error)
 """
 
 
-def test_a_worker_killed_after_the_pool_was_let_go_is_a_worker_error_not_a_hang() -> None:
+def test_a_worker_killed_after_the_pool_was_let_go_is_a_worker_error_not_a_hang(tmp_path: Path) -> None:
     """Once let go, the pool's thread still notices a worker that dies (killed, out of memory)
-    with chunks in hand: the run stops with WorkerError, and joining that thread returns."""
-    finished = subprocess.run([sys.executable, "-c", _KILL_AFTER_LET_GO], capture_output=True, text=True, timeout=60, check=False)
+    with chunks in hand: the run stops with WorkerError, and joining that thread returns. This
+    process runs its chunks at once and the worker's take 0.3 s, so the worker still holds the
+    next when the pool is let go; a chunk it ends after that hangs until the kill, so the kill
+    cannot come too late under load (with 0.2 s chunks on both sides it once did)."""
+    flag = tmp_path / "let go"
+    finished = subprocess.run([sys.executable, "-c", _KILL_AFTER_LET_GO, str(flag)], capture_output=True, text=True, timeout=40, check=False)
     assert finished.returncode == 0, finished.stderr
     assert finished.stdout.startswith("WorkerError: a worker process died"), finished.stdout + finished.stderr
 
