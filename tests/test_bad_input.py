@@ -248,12 +248,30 @@ def corpus_with_reference(tmp_path: Path, copies: int) -> tuple[Path, Path, dict
     return inputs, tmp_path / "out", sources, reference
 
 
+#: `newsclean clean` as the program runs it (argv: its arguments), with each document's cleaning
+#: (`parallel._run_head`, in every process) 20 ms slower: a run that has written its first
+#: outputs is still going for a second or more, whatever the machine's speed or load.
+_SLOW_CLEANING = """
+import sys, time
+from newsclean import parallel
+from newsclean._console import run
+real_run_head = parallel._run_head
+def slow_run_head(*args, **kwargs):
+    time.sleep(0.02)
+    return real_run_head(*args, **kwargs)
+parallel._run_head = slow_run_head
+sys.argv = ["newsclean", *sys.argv[1:]]
+run()
+"""
+
+
 def test_sigkill_at_a_random_point_leaves_only_complete_outputs_and_resume_finishes(tmp_path):
-    # Later rounds repeat round one, so near-duplicate decisions matter; enough rounds that the
-    # run is still going a moment after its first output, however fast cleaning gets.
+    # Later rounds repeat round one, so near-duplicate decisions matter. The killed run cleans
+    # each document 20 ms slower (_SLOW_CLEANING): with the real speed, a loaded machine once
+    # let it finish inside the 0.08 s between its first output and the kill.
     inputs, outdir, sources, reference = corpus_with_reference(tmp_path, 6)
     delay = random.Random(6).uniform(0.0, 0.1)
-    process = subprocess.Popen([sys.executable, "-m", "newsclean", "clean", str(inputs), "-o", str(outdir), "-q"], cwd=ROOT)
+    process = subprocess.Popen([sys.executable, "-c", _SLOW_CLEANING, "clean", str(inputs), "-o", str(outdir), "-q"], cwd=ROOT)
     deadline = time.monotonic() + 60
     while not (outdir.exists() and [name for name in files_under(outdir) if name in sources]) and time.monotonic() < deadline:
         time.sleep(0.005)
@@ -346,8 +364,9 @@ def test_workers_exit_when_the_main_process_is_killed(tmp_path):
     inputs = tmp_path / "in"
     inputs.mkdir()
     make_corpus(inputs, 6)
-    # --jobs 3: two worker processes (the main process is the third job).
-    process = subprocess.Popen([sys.executable, "-m", "newsclean", "clean", str(inputs), "-o", str(tmp_path / "out"), "-q", "--jobs", "3"], cwd=ROOT)
+    # --jobs 3: two worker processes (the main process is the third job). Slowed cleaning
+    # (_SLOW_CLEANING) keeps the run going long after both workers exist.
+    process = subprocess.Popen([sys.executable, "-c", _SLOW_CLEANING, "clean", str(inputs), "-o", str(tmp_path / "out"), "-q", "--jobs", "3"], cwd=ROOT)
     deadline = time.monotonic() + 60
     workers: list[int] = []
     while len(workers) < 2 and process.poll() is None and time.monotonic() < deadline:
@@ -365,10 +384,12 @@ def test_workers_exit_when_the_main_process_is_killed(tmp_path):
 def test_sigint_stops_cleanly_reports_progress_and_exits_130(tmp_path):
     inputs, outdir = tmp_path / "in", tmp_path / "out"
     inputs.mkdir()
-    sources = make_corpus(inputs, 12)  # enough that the run is still going when the signal comes
+    sources = make_corpus(inputs, 12)
     report = tmp_path / "removals.jsonl"
+    # Slowed cleaning (_SLOW_CLEANING): the run is still going when the signal comes, however
+    # long this process takes to see its first outputs.
     process = subprocess.Popen(
-        [sys.executable, "-m", "newsclean", "clean", str(inputs), "-o", str(outdir), "--report", str(report)],
+        [sys.executable, "-c", _SLOW_CLEANING, "clean", str(inputs), "-o", str(outdir), "--report", str(report)],
         cwd=ROOT, stderr=subprocess.PIPE, text=True,
     )
     deadline = time.monotonic() + 60
