@@ -317,6 +317,12 @@ def _in_workers(
                     manager = _let_go(pool)
                 yield from outcomes
         finally:
+            # Stopped early (Ctrl-C, a failed write, a dead worker, outcomes closed): the chunks
+            # no worker has started are dropped, so that leaving the pool waits for at most the
+            # few each worker holds, not for every queued one (0.3-0.4 s of a Ctrl-C on the
+            # benchmark corpus, seconds on slow pages).
+            for queued in pending:
+                queued.future.cancel()
             if manager is not None:
                 manager.join()  # the workers have exited and been reaped: none outlives the run
 
