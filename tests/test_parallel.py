@@ -472,7 +472,7 @@ def test_outcomes_closed_early_drop_the_chunks_no_worker_has_started(monkeypatch
     assert next(outcomes) == (0, "worker")
     outcomes.close()
     run_by_the_worker = log.read_text(encoding="utf-8").split()
-    # The first chunk, the one it ran meanwhile, and the call queue's one ahead (EXTRA_QUEUED_CALLS).
+    # The first chunk, then the one it ran and the call queue's two (max_workers + EXTRA_QUEUED_CALLS).
     assert 1 <= len(run_by_the_worker) <= 4, run_by_the_worker
 
 
