@@ -9,6 +9,13 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# The tests judge outputs, not time (speed is measured in benchmarks/), so no example has a
+# deadline: hypothesis's default 200 ms fails a test as flaky when a loaded CI machine, or a
+# first example that loads langdetect's profiles, overruns it once and not on the replay.
+settings.register_profile("newsclean-tests", deadline=None)
+settings.load_profile("newsclean-tests")
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
