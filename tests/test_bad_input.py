@@ -252,7 +252,8 @@ def corpus_with_reference(tmp_path: Path, copies: int) -> tuple[Path, Path, dict
 #: (`parallel._run_head`, in every process) 20 ms slower: a run that has written its first
 #: outputs is still going for a second or more, whatever the machine's speed or load.
 _SLOW_CLEANING = """
-import sys, time
+import os, sys, time
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as _console.run does, before numpy is imported
 from newsclean import parallel
 from newsclean._console import run
 real_run_head = parallel._run_head
