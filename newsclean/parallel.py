@@ -317,7 +317,7 @@ def _in_workers(
                     manager = _let_go(pool)
                 yield from outcomes
         finally:
-            # Stopped early (Ctrl-C, a failed write, a dead worker, outcomes closed): the chunks
+            # Stopped early (Ctrl-C, a failed write: the outcomes closed): the chunks
             # no worker has started are dropped, so that leaving the pool waits for at most the
             # few each worker holds, not for every queued one (0.3-0.4 s of a Ctrl-C on the
             # benchmark corpus, seconds on slow pages).

@@ -454,12 +454,10 @@ def _squares_logged_in_a_worker(numbers: list[int]) -> list[tuple[int, str]]:
 
 
 def test_outcomes_closed_early_drop_the_chunks_no_worker_has_started(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Ctrl-C, a failed write or a dead worker closes the outcomes with many chunks queued (here
+    """Ctrl-C or a failed write closes the outcomes with many chunks queued (here
     all 17): the pool is left once the worker has run the few it holds (the one it runs and those
     handed to it ahead), not after it ran every queued one. Before, a Ctrl-C of `clean --jobs 2`
     on the benchmark corpus waited 0.32-0.39 s for them, and seconds on slower pages."""
-    import newsclean.parallel as parallel
-
     log = tmp_path / "chunks run by the worker"
     monkeypatch.setattr(sys.modules[__name__], "_WORKER_CHUNK_LOG", log)
 
@@ -468,7 +466,7 @@ def test_outcomes_closed_early_drop_the_chunks_no_worker_has_started(monkeypatch
         return [(number * number, "here") for number in numbers]
 
     numbers = list(range(200))  # chunks of 12: 17 chunks, all queued at once
-    outcomes = parallel._in_workers([_Pass(numbers, _squares_logged_in_a_worker, squares_here)], 2, _prepare_worker, (), len(numbers))
+    outcomes = _in_workers([_Pass(numbers, _squares_logged_in_a_worker, squares_here)], 2, _prepare_worker, (), len(numbers))
     assert next(outcomes) == (0, "worker")
     outcomes.close()
     run_by_the_worker = log.read_text(encoding="utf-8").split()
