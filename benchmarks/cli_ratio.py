@@ -1,6 +1,6 @@
 """`newsclean clean --jobs 1` against `--jobs N` alone, in interleaved rounds (run by hand):
 
-    python -m benchmarks.cli_ratio [--rounds 6] [--jobs N] [--size-mb 20] [CHECKOUT ...]
+    python -m benchmarks.cli_ratio [--rounds 6] [--jobs N] [--size-mb 20] [--ceiling] [CHECKOUT ...]
 
 The benchmark's two CLI rows (`python -m benchmarks`: the same corpus, environment, warm-up
 and outputs kept until the end) without its other rows, for judging a change to `--jobs N`
@@ -18,6 +18,15 @@ writing its outputs back to disk). With `--jobs 1` busy all along, the speed-up 
 N x (--jobs 1 CPU) / (--jobs N CPU + idle); the summary gives the medians of both
 (docs/performance.md, "Fourteenth round").
 
+With `--ceiling`, every round also runs N `--jobs 1` processes at once, each over its own
+N-th of the corpus (every N-th page), which share nothing: no pool, no pipe, no shared
+near-duplicate order, each its own start-up. Their speed-up over `--jobs 1` on the whole corpus
+is what N processes could reach on this machine in that minute with no coordination at all
+(their outputs differ: each share keeps its own duplicates). The summary gives that ceiling and
+each checkout's ratio as a share of it, round by round: a slow phase of the machine lowers the
+ceiling as it lowers the ratio, while a cost of the code's own lowers the share alone
+(docs/performance.md, "Sixteenth round").
+
 Given CHECKOUT directories (other newsclean checkouts, e.g. `git worktree add /tmp/wt-x`),
 every round runs each of them in turn, in alternating order, so a slow phase of the machine
 hits every variant: an A/B comparison of code on the same corpus and in the same minutes.
@@ -32,6 +41,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -39,7 +49,7 @@ from typing import TypeVar
 from newsclean.parallel import available_cores
 
 from .corpus import build_corpus, write_corpus
-from .run import MB, Row, cli_environment, measure_cli, warm_up_cli
+from .run import MB, Row, cli_environment, measure_cli, wait_cli, warm_up_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -76,6 +86,38 @@ def summary(name: str, runs: dict[int, list[Row]], jobs: int) -> str:
     )
 
 
+def ceiling_summary(one: list[Row], shares: list[Row], runs: list[dict[int, list[Row]]], names: list[str], jobs: int) -> str:
+    """The `--ceiling` lines: the rounds' ceilings (the first checkout's `--jobs 1` over N
+    processes sharing nothing), and each checkout's rounds' ratios as shares of them."""
+    ceilings = sorted(a.seconds / b.seconds for a, b in zip(one, shares))
+    lines = [f"ceiling, {jobs} independent --jobs 1 processes on {jobs} shares: median {statistics.median(ceilings):.2f}x ({ceilings[0]:.2f}-{ceilings[-1]:.2f})"]
+    for name, checkout_runs in zip(names, runs):
+        of_ceiling = sorted(
+            (a.seconds / b.seconds) / (c.seconds / d.seconds)
+            for a, b, c, d in zip(checkout_runs[1], checkout_runs[jobs], one, shares)
+        )
+        lines.append(f"{name}: --jobs {jobs} reached a median {statistics.median(of_ceiling):.1%} of the round's ceiling ({of_ceiling[0]:.1%}-{of_ceiling[-1]:.1%})")
+    return "\n".join(lines)
+
+
+def measure_shares(share_dirs: list[Path], total_bytes: int, environment: dict[str, str], out: Path) -> Row:
+    """`newsclean clean SHARE -o OUT/SHARE --jobs 1` for every share at once, each in its own
+    subprocess: the wall time until the last one ends, the CPU time of all of them, the
+    largest peak RSS."""
+    commands = [
+        [sys.executable, "-m", "newsclean", "clean", str(share), "-o", str(out / share.name), "-q", "--jobs", "1"]
+        for share in share_dirs
+    ]
+    start = time.perf_counter()
+    processes = [subprocess.Popen(command, stderr=subprocess.PIPE, env=environment) for command in commands]
+    cpu_seconds, peak = 0.0, 0
+    for process, command in zip(processes, commands):
+        cpu, process_peak = wait_cli(process, command)
+        cpu_seconds, peak = cpu_seconds + cpu, max(peak, process_peak)
+    seconds = time.perf_counter() - start
+    return Row(f"{len(share_dirs)} x newsclean clean --jobs 1, one share each", seconds, cpu_seconds, total_bytes, 0, peak, "independent processes")
+
+
 def extra_cpu(one: Row, many: Row) -> float:
     """The CPU time of the `--jobs N` run's processes beyond the `--jobs 1` run's, as a share of it."""
     return many.cpu_seconds / one.cpu_seconds - 1
@@ -93,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=available_cores(), help="N for --jobs N (default: all cores, %(default)s)")
     parser.add_argument("--size-mb", type=float, default=20.0, help="corpus size in MB (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=0, help="seed for the copies' edits (default: %(default)s)")
+    parser.add_argument("--ceiling", action="store_true", help="each round, also time N independent --jobs 1 runs on N shares of the corpus at once")
     args = parser.parse_args(argv)
     if args.jobs < 2:
         parser.error("--jobs must be at least 2: the ratio is against --jobs 1")
@@ -105,6 +148,12 @@ def main(argv: list[str] | None = None) -> int:
         scratch = Path(scratch_name)
         corpus_dir = scratch / "corpus"
         write_corpus(corpus, corpus_dir)
+        share_dirs: list[Path] = []
+        if args.ceiling:
+            for index in range(args.jobs):
+                share_dirs.append(scratch / f"share-{index}")
+                write_corpus(corpus[index :: args.jobs], share_dirs[-1])
+        shares: list[Row] = []
         environments = [checkout_environment(checkout, scratch / f"pycache-{index}") for index, checkout in enumerate(checkouts)]
         runs: list[dict[int, list[Row]]] = [{1: [], args.jobs: []} for _ in checkouts]
         print(f"corpus: {len(corpus)} pages, {total_bytes / MB:.1f} MB; --jobs 1 against --jobs {args.jobs}; {args.rounds} rounds", flush=True)
@@ -126,6 +175,12 @@ def main(argv: list[str] | None = None) -> int:
                     f"extra CPU {extra_cpu(one, many):+.1%}, idle {idle_core_seconds(many, args.jobs):.2f} core-s",
                     flush=True,
                 )
+            if args.ceiling:
+                # Each round's first --jobs 1 run (the first checkout's) is the ceiling's baseline.
+                row = _in_directory(checkouts[0], measure_shares, share_dirs, total_bytes, environments[0], scratch / f"out-{round_index}-shares")
+                shares.append(row)
+                ceiling = runs[0][1][-1].seconds / row.seconds
+                print(f"round {round_index + 1} ceiling: {args.jobs} shares at once {row.seconds:.2f} s ({row.cpu_seconds:.2f} CPU-s): {ceiling:.2f}x", flush=True)
     print(
         f"\n| checkout | --jobs 1 s, fastest | --jobs {args.jobs} s, fastest | ratio of the fastest | rounds' ratios: median (range) "
         f"| extra CPU, median | idle core-s, median |"
@@ -133,6 +188,9 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---:|---:|---:|---:|---:|---:|")
     for checkout, checkout_runs in zip(checkouts, runs):
         print(summary(str(checkout), checkout_runs, args.jobs))
+    if args.ceiling:
+        print()
+        print(ceiling_summary(runs[0][1], shares, runs, [str(checkout) for checkout in checkouts], args.jobs))
     return 0
 
 

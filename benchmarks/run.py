@@ -217,15 +217,21 @@ def measure_cli(corpus_dir: Path, jobs: int, total_bytes: int, paragraphs: int, 
     command = [sys.executable, "-m", "newsclean", "clean", str(corpus_dir), "-o", str(out), "-q", "--jobs", str(jobs)]
     start = time.perf_counter()
     process = subprocess.Popen(command, stderr=subprocess.PIPE, env=environment)
-    _, status, usage = os.wait4(process.pid, 0)
+    cpu_seconds, peak = wait_cli(process, command)
     seconds = time.perf_counter() - start
+    return Row(f"newsclean clean --jobs {jobs}", seconds, cpu_seconds, total_bytes, paragraphs, peak, "CLI on the corpus directory, reads and writes files")
+
+
+def wait_cli(process: subprocess.Popen, command: list[str]) -> tuple[float, int]:
+    """Wait for a CLI subprocess started with stderr piped; its CPU seconds (its workers'
+    included) and peak RSS in KB. A failed run stops the benchmark with its errors."""
+    _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
     errors = process.stderr.read().decode() if process.stderr else ""
     if process.returncode != 0:
         raise SystemExit(f"benchmarks: {' '.join(command)} failed: {errors}")
     peak = usage.ru_maxrss // 1024 if sys.platform == "darwin" else usage.ru_maxrss
-    cpu_seconds = usage.ru_utime + usage.ru_stime
-    return Row(f"newsclean clean --jobs {jobs}", seconds, cpu_seconds, total_bytes, paragraphs, peak, "CLI on the corpus directory, reads and writes files")
+    return usage.ru_utime + usage.ru_stime, peak
 
 
 def measure_justext(corpus: list[CorpusFile], total_bytes: int, paragraphs: int, tuned: bool = False) -> list[Row]:
