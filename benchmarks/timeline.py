@@ -85,9 +85,7 @@ def _child(arguments: list[str]) -> int:
     recorder = _Recorder(os.environ["TIMELINE_EVENTS"])
     started = float(os.environ["TIMELINE_T0"])
     sys.path.insert(0, os.environ.get("TIMELINE_CHECKOUT", str(ROOT)))
-    import concurrent.futures
-
-    from newsclean import batch, cli, parallel, pipeline
+    from newsclean import batch, cli, parallel, pipeline, worker_pool
 
     recorder.add("start-up", started, time.perf_counter(), time.process_time())
     recorder.wrap(cli, "_count_template_lines", "template pass")
@@ -100,7 +98,8 @@ def _child(arguments: list[str]) -> int:
     recorder.wrap(parallel, "_prepare_worker", "worker start")
     recorder.wrap(batch._OutputWriter, "write", "write")
     recorder.wrap(batch._OutputWriter, "commit", "commit")
-    recorder.wrap(concurrent.futures.ProcessPoolExecutor, "shutdown", "pool shutdown")
+    recorder.wrap(worker_pool.WorkerPool, "let_go", "pool shutdown")
+    recorder.wrap(worker_pool.WorkerPool, "close", "pool shutdown")
     outcomes = parallel._QueuedChunk.outcomes
 
     def outcomes_after_wait(self):
@@ -111,7 +110,8 @@ def _child(arguments: list[str]) -> int:
         return outcomes(self)
 
     parallel._QueuedChunk.outcomes = outcomes_after_wait
-    _record_worker_loop(recorder)
+    recorder.wrap(worker_pool, "_next_call", "starved")
+    recorder.wrap(worker_pool, "_send_result", "send")
     # As the program does (`cli.main` tunes it only when given no arguments): the collector of a
     # batch run, so the main process's stretches cost what they cost in a real run.
     from newsclean.runtime import tune_garbage_collector
@@ -120,30 +120,6 @@ def _child(arguments: list[str]) -> int:
     code = cli.main(arguments)
     recorder.add("exit", time.perf_counter(), time.perf_counter(), time.process_time())
     return code
-
-
-def _record_worker_loop(recorder: _Recorder) -> None:
-    """In the workers, record the waits for a chunk (\"starved\": nothing queued for the worker)
-    and the sending of a chunk's results (pickling them into the pipe)."""
-    import concurrent.futures.process as process
-
-    worker_loop = process._process_worker
-    recorder.wrap(process, "_sendback_result", "send")
-
-    def recorded_loop(call_queue, *args, **kwargs):
-        get = call_queue.get
-
-        def recorded_get(*get_args, **get_kwargs):
-            start, cpu = time.perf_counter(), time.thread_time()
-            try:
-                return get(*get_args, **get_kwargs)
-            finally:
-                recorder.add("starved", start, time.perf_counter(), time.thread_time() - cpu)
-
-        call_queue.get = recorded_get
-        return worker_loop(call_queue, *args, **kwargs)
-
-    process._process_worker = recorded_loop
 
 
 def _lanes(events: list[dict]) -> dict[int, list[dict]]:

@@ -33,8 +33,6 @@ import os
 import signal
 import threading
 from collections import deque
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from functools import partial
 from itertools import chain, islice, tee
@@ -52,14 +50,14 @@ from .dedup.template_keys import forget_template_keys, template_line_keys, templ
 from .pipeline import RESUME_BATCH_DOCUMENTS, Pipeline, bounded_batches
 from .read_ahead import ReadAhead, ReadInput
 from .runtime import tune_garbage_collector
-
-try:
-    import fcntl
-except ImportError:  # not on Windows
-    fcntl = None  # type: ignore[assignment]
+from .worker_pool import Call, WorkerLost, WorkerPool
 
 #: Chunks queued per job: enough to keep every worker busy while the main process works.
 _CHUNKS_IN_FLIGHT_PER_WORKER = 4
+#: Chunks a worker holds at once (`WorkerPool`'s `calls_ahead`): the one it runs and two next,
+#: so it goes on while this process runs a tail; the rest stay queued here, where this process
+#: can take them back. As many as `ProcessPoolExecutor` handed one worker.
+_CHUNKS_IN_A_WORKERS_HAND = 3
 _MAX_CHUNK_SIZE = 16
 #: Chunks per worker the main process leaves queued while more are to come, so that the
 #: workers keep cleaning while it runs the near-duplicate tail and writes a batch instead of
@@ -81,7 +79,11 @@ _EARLY_TAIL_DOCUMENTS = 32
 _EARLY_TAIL_SHARE = 8
 #: What `_in_workers` yields among the head results when the next are not ready.
 _NOT_READY = object()
-#: Room in the pipe of the workers' results: a few chunks' results (`_widen_result_pipe`).
+#: Room in each pipe to and from a worker (Linux: 1 MiB, the default most an unprivileged process
+#: may ask for, instead of 64 KiB): a few chunks' results (about 200 KB pickled for 16 news
+#: pages), so a worker writes a chunk's results in one go and the pool's thread here reads them
+#: in one go, rather than one 64 KiB piece per turn at the GIL, which the busy main thread hands
+#: over every 5 ms (docs/performance.md, "Seventh round").
 _RESULT_PIPE_BYTES = 1 << 20
 
 
@@ -281,17 +283,16 @@ def _in_workers(
         ((each, _chunk_of(each, start, chunk_size)) for start in range(0, len(each.tasks), chunk_size)) for each in passes
     )
     in_flight = max(jobs * _CHUNKS_IN_FLIGHT_PER_WORKER, -(-tasks_in_flight // chunk_size))
-    # ProcessPoolExecutor rather than multiprocessing.Pool: a worker that dies (killed, out of
-    # memory) breaks the pool with an error instead of leaving the run waiting forever.
+    # A worker that dies (killed, out of memory) fails the pool's calls (WorkerLost) instead
+    # of leaving the run waiting forever.
     workers = min(jobs - 1, largest)
     chunks_left = sum(-(-len(each.tasks) // chunk_size) for each in passes)
-    with ProcessPoolExecutor(workers, initializer=start_worker, initargs=start_arguments) as pool:
-        _widen_result_pipe(pool)
+    with WorkerPool(workers, start_worker, start_arguments, calls_ahead=_CHUNKS_IN_A_WORKERS_HAND, pipe_bytes=_RESULT_PIPE_BYTES) as pool:
         pending = deque(_QueuedChunk(chunk, each, pool.submit(each.run_chunk, chunk)) for each, chunk in islice(chunks, in_flight))
         chunks_left -= len(pending)
         if meanwhile is not None:
             meanwhile()
-        manager: threading.Thread | None = None  # the pool's thread, once the pool is let go
+        let_go = False
         try:
             while pending:
                 # While chunks are still to come, leave each worker some queued ones to run while
@@ -303,7 +304,7 @@ def _in_workers(
                 _run_here_until_ready(pending, reserve)
                 try:
                     outcomes = pending.popleft().outcomes()
-                except BrokenProcessPool:
+                except WorkerLost:
                     raise WorkerError(
                         "a worker process died (killed, or out of memory); outputs written so far are complete: "
                         "re-run with --resume, and with --jobs 1 to clean in one process"
@@ -313,33 +314,23 @@ def _in_workers(
                     chunks_left -= 1
                     each, chunk = following
                     pending.append(_QueuedChunk(chunk, each, pool.submit(each.run_chunk, chunk)))
-                elif manager is None and not any(queued.waiting_for_worker() for queued in pending):
-                    manager = _let_go(pool)
+                elif not let_go and not any(queued.waiting_for_worker() for queued in pending):
+                    # No chunk is left that this process could take back: each worker exits as
+                    # soon as it has run those it holds, while this process still runs the tails
+                    # and writes of the last ones, instead of at the end, when waiting for a
+                    # worker to exit (the kernel freeing its memory) took 14-15 ms with both
+                    # cores otherwise idle (docs/performance.md, "Thirteenth round"). Leaving
+                    # the pool joins them: none outlives the run.
+                    pool.let_go()
+                    let_go = True
                 yield from outcomes
         finally:
-            # Stopped early (Ctrl-C, a failed write: the outcomes closed): the chunks
-            # no worker has started are dropped, so that leaving the pool waits for at most the
-            # few each worker holds, not for every queued one (0.3-0.4 s of a Ctrl-C on the
-            # benchmark corpus, seconds on slow pages).
+            # Stopped early (Ctrl-C, a failed write: the outcomes closed): the chunks no worker
+            # has started are dropped, and leaving the pool with the exception stops the
+            # workers at once rather than after every queued chunk (0.3-0.4 s of a Ctrl-C on
+            # the benchmark corpus, seconds on slow pages).
             for queued in pending:
                 queued.future.cancel()
-            if manager is not None:
-                manager.join()  # the workers have exited and been reaped: none outlives the run
-
-
-def _let_go(pool: ProcessPoolExecutor) -> threading.Thread | None:
-    """Shut the pool down without waiting, once no chunk is left that this process could take
-    back: each worker exits as soon as it has run the chunks it was given, while this process
-    still runs the tails and writes of the last ones, instead of at the end, when waiting for
-    a worker to exit (the kernel freeing its memory) took 14-15 ms with both cores otherwise
-    idle (docs/performance.md, "Thirteenth round"). Returns the pool's thread, which joins the
-    workers and which the caller joins in turn at the end (the pool's own `shutdown` would not
-    any more), or None, leaving the pool as it is, where a pool has no such thread."""
-    manager = getattr(pool, "_executor_manager_thread", None)
-    if not isinstance(manager, threading.Thread):
-        return None
-    pool.shutdown(wait=False)
-    return manager
 
 
 def _chunk_of(each: _Pass, start: int, chunk_size: int) -> list:
@@ -348,27 +339,10 @@ def _chunk_of(each: _Pass, start: int, chunk_size: int) -> list:
     return chunk if each.prepare_chunk is None else each.prepare_chunk(chunk)
 
 
-def _widen_result_pipe(pool: ProcessPoolExecutor) -> None:
-    """Give the pipe that carries the workers' results to this process room for a few chunks'
-    results (Linux: 1 MiB, the default most an unprivileged process may ask for, instead of
-    64 KiB), so a worker writes a chunk's results (about 200 KB pickled) in one go and goes on
-    to its next chunk. With 64 KiB it blocks until the pool's thread in this process has read
-    the rest, and that thread reads 64 KiB per turn at the GIL, which the main thread, busy
-    with its chunks and the tail, hands over every 5 ms (`sys.getswitchinterval`): 10-20 ms per
-    chunk of 30-40 ms of work (docs/performance.md, "Seventh round"). Where the pipe cannot be
-    widened (another OS, a pool without that private queue, a lower limit) it stays as it is."""
-    set_size = getattr(fcntl, "F_SETPIPE_SZ", None)
-    writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
-    if set_size is None or writer is None:
-        return
-    with contextlib.suppress(OSError, ValueError):
-        fcntl.fcntl(writer.fileno(), set_size, _RESULT_PIPE_BYTES)
-
-
 class _QueuedChunk:
     """A chunk of a pass's tasks submitted to the pool, which this process may take back and run."""
 
-    def __init__(self, chunk: list, of_pass: _Pass, future: Future) -> None:
+    def __init__(self, chunk: list, of_pass: _Pass, future: Call) -> None:
         self.chunk = chunk
         self.of_pass = of_pass
         self.future = future

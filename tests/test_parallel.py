@@ -16,7 +16,7 @@ import pytest
 from newsclean.dedup import NearDuplicateFilter
 from newsclean.filters import Filter, PageView, ShareButtonFilter
 from newsclean.io import InputFile, find_inputs, read_document
-from newsclean.parallel import FileTask, _in_workers, _Pass, _prepare_worker, process_file_batches, process_files
+from newsclean.parallel import _CHUNKS_IN_A_WORKERS_HAND, FileTask, _in_workers, _Pass, _prepare_worker, process_file_batches, process_files
 from newsclean.pipeline import Pipeline, default_pipeline
 
 from .test_pipeline_batch import replicated_documents
@@ -193,7 +193,7 @@ def test_the_main_process_runs_chunks_no_worker_started_and_keeps_task_order() -
     assert 0 < len(ran_here) < len(numbers)
 
 
-def test_the_pipe_of_the_workers_results_is_widened_for_a_few_chunks_results(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_workers_pipes_are_widened_for_a_few_chunks_results(monkeypatch: pytest.MonkeyPatch) -> None:
     fcntl = pytest.importorskip("fcntl")
     if not hasattr(fcntl, "F_GETPIPE_SZ"):
         pytest.skip("pipe sizes are Linux's")
@@ -203,19 +203,19 @@ def test_the_pipe_of_the_workers_results_is_widened_for_a_few_chunks_results(mon
     if limit.exists() and int(limit.read_text()) < parallel._RESULT_PIPE_BYTES:
         pytest.skip("this system lets an unprivileged process widen a pipe less (the pipe then stays as it is)")
 
-    sizes: list[int] = []
-    widen = parallel._widen_result_pipe
+    sizes: list[tuple[int, int]] = []
 
-    def widening_and_measuring(pool) -> None:
-        widen(pool)
-        sizes.append(fcntl.fcntl(pool._result_queue._writer.fileno(), fcntl.F_GETPIPE_SZ))
+    class MeasuredPool(parallel.WorkerPool):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            sizes.extend((fcntl.fcntl(worker.calls.fileno(), fcntl.F_GETPIPE_SZ), fcntl.fcntl(worker.results.fileno(), fcntl.F_GETPIPE_SZ)) for worker in self._workers)
 
-    monkeypatch.setattr(parallel, "_widen_result_pipe", widening_and_measuring)
+    monkeypatch.setattr(parallel, "WorkerPool", MeasuredPool)
     numbers = list(range(100))
     outcomes = list(_in_workers([_Pass(numbers, _squares_in_a_worker, _squares_in_a_worker)], 2, _prepare_worker, ()))
     assert [square for square, _ in outcomes] == [number * number for number in numbers]
     # A chunk's results (about 200 KB pickled for 16 news pages) fit several times over.
-    assert sizes == [parallel._RESULT_PIPE_BYTES] and sizes[0] >= 1 << 20
+    assert sizes == [(parallel._RESULT_PIPE_BYTES, parallel._RESULT_PIPE_BYTES)] and parallel._RESULT_PIPE_BYTES >= 1 << 20
 
 
 def test_the_main_process_leaves_workers_a_reserve_of_queued_chunks_while_more_are_to_come() -> None:
@@ -261,12 +261,12 @@ def test_the_template_pass_runs_in_the_cleaning_pass_pool_with_the_same_results(
     assert expected != uncounted, "the corpus has template lines"
     pools: list[object] = []
 
-    class CountedPool(parallel.ProcessPoolExecutor):
+    class CountedPool(parallel.WorkerPool):
         def __init__(self, *args, **kwargs) -> None:
             pools.append(self)
             super().__init__(*args, **kwargs)
 
-    monkeypatch.setattr(parallel, "ProcessPoolExecutor", CountedPool)
+    monkeypatch.setattr(parallel, "WorkerPool", CountedPool)
     for jobs in (1, 2, 3):
         pools.clear()
         calls: list[str] = []
@@ -397,21 +397,27 @@ def test_the_workers_have_exited_when_the_last_outcome_has_been_taken() -> None:
     assert children == []
 
 
-def _recording_shutdowns(monkeypatch: pytest.MonkeyPatch, taken: list[int]) -> tuple[list[tuple[bool, int]], list]:
-    """Record each `ProcessPoolExecutor.shutdown` as (wait, outcomes taken so far), and the
-    pool's worker processes as it shuts down."""
-    import concurrent.futures.process as futures_process
+def _recording_shutdowns(monkeypatch: pytest.MonkeyPatch, taken: list[int]) -> tuple[list[tuple[str, int]], list]:
+    """Record each `WorkerPool.let_go` and `WorkerPool.close` as (what, outcomes taken so far),
+    what being "let go", "close" or "close early", and the pool's worker processes."""
+    from newsclean.worker_pool import WorkerPool
 
-    calls: list[tuple[bool, int]] = []
+    calls: list[tuple[str, int]] = []
     processes: list = []
-    shutdown = futures_process.ProcessPoolExecutor.shutdown
+    let_go, close = WorkerPool.let_go, WorkerPool.close
 
-    def recording(self, wait: bool = True, **options: object) -> None:
-        processes.extend((self._processes or {}).values())
-        calls.append((wait, len(taken)))
-        shutdown(self, wait, **options)
+    def recording_let_go(self) -> None:
+        processes.extend(process for process in self.processes if process not in processes)
+        calls.append(("let go", len(taken)))
+        let_go(self)
 
-    monkeypatch.setattr(futures_process.ProcessPoolExecutor, "shutdown", recording)
+    def recording_close(self, early: bool = False) -> None:
+        processes.extend(process for process in self.processes if process not in processes)
+        calls.append(("close early" if early else "close", len(taken)))
+        close(self, early)
+
+    monkeypatch.setattr(WorkerPool, "let_go", recording_let_go)
+    monkeypatch.setattr(WorkerPool, "close", recording_close)
     return calls, processes
 
 
@@ -426,8 +432,9 @@ def test_the_pool_is_let_go_once_no_chunk_waits_for_a_worker_and_joined_when_the
     for square, _ in _in_workers([_Pass(numbers, _squares_in_a_worker, _squares_in_a_worker)], 2, _prepare_worker, ()):
         taken.append(square)
     assert taken == [number * number for number in numbers]
-    # First shut down without waiting, while outcomes were still to be taken.
-    assert calls[0][0] is False and calls[0][1] < len(numbers)
+    # First let go, while outcomes were still to be taken; closed (joined) at the end.
+    assert calls[0][0] == "let go" and calls[0][1] < len(numbers)
+    assert calls[-1] == ("close", len(numbers))
     assert processes and all(process.exitcode is not None for process in processes)
 
 
@@ -437,7 +444,7 @@ def test_outcomes_closed_early_stop_the_workers_and_wait_for_them(monkeypatch: p
     outcomes = _in_workers([_Pass(list(range(200)), _squares_in_a_worker, _squares_in_a_worker)], 2, _prepare_worker, ())
     taken.append(next(outcomes)[0])
     outcomes.close()  # as Ctrl-C or a failed write closes them: chunks were still to come
-    assert calls == [(True, 1)]
+    assert calls[0] == ("close early", 1)
     assert processes and all(process.exitcode is not None for process in processes)
 
 
@@ -470,8 +477,8 @@ def test_outcomes_closed_early_drop_the_chunks_no_worker_has_started(monkeypatch
     assert next(outcomes) == (0, "worker")
     outcomes.close()
     run_by_the_worker = log.read_text(encoding="utf-8").split()
-    # The first chunk, then the one it ran and the call queue's two (max_workers + EXTRA_QUEUED_CALLS).
-    assert 1 <= len(run_by_the_worker) <= 4, run_by_the_worker
+    # At most the first chunk and those in the worker's hand (the pool stops it as it is closed).
+    assert 1 <= len(run_by_the_worker) <= 1 + _CHUNKS_IN_A_WORKERS_HAND, run_by_the_worker
 
 
 _KILL_AFTER_LET_GO = """
@@ -492,13 +499,14 @@ def squares_in_the_worker(numbers):
 def squares_here(numbers):
     return [number * number for number in numbers]
 
+from newsclean.worker_pool import WorkerPool
 workers = []
-let_go = parallel._let_go
+let_go = WorkerPool.let_go
 def noting_workers(pool):
-    workers.extend(pool._processes.values())
+    workers.extend(pool.processes)
     let_go_flag.touch()
     return let_go(pool)
-parallel._let_go = noting_workers
+WorkerPool.let_go = noting_workers
 killed = False
 try:
     for _ in parallel._in_workers([parallel._Pass(list(range(40)), squares_in_the_worker, squares_here)], 2, parallel._prepare_worker, ()):
@@ -513,8 +521,8 @@ except WorkerError as error:
 
 
 def test_a_worker_killed_after_the_pool_was_let_go_is_a_worker_error_not_a_hang(tmp_path: Path) -> None:
-    """Once let go, the pool's thread still notices a worker that dies (killed, out of memory)
-    with chunks in hand: the run stops with WorkerError, and joining that thread returns. This
+    """Once let go, the pool still notices a worker that dies (killed, out of memory) with
+    chunks in hand: the run stops with WorkerError, and leaving the pool returns. This
     process runs its chunks at once and the worker's take 0.3 s, so the worker still holds the
     next when the pool is let go; a chunk it ends after that hangs until the kill, so the kill
     cannot come too late under load (with 0.2 s chunks on both sides it once did)."""
