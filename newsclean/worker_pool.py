@@ -5,8 +5,9 @@ takes the outcomes in order. `concurrent.futures.ProcessPoolExecutor` did this w
 threads in the main process (its manager and its call queue's feeder) that woke several times
 per chunk, each time taking the GIL from the busy main thread. Here one thread per worker
 reads the worker's results as raw bytes and hands it its next calls; the main thread pickles
-the calls and loads the results itself. A `clean --jobs 2` of the benchmark corpus used 2-3%
-less CPU and ran 0.05 faster relative to `--jobs 1` (docs/performance.md, "Sixteenth round").
+the calls and loads the results itself. On the benchmark corpus, `clean --jobs 2`'s median
+speed-up over `--jobs 1` rose from 1.68x to 1.72x, its extra CPU fell from +11.6% to +9.5%
+(docs/performance.md, "Sixteenth round").
 
 A worker reads its calls in a thread of its own too, so neither side ever waits to write to a
 pipe the other is not reading: a call or a result larger than its pipe cannot deadlock the two.
@@ -224,7 +225,10 @@ class WorkerPool:
         self.close(early=kind is not None)
 
     def _hand(self, worker: _Worker) -> list[bytes]:
-        """Under the lock: the pending calls `worker` has room for, marked as in its hand."""
+        """Under the lock: the pending calls `worker` has room for, marked as in its hand. If
+        there are any, this also takes the worker's sending lock, which `_send` releases once
+        they are written: `let_go`, which closes the pipe under that lock, cannot close it
+        between the two (the calls would be lost, and the run fail as if the worker had died)."""
         messages = []
         while not self._closed and len(worker.in_hand) < self._calls_ahead and self._pending:
             call = self._pending.popleft()
@@ -235,16 +239,22 @@ class WorkerPool:
             message, call._message = call._message, None
             assert message is not None
             messages.append(message)
+        if messages:
+            worker.sending.acquire()
         return messages
 
     def _send(self, worker: _Worker, messages: list[bytes]) -> None:
+        """Write the calls `_hand` gave (outside the pool's lock: a write may wait for the
+        worker to read) and release the sending lock it took."""
         if not messages:
             return
         try:
-            with worker.sending:
+            try:
                 for message in messages:
                     worker.calls.send_bytes(message)
-        except (OSError, ValueError):  # the worker died (EPIPE), or the pool was closed meanwhile
+            finally:
+                worker.sending.release()
+        except (OSError, ValueError):  # the worker died (EPIPE), or it was stopped meanwhile
             with self._lock:
                 if not self._closed:
                     self._lose(worker)

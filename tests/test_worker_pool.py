@@ -130,6 +130,49 @@ def test_let_go_workers_finish_their_calls_then_exit_and_closing_joins_them() ->
         _within(10, pool.close)
 
 
+class _SlowToTakeInAThread:
+    """A lock that the pool's threads (not the test's) take 0.3 s late: it widens the moment
+    between handing a worker a call and writing it."""
+
+    def __init__(self, lock: Any) -> None:
+        self.lock = lock
+
+    def acquire(self, *args: Any, **kwargs: Any) -> bool:
+        if threading.current_thread() is not threading.main_thread():
+            time.sleep(0.3)
+        return self.lock.acquire(*args, **kwargs)
+
+    def release(self) -> None:
+        self.lock.release()
+
+    def __enter__(self) -> _SlowToTakeInAThread:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exception: object) -> None:
+        self.release()
+
+
+def test_a_call_handed_to_a_worker_just_before_the_pool_is_let_go_still_runs() -> None:
+    """The pool's thread hands the worker its next call (the call counts as running from then
+    on) and writes it a moment later; `let_go`, called in between, waits for the write before
+    it closes the pipe, rather than losing the call (the run would then fail as if the worker
+    had died)."""
+    with WorkerPool(1, calls_ahead=1) as pool:
+        worker = pool._workers[0]
+        worker.sending = _SlowToTakeInAThread(worker.sending)
+        first = pool.submit(_sleep_then_echo, (0.1, "first"))
+        second = pool.submit(_sleep_then_echo, (0, "second"))
+        assert not second.running()
+        deadline = time.perf_counter() + 10
+        while not second.running() and time.perf_counter() < deadline:
+            time.sleep(0.001)
+        assert second.running()
+        pool.let_go()
+        assert _within(10, first.result) == "first"
+        assert _within(10, second.result) == "second"
+
+
 def test_calls_pending_when_the_pool_is_let_go_fail_rather_than_wait_forever() -> None:
     with WorkerPool(1, calls_ahead=1) as pool:
         calls = [pool.submit(_sleep_then_echo, (0.1, index)) for index in range(3)]
