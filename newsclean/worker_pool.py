@@ -5,9 +5,10 @@ takes the outcomes in order. `concurrent.futures.ProcessPoolExecutor` did this w
 threads in the main process (its manager and its call queue's feeder) that woke several times
 per chunk, each time taking the GIL from the busy main thread. Here one thread per worker
 reads the worker's results as raw bytes and hands it its next calls; the main thread pickles
-the calls and loads the results itself. On the benchmark corpus, `clean --jobs 2`'s median
-speed-up over `--jobs 1` rose from 1.68x to 1.72x, its extra CPU fell from +11.6% to +9.5%
-(docs/performance.md, "Sixteenth round").
+the calls and loads the results itself. On the benchmark corpus `clean --jobs 2` was faster in
+11 of 16 paired runs, by a median of 0.6%, with less extra CPU and idle time in three A/B runs;
+and nothing reaches into an executor's private attributes (docs/performance.md, "Sixteenth
+round").
 
 A worker reads its calls in a thread of its own too, so neither side ever waits to write to a
 pipe the other is not reading: a call or a result larger than its pipe cannot deadlock the two.
