@@ -71,7 +71,7 @@ class Call:
         """Wait for the call; the exception its result would raise, if any."""
         try:
             self.result()
-        except BaseException as error:  # noqa: BLE001 -- what the call raised, as Future.exception gives it
+        except Exception as error:  # noqa: BLE001 -- what the call raised; Ctrl-C while waiting still propagates
             return error
         return None
 
@@ -89,7 +89,10 @@ class Call:
             else:
                 message = None
         if message is not None:
-            succeeded, value = pickle.loads(memoryview(message)[_ID_BYTES:])
+            try:
+                succeeded, value = pickle.loads(memoryview(message)[_ID_BYTES:])
+            except Exception as error:  # noqa: BLE001 -- a result this process cannot load fails its call, every time it is asked
+                succeeded, value = False, error
             self._state, self._value = (_RECEIVED, value) if succeeded else (_FAILED, value)
         if self._state == _CANCELLED:
             raise RuntimeError("the call was cancelled")

@@ -222,6 +222,20 @@ def test_a_call_the_worker_cannot_load_is_an_error_not_a_lost_worker() -> None:
         assert pool.submit(_square, 5).result() == 25
 
 
+def _returns_what_loads_badly(_: object) -> _LoadsBadly:
+    return _LoadsBadly()
+
+
+def test_a_result_this_process_cannot_load_fails_its_call_every_time_it_is_asked() -> None:
+    with WorkerPool(1) as pool:
+        call = pool.submit(_returns_what_loads_badly, None)
+        for _ in range(2):
+            with pytest.raises(ImportError, match="no such module"):
+                call.result()
+        assert isinstance(call.exception(), ImportError)
+        assert pool.submit(_square, 4).result() == 16
+
+
 def test_a_pool_needs_a_worker_and_room_for_a_call() -> None:
     with pytest.raises(ValueError):
         WorkerPool(0)
