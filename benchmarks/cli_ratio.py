@@ -86,9 +86,10 @@ def summary(name: str, runs: dict[int, list[Row]], jobs: int) -> str:
     )
 
 
-def ceiling_summary(one: list[Row], shares: list[Row], runs: list[dict[int, list[Row]]], names: list[str], jobs: int) -> str:
+def ceiling_summary(shares: list[Row], runs: list[dict[int, list[Row]]], names: list[str], jobs: int) -> str:
     """The `--ceiling` lines: the rounds' ceilings (the first checkout's `--jobs 1` over N
     processes sharing nothing), and each checkout's rounds' ratios as shares of them."""
+    one = runs[0][1]
     ceilings = sorted(a.seconds / b.seconds for a, b in zip(one, shares))
     lines = [f"ceiling, {jobs} independent --jobs 1 processes on {jobs} shares: median {statistics.median(ceilings):.2f}x ({ceilings[0]:.2f}-{ceilings[-1]:.2f})"]
     for name, checkout_runs in zip(names, runs):
@@ -190,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         print(summary(str(checkout), checkout_runs, args.jobs))
     if args.ceiling:
         print()
-        print(ceiling_summary(runs[0][1], shares, runs, [str(checkout) for checkout in checkouts], args.jobs))
+        print(ceiling_summary(shares, runs, [str(checkout) for checkout in checkouts], args.jobs))
     return 0
 
 

@@ -84,7 +84,7 @@ _NOT_READY = object()
 #: pages), so a worker writes a chunk's results in one go and the pool's thread here reads them
 #: in one go, rather than one 64 KiB piece per turn at the GIL, which the busy main thread hands
 #: over every 5 ms (docs/performance.md, "Seventh round").
-_RESULT_PIPE_BYTES = 1 << 20
+_PIPE_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -287,7 +287,7 @@ def _in_workers(
     # of leaving the run waiting forever.
     workers = min(jobs - 1, largest)
     chunks_left = sum(-(-len(each.tasks) // chunk_size) for each in passes)
-    with WorkerPool(workers, start_worker, start_arguments, calls_ahead=_CHUNKS_IN_A_WORKERS_HAND, pipe_bytes=_RESULT_PIPE_BYTES) as pool:
+    with WorkerPool(workers, start_worker, start_arguments, calls_ahead=_CHUNKS_IN_A_WORKERS_HAND, pipe_bytes=_PIPE_BYTES) as pool:
         pending = deque(_QueuedChunk(chunk, each, pool.submit(each.run_chunk, chunk)) for each, chunk in islice(chunks, in_flight))
         chunks_left -= len(pending)
         if meanwhile is not None:

@@ -16,6 +16,7 @@ pipe the other is not reading: a call or a result larger than its pipe cannot de
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import pickle
 import queue
@@ -141,7 +142,7 @@ class WorkerPool:
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._pending: deque[Call] = deque()
-        self._numbers = 0
+        self._numbers = itertools.count(1)  # next() is atomic under the GIL
         self._closed = False  # no more calls are handed to workers
         self._lost: WorkerLost | None = None
         self._workers: list[_Worker] = []
@@ -174,9 +175,7 @@ class WorkerPool:
 
     def submit(self, function: Callable[[Any], Any], argument: Any) -> Call:
         """Queue `function(argument)` for the next worker with room; returns its Call."""
-        with self._lock:
-            self._numbers += 1
-            number = self._numbers
+        number = next(self._numbers)
         call = Call(self, number, number.to_bytes(_ID_BYTES, "little") + pickle.dumps((function, argument), pickle.HIGHEST_PROTOCOL))
         with self._lock:
             if self._closed:
@@ -288,10 +287,7 @@ class WorkerPool:
         """Under the lock: `worker` died; its calls and every call not yet done fail."""
         if self._lost is None:
             self._lost = WorkerLost(f"worker process {worker.process.pid} died (killed, or out of memory)")
-        failed = [*worker.in_hand.values(), *self._pending]
-        for other in self._workers:
-            failed.extend(other.in_hand.values())
-        for call in failed:
+        for call in [*self._pending, *(call for other in self._workers for call in other.in_hand.values())]:
             if call._state in (_PENDING, _SENT):
                 call._state, call._message, call._value = _FAILED, None, self._lost
         worker.in_hand.clear()

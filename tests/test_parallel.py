@@ -200,7 +200,7 @@ def test_the_workers_pipes_are_widened_for_a_few_chunks_results(monkeypatch: pyt
     import newsclean.parallel as parallel
 
     limit = Path("/proc/sys/fs/pipe-max-size")
-    if limit.exists() and int(limit.read_text()) < parallel._RESULT_PIPE_BYTES:
+    if limit.exists() and int(limit.read_text()) < parallel._PIPE_BYTES:
         pytest.skip("this system lets an unprivileged process widen a pipe less (the pipe then stays as it is)")
 
     sizes: list[tuple[int, int]] = []
@@ -215,7 +215,7 @@ def test_the_workers_pipes_are_widened_for_a_few_chunks_results(monkeypatch: pyt
     outcomes = list(_in_workers([_Pass(numbers, _squares_in_a_worker, _squares_in_a_worker)], 2, _prepare_worker, ()))
     assert [square for square, _ in outcomes] == [number * number for number in numbers]
     # A chunk's results (about 200 KB pickled for 16 news pages) fit several times over.
-    assert sizes == [(parallel._RESULT_PIPE_BYTES, parallel._RESULT_PIPE_BYTES)] and parallel._RESULT_PIPE_BYTES >= 1 << 20
+    assert sizes == [(parallel._PIPE_BYTES, parallel._PIPE_BYTES)] and parallel._PIPE_BYTES >= 1 << 20
 
 
 def test_the_main_process_leaves_workers_a_reserve_of_queued_chunks_while_more_are_to_come() -> None:
