@@ -15,6 +15,8 @@ YOUNG_GENERATION_THRESHOLD = 1_000_000
 MIDDLE_GENERATION_THRESHOLD = 20
 #: Middle-generation collections between two full ones, at most (default 10).
 OLD_GENERATION_THRESHOLD = 100
+#: The three thresholds, as `gc.set_threshold` takes them.
+BATCH_THRESHOLDS = (YOUNG_GENERATION_THRESHOLD, MIDDLE_GENERATION_THRESHOLD, OLD_GENERATION_THRESHOLD)
 
 
 def tune_garbage_collector() -> None:
@@ -30,4 +32,4 @@ def tune_garbage_collector() -> None:
     work; the CLI calls it when run as a program, and in its worker processes.
     """
     gc.freeze()
-    gc.set_threshold(YOUNG_GENERATION_THRESHOLD, MIDDLE_GENERATION_THRESHOLD, OLD_GENERATION_THRESHOLD)
+    gc.set_threshold(*BATCH_THRESHOLDS)

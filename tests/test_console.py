@@ -1,6 +1,7 @@
 """The `newsclean` program asks numpy's OpenBLAS for one thread (its pool of spinning threads
-costs CPU at every start and newsclean needs no parallel BLAS), unless the user chose a number;
-`import newsclean` leaves the environment alone and imports no numpy."""
+costs CPU at every start and newsclean needs no parallel BLAS), unless the user chose a number,
+and gives the garbage collector its batch thresholds before the imports; `import newsclean`
+leaves the environment alone and imports no numpy."""
 
 from __future__ import annotations
 
@@ -12,19 +13,22 @@ from pathlib import Path
 
 import pytest
 
+from newsclean.runtime import BATCH_THRESHOLDS
+
 from .conftest import SEEDS
 
 SCRIPT = Path(sys.executable).with_name("newsclean")
 
 # Loaded by the program's interpreter at start-up (from PYTHONPATH): records the
-# OPENBLAS_NUM_THREADS that numpy sees, at the moment numpy is imported.
+# OPENBLAS_NUM_THREADS that numpy sees, and the garbage collector's thresholds, at the moment
+# numpy is imported.
 RECORDER = """\
-import os, sys
+import gc, json, os, sys
 
 def _record(event, args):
     if event == "import" and args[0] == "numpy":
         with open(os.environ["NUMPY_IMPORT_RECORD"], "w") as record:
-            record.write(repr(os.environ.get("OPENBLAS_NUM_THREADS")))
+            record.write(json.dumps([os.environ.get("OPENBLAS_NUM_THREADS"), gc.get_threshold()]))
 
 sys.addaudithook(_record)
 """
@@ -42,7 +46,7 @@ def _environment(tmp_path: Path, openblas_threads: str | None) -> dict[str, str]
 
 @pytest.mark.parametrize("program", [[str(SCRIPT)], [sys.executable, "-m", "newsclean"]], ids=["script", "module"])
 @pytest.mark.parametrize(("user_setting", "seen_by_numpy"), [(None, "1"), ("2", "2")])
-def test_the_program_limits_blas_threads_before_numpy_loads_unless_the_user_chose(
+def test_the_program_sets_one_blas_thread_unless_the_user_chose_and_batch_gc_thresholds_before_numpy_loads(
     tmp_path: Path, program: list[str], user_setting: str | None, seen_by_numpy: str
 ) -> None:
     page = SEEDS / "002_1d7f724c3669c58c.txt"
@@ -52,7 +56,9 @@ def test_the_program_limits_blas_threads_before_numpy_loads_unless_the_user_chos
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("United States and Russia Plan Joint Air Command")
-    assert (tmp_path / "record").read_text(encoding="utf-8") == repr(seen_by_numpy)
+    openblas_threads, collector_thresholds = json.loads((tmp_path / "record").read_text(encoding="utf-8"))
+    assert openblas_threads == seen_by_numpy
+    assert tuple(collector_thresholds) == BATCH_THRESHOLDS != (700, 10, 10)  # not Python's defaults
 
 
 def test_importing_the_library_changes_no_environment_and_loads_no_numpy(tmp_path: Path) -> None:
