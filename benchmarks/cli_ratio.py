@@ -1,6 +1,6 @@
 """`newsclean clean --jobs 1` against `--jobs N` alone, in interleaved rounds (run by hand):
 
-    python -m benchmarks.cli_ratio [--rounds 6] [--jobs N] [--size-mb 20] [--ceiling] [CHECKOUT ...]
+    python -m benchmarks.cli_ratio [--rounds 6] [--jobs N] [--size-mb 20] [--ceiling] [--fork-ceiling] [CHECKOUT ...]
 
 The benchmark's two CLI rows (`python -m benchmarks`: the same corpus, environment, warm-up
 and outputs kept until the end) without its other rows, for judging a change to `--jobs N`
@@ -26,6 +26,14 @@ is what N processes could reach on this machine in that minute with no coordinat
 each checkout's ratio as a share of it, round by round: a slow phase of the machine lowers the
 ceiling as it lowers the ratio, while a cost of the code's own lowers the share alone
 (docs/performance.md, "Sixteenth round").
+
+With `--fork-ceiling`, every round also runs the N shares in N processes forked from one that
+has imported newsclean and loaded langdetect's profiles, as `--jobs N` forks its workers: the
+same split with one start-up instead of N. Where `--ceiling`'s processes spend more CPU than
+`--jobs 1` (each its own imports and profile load), these spend what `--jobs 1` does, so the
+CPU that `--jobs N` spends beyond this ceiling's is its own coordination's: sending chunks and
+results, the pool's threads, the single near-duplicate order (docs/performance.md,
+"Eighteenth round").
 
 Given CHECKOUT directories (other newsclean checkouts, e.g. `git worktree add /tmp/wt-x`),
 every round runs each of them in turn, in alternating order, so a slow phase of the machine
@@ -86,18 +94,27 @@ def summary(name: str, runs: dict[int, list[Row]], jobs: int) -> str:
     )
 
 
-def ceiling_summary(shares: list[Row], runs: list[dict[int, list[Row]]], names: list[str], jobs: int) -> str:
-    """The `--ceiling` lines: the rounds' ceilings (the first checkout's `--jobs 1` over N
-    processes sharing nothing), and each checkout's rounds' ratios as shares of them."""
+def ceiling_summary(shares: list[Row], runs: list[dict[int, list[Row]]], names: list[str], jobs: int, kind: str = "independent") -> str:
+    """The `--ceiling` (or `--fork-ceiling`) lines: the rounds' ceilings (the first checkout's
+    `--jobs 1` over N processes sharing nothing), their extra CPU, and each checkout's rounds'
+    ratios as shares of them and its extra CPU beyond theirs."""
     one = runs[0][1]
     ceilings = sorted(a.seconds / b.seconds for a, b in zip(one, shares))
-    lines = [f"ceiling, {jobs} independent --jobs 1 processes on {jobs} shares: median {statistics.median(ceilings):.2f}x ({ceilings[0]:.2f}-{ceilings[-1]:.2f})"]
+    ceiling_extra = statistics.median(extra_cpu(a, b) for a, b in zip(one, shares))
+    lines = [
+        f"ceiling, {jobs} {kind} --jobs 1 processes on {jobs} shares: median {statistics.median(ceilings):.2f}x "
+        f"({ceilings[0]:.2f}-{ceilings[-1]:.2f}); extra CPU, median {ceiling_extra:+.1%}"
+    ]
     for name, checkout_runs in zip(names, runs):
         of_ceiling = sorted(
             (a.seconds / b.seconds) / (c.seconds / d.seconds)
             for a, b, c, d in zip(checkout_runs[1], checkout_runs[jobs], one, shares)
         )
-        lines.append(f"{name}: --jobs {jobs} reached a median {statistics.median(of_ceiling):.1%} of the round's ceiling ({of_ceiling[0]:.1%}-{of_ceiling[-1]:.1%})")
+        beyond = statistics.median(b.cpu_seconds / d.cpu_seconds - 1 for b, d in zip(checkout_runs[jobs], shares))
+        lines.append(
+            f"{name}: --jobs {jobs} reached a median {statistics.median(of_ceiling):.1%} of the round's ceiling "
+            f"({of_ceiling[0]:.1%}-{of_ceiling[-1]:.1%}), with {beyond:+.1%} CPU beyond the ceiling's (median)"
+        )
     return "\n".join(lines)
 
 
@@ -119,6 +136,45 @@ def measure_shares(share_dirs: list[Path], total_bytes: int, environment: dict[s
     return Row(f"{len(share_dirs)} x newsclean clean --jobs 1, one share each", seconds, cpu_seconds, total_bytes, 0, peak, "independent processes")
 
 
+#: Run as `python -c FORK_SHARES OUT SHARE...` in a checkout: imports newsclean and loads what
+#: the default pipeline loads (langdetect's profiles, kept by the process), tunes the garbage
+#: collector as the program does, then forks a process for every share but the first and runs
+#: `newsclean clean SHARE -o OUT/NAME -q --jobs 1` in each (through `cli.main`, whose own
+#: pipeline finds the profiles loaded); exits non-zero if any of them failed.
+FORK_SHARES = """\
+import os, sys
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+from newsclean import cli, runtime
+from newsclean.pipeline import default_pipeline
+default_pipeline().prepare()
+runtime.tune_garbage_collector()
+out, shares = sys.argv[1], sys.argv[2:]
+children = []
+for share in shares[1:]:
+    pid = os.fork()
+    if pid == 0:
+        os._exit(cli.main(["clean", share, "-o", os.path.join(out, os.path.basename(share)), "-q", "--jobs", "1"]))
+    children.append(pid)
+code = cli.main(["clean", shares[0], "-o", os.path.join(out, os.path.basename(shares[0])), "-q", "--jobs", "1"])
+for pid in children:
+    code = code or os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+sys.stdout.flush()
+os._exit(code)
+"""
+
+
+def measure_fork_shares(share_dirs: list[Path], total_bytes: int, environment: dict[str, str], out: Path) -> Row:
+    """The shares at once in processes forked after the imports and the profile load
+    (`FORK_SHARES`): the wall time until the last one ends, the CPU time of all of them (the
+    forked ones are waited for, so theirs counts), the first process's peak RSS."""
+    command = [sys.executable, "-c", FORK_SHARES, str(out), *map(str, share_dirs)]
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, env=environment)
+    cpu_seconds, peak = wait_cli(process, ["python -c FORK_SHARES", str(out), *map(str, share_dirs)])
+    seconds = time.perf_counter() - start
+    return Row(f"{len(share_dirs)} shares in forked --jobs 1 processes", seconds, cpu_seconds, total_bytes, 0, peak, "forked processes")
+
+
 def extra_cpu(one: Row, many: Row) -> float:
     """The CPU time of the `--jobs N` run's processes beyond the `--jobs 1` run's, as a share of it."""
     return many.cpu_seconds / one.cpu_seconds - 1
@@ -137,6 +193,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size-mb", type=float, default=20.0, help="corpus size in MB (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=0, help="seed for the copies' edits (default: %(default)s)")
     parser.add_argument("--ceiling", action="store_true", help="each round, also time N independent --jobs 1 runs on N shares of the corpus at once")
+    parser.add_argument(
+        "--fork-ceiling", action="store_true",
+        help="each round, also time N --jobs 1 runs on N shares of the corpus at once, forked from one process after its imports",
+    )
     args = parser.parse_args(argv)
     if args.jobs < 2:
         parser.error("--jobs must be at least 2: the ratio is against --jobs 1")
@@ -150,11 +210,12 @@ def main(argv: list[str] | None = None) -> int:
         corpus_dir = scratch / "corpus"
         write_corpus(corpus, corpus_dir)
         share_dirs: list[Path] = []
-        if args.ceiling:
+        if args.ceiling or args.fork_ceiling:
             for index in range(args.jobs):
                 share_dirs.append(scratch / f"share-{index}")
                 write_corpus(corpus[index :: args.jobs], share_dirs[-1])
         shares: list[Row] = []
+        forked_shares: list[Row] = []
         environments = [checkout_environment(checkout, scratch / f"pycache-{index}") for index, checkout in enumerate(checkouts)]
         runs: list[dict[int, list[Row]]] = [{1: [], args.jobs: []} for _ in checkouts]
         print(f"corpus: {len(corpus)} pages, {total_bytes / MB:.1f} MB; --jobs 1 against --jobs {args.jobs}; {args.rounds} rounds", flush=True)
@@ -182,6 +243,11 @@ def main(argv: list[str] | None = None) -> int:
                 shares.append(row)
                 ceiling = runs[0][1][-1].seconds / row.seconds
                 print(f"round {round_index + 1} ceiling: {args.jobs} shares at once {row.seconds:.2f} s ({row.cpu_seconds:.2f} CPU-s): {ceiling:.2f}x", flush=True)
+            if args.fork_ceiling:
+                row = _in_directory(checkouts[0], measure_fork_shares, share_dirs, total_bytes, environments[0], scratch / f"out-{round_index}-forked")
+                forked_shares.append(row)
+                ceiling = runs[0][1][-1].seconds / row.seconds
+                print(f"round {round_index + 1} fork ceiling: {args.jobs} shares at once, forked, {row.seconds:.2f} s ({row.cpu_seconds:.2f} CPU-s): {ceiling:.2f}x", flush=True)
     print(
         f"\n| checkout | --jobs 1 s, fastest | --jobs {args.jobs} s, fastest | ratio of the fastest | rounds' ratios: median (range) "
         f"| extra CPU, median | idle core-s, median |"
@@ -192,6 +258,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.ceiling:
         print()
         print(ceiling_summary(shares, runs, [str(checkout) for checkout in checkouts], args.jobs))
+    if args.fork_ceiling:
+        print()
+        print(ceiling_summary(forked_shares, runs, [str(checkout) for checkout in checkouts], args.jobs, kind="forked"))
     return 0
 
 
