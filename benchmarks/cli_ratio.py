@@ -157,7 +157,8 @@ for share in shares[1:]:
     children.append(pid)
 code = cli.main(["clean", shares[0], "-o", os.path.join(out, os.path.basename(shares[0])), "-q", "--jobs", "1"])
 for pid in children:
-    code = code or os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    code = code or status
 sys.stdout.flush()
 os._exit(code)
 """
