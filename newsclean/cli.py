@@ -180,10 +180,9 @@ def build_pipeline(args: argparse.Namespace) -> Pipeline:
         return default_pipeline()
     if args.template_documents < 2:
         raise UsageError("--template-documents must be at least 2")
-    # On --resume, documents the index already holds come from the interrupted run: replay them.
-    return default_pipeline(
-        dedup=True, index=index, template_documents=args.template_documents, replay_known=bool(getattr(args, "resume", False))
-    )
+    # A file the index already holds (an earlier run, or the interrupted one on --resume) is the
+    # same document seen again, never a copy of itself: a re-run writes what the first one wrote.
+    return default_pipeline(dedup=True, index=index, template_documents=args.template_documents, replay_known=True)
 
 
 def _warn(message: str) -> None:

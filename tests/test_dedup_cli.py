@@ -70,6 +70,34 @@ def test_resume_with_an_index_replays_documents_the_interrupted_run_recorded(tmp
     assert {path.name: path.read_bytes() for path in out.glob("*.txt")} == expected
     (record,) = near_duplicates(report)
     assert (Path(record["file"]).name, record["line"], record["details"]["original_line"]) == ("004_16dd4417dd52c2cc.txt", 31, 9)
-    # Without --resume the same documents are copies of what the index saw before (another day).
-    again = run("clean", str(SEEDS), "-o", str(tmp_path / "out2"), "--index", str(index))
-    assert again.returncode == 0 and (tmp_path / "out2" / "004_16dd4417dd52c2cc.txt").read_text(encoding="utf-8") == ""
+
+
+def test_a_rerun_with_the_same_index_writes_what_the_first_run_wrote(tmp_path: Path) -> None:
+    # The index already holds every document: each is the same document seen again, never a copy
+    # of itself (the first run's outputs, not empty ones).
+    index = tmp_path / "seen.db"
+    assert run("clean", str(SEEDS), "-o", str(tmp_path / "first"), "--index", str(index)).returncode == 0
+    first = {path.name: path.read_bytes() for path in (tmp_path / "first").glob("*.txt")}
+    for out, jobs in ((tmp_path / "first", "2"), (tmp_path / "second", "1")):
+        again = run("clean", str(SEEDS), "-o", str(out), "--index", str(index), "--jobs", jobs)
+        assert again.returncode == 0, again.stderr
+        assert {path.name: path.read_bytes() for path in out.glob("*.txt")} == first
+    assert "kept 85 of 161 paragraphs" in again.stderr
+
+
+def test_a_changed_document_keeps_its_own_text_and_records_what_it_adds(tmp_path: Path) -> None:
+    corpus, index = tmp_path / "corpus", tmp_path / "seen.db"
+    corpus.mkdir()
+    shutil.copy(SEEDS / "000_8f364771f0068d94.txt", corpus)
+    assert run("clean", str(corpus), "-o", str(tmp_path / "day1"), "--index", str(index)).returncode == 0
+    added = "The council confirmed on Tuesday that the new library wing would open in the spring after two years of delays."
+    page = corpus / "000_8f364771f0068d94.txt"
+    page.write_text(page.read_text(encoding="utf-8") + "\n" + added + "\n", encoding="utf-8")
+    (corpus / "001_copy.txt").write_text("Another outlet reports.\n\n" + added + "\n", encoding="utf-8")
+    report = tmp_path / "report.jsonl"
+    done = run("clean", str(corpus), "-o", str(tmp_path / "day2"), "--index", str(index), "--report", str(report))
+    assert done.returncode == 0, done.stderr
+    day1 = (tmp_path / "day1" / page.name).read_text(encoding="utf-8")
+    assert (tmp_path / "day2" / page.name).read_text(encoding="utf-8") == day1 + added + "\n"
+    (record,) = near_duplicates(report)
+    assert (Path(record["file"]).name, Path(record["details"]["original_document"]).name) == ("001_copy.txt", page.name)

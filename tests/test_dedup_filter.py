@@ -139,6 +139,30 @@ def test_document_run_twice_is_wholly_dropped_the_second_time(lines: list[str]) 
 
 
 @settings(max_examples=40, deadline=None)
+@given(st.lists(document_lines, min_size=1, max_size=5))
+def test_documents_replayed_with_replay_known_get_the_first_decisions(pages: list[list[str]]) -> None:
+    documents = [Document.from_text("\n".join(lines), f"page-{number}") for number, lines in enumerate(pages)]
+    dedup = NearDuplicateFilter(replay_known=True)
+    # As `newsclean clean` does: template lines counted over the corpus first (streamed, a line
+    # would become one from the Nth document on, and its replay would see all N from the start).
+    dedup.count_template_lines(documents)
+    with Pipeline([dedup]) as pipeline:
+        first = [pipeline.run(document).removals for document in documents]
+        again = [pipeline.run(document).removals for document in documents]
+    assert again == first
+
+
+def test_a_replayed_document_records_only_the_paragraphs_it_adds() -> None:
+    added = DISTINCT_LONG[1]
+    with Pipeline([NearDuplicateFilter(replay_known=True)]) as pipeline:
+        pipeline.run(Document.from_text(DISTINCT_LONG[0], "page"))
+        changed = pipeline.run(Document.from_text(f"{DISTINCT_LONG[0]}\n\n{added}", "page"))
+        (removal,) = dedup_removals(pipeline, Document.from_text(f"Another outlet reports.\n\n{added}", "copy"))
+    assert changed.removals == ()
+    assert (removal.line, removal.details["original_document"], removal.details["original_line"]) == (3, "page", 3)
+
+
+@settings(max_examples=40, deadline=None)
 @given(document_lines)
 def test_a_document_is_never_a_duplicate_of_itself(lines: list[str]) -> None:
     with Pipeline([NearDuplicateFilter()]) as pipeline:

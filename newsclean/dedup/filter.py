@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from itertools import accumulate, chain, repeat
-from typing import Iterable, Sequence
+from typing import Collection, Iterable, Sequence
 
 import numpy as np
 
@@ -50,10 +50,13 @@ class NearDuplicateFilter(Filter):
     - `timeout`: seconds to wait for another run's lock on an SQLite index.
     - `record`: False checks documents against the index without adding them (`explain`);
       a document already in the index is then checked against the others only.
-    - `replay_known`: True treats a document already in the index as a replay of itself
-      (`clean --resume` after an interrupted run): it is checked against the other documents
-      only and not recorded again, so it is never a duplicate of itself. False (the default)
-      drops a document seen in an earlier run as a copy of that run.
+    - `replay_known`: True treats a document already in the index (by its id) as the same
+      document seen again (`newsclean clean --index`: a re-run, or `--resume` after an
+      interrupted one): it is checked against the other documents only, so it is never a
+      duplicate of itself, and only the paragraphs it adds are recorded (none when it is
+      unchanged, so a re-run writes what the first run wrote). False (the default) drops a
+      document seen in an earlier run as a copy of that run: a stream that meets the same
+      article twice (the same URL scraped again) keeps it once.
     """
 
     name = "near-duplicate"
@@ -217,7 +220,12 @@ class NearDuplicateFilter(Filter):
                     else:
                         page_removals.append(removal)
                 removals.append(page_removals)
-                if self.record and not (self._replay_known and known_before[page.document_id]):
+                replayed = self._replay_known and known_before[page.document_id]
+                if replayed:
+                    # A document the index holds, seen again: record only what it adds (its
+                    # kept paragraphs whose form it has not stored), nothing when it is unchanged.
+                    kept = [position for position in kept if not _stored_as_own(stored_forms.get(keys[position]), own_paragraphs)]
+                if self.record and (kept or not replayed):
                     state.record(batch, number, kept, counted_before)
                     rows = [long_row.get(position) for position in kept]
                     long_rows = [row for row in rows if row is not None]
@@ -357,6 +365,11 @@ class NearDuplicateFilter(Filter):
         """Close the index if this filter opened it."""
         if self._owns_index:
             self._index.close()
+
+
+def _stored_as_own(form: FormEntry | None, own_paragraphs: Collection[int]) -> bool:
+    """Whether an exact form's first stored paragraph is one of the document's own."""
+    return form is not None and form.paragraph is not None and form.paragraph in own_paragraphs
 
 
 class _Batch:
