@@ -571,17 +571,25 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_note_process_id)
 
 
-def _create_temporary(path: Path) -> tuple[int, str]:
+def _create_temporary(path: Path, created: set[str] | None = None) -> tuple[int, str]:
     """Create a new, empty temporary file next to `path` (`.NAME.PID-N.newsclean-tmp`, which
     `sweep_temporaries` recognises); return its descriptor and name. O_EXCL makes the name
     ours; the process id and a counter make a clash (a killed run's leftover) rare, and a
     clash just moves on to the next number. The permissions are a plain open()'s (0666 less
-    the umask)."""
+    the umask).
+
+    The name goes into `created`, if given, before the file exists: Ctrl-C raised as the
+    creating call returns (on a slow filesystem the signal mostly arrives during it) would
+    otherwise lose the name with the file already there (`AtomicWrites.discard` deletes it)."""
     while True:
         name = str(path.parent / f".{path.name}.{_process_id}-{next(_temporary_numbers)}{TEMPORARY_SUFFIX}")
+        if created is not None:
+            created.add(name)
         try:
             return os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666), name
         except FileExistsError:
+            if created is not None:
+                created.discard(name)  # another process's file: never ours to delete
             continue
 
 
@@ -647,25 +655,26 @@ def _fsync_and_close(handle: int, path: Path, temporary: str) -> str:
     return temporary
 
 
-def _create_temporary_remaking_directory(path: Path) -> tuple[int, str, list[Path]]:
+def _create_temporary_remaking_directory(path: Path, created_names: set[str] | None = None) -> tuple[int, str, list[Path]]:
     """`_create_temporary`, making `path`'s directory again if it was removed behind our back;
     also the directories made. An OSError becomes the OutputError that names `path`."""
     try:
         try:
-            return (*_create_temporary(path), [])
+            return (*_create_temporary(path, created_names), [])
         except FileNotFoundError:
             created = _make_directories(path.parent)
-            return (*_create_temporary(path), created)
+            return (*_create_temporary(path, created_names), created)
     except OSError as error:
         raise _output_error(path, error) from None
 
 
-def _write_and_sync(path: Path, pieces: list[bytes]) -> tuple[str, list[Path], None]:
+def _write_and_sync(path: Path, pieces: list[bytes], created_names: set[str] | None = None) -> tuple[str, list[Path], None]:
     """Create a temporary file next to `path` (making its directory again if it was removed),
     write pieces to it, fsync and close it (on a background thread: open, write, fsync and
     close, no write for an empty output); return its name, the directories created and None
-    (no device: it needs no syncfs). Nothing is left behind on failure (OutputError)."""
-    handle, temporary, created = _create_temporary_remaking_directory(path)
+    (no device: it needs no syncfs). Nothing is left behind on failure (OutputError). The
+    temporary file's name goes into `created_names`, if given (`_create_temporary`)."""
+    handle, temporary, created = _create_temporary_remaking_directory(path, created_names)
     _write_temporary(path, pieces, handle, temporary)
     return _fsync_and_close(handle, path, temporary), created, None
 
@@ -730,12 +739,13 @@ def _syncfs() -> _Syncfs | None:
         return None
 
 
-def _write_and_close(path: Path, pieces: Iterable[bytes]) -> tuple[str, list[Path], int]:
+def _write_and_close(path: Path, pieces: Iterable[bytes], created_names: set[str] | None = None) -> tuple[str, list[Path], int]:
     """Create a temporary file next to `path` (making its directory again if it was removed),
     write pieces to it and close it, without an fsync (a group commit's syncfs makes it
     durable); return its name, the directories created and the device it is on. Nothing is
-    left behind on failure (OutputError)."""
-    handle, temporary, created = _create_temporary_remaking_directory(path)
+    left behind on failure (OutputError). The temporary file's name goes into `created_names`,
+    if given (`_create_temporary`)."""
+    handle, temporary, created = _create_temporary_remaking_directory(path, created_names)
     _write_temporary(path, pieces, handle, temporary)
     device = _finish_temporary(handle, path, temporary, _device_of)
     return temporary, created, device
@@ -814,6 +824,9 @@ class AtomicWrites:
         self._syncfs = _syncfs() if sync_filesystems else None
         self._filesystems: dict[int, int | None] = {}  # device: a directory's descriptor for syncfs (None: fsync there)
         self._syncer = ThreadPoolExecutor(SYNC_THREADS, thread_name_prefix="newsclean-fsync") if background else None
+        # Temporary files created and not yet renamed into place: `discard` deletes any left,
+        # however an interruption fell (`_create_temporary`).
+        self._created: set[str] = set()
 
     def _make_parent(self, path: Path) -> int | None:
         """Make `path`'s directory (probed once per writer) and note the directories whose
@@ -854,16 +867,16 @@ class AtomicWrites:
             raise _output_error(path, error) from None
         written: Future[_Written] = Future()
         if device is not None:
-            written.set_result(_write_and_close(path, data))
+            written.set_result(_write_and_close(path, data, self._created))
             self._staged.append((written, path, note, device))
             return
         if self._syncer is not None:
             pieces, rest = _held_pieces(data, BACKGROUND_WRITE_BYTES)
             if rest is None:
-                self._staged.append((self._syncer.submit(_write_and_sync, path, pieces), path, note, None))
+                self._staged.append((self._syncer.submit(_write_and_sync, path, pieces, self._created), path, note, None))
                 return
             data = itertools.chain(pieces, rest)
-        handle, temporary, created = _create_temporary_remaking_directory(path)
+        handle, temporary, created = _create_temporary_remaking_directory(path, self._created)
         self._directories.update(created)
         _write_temporary(path, data, handle, temporary)
         if self._syncer is None:
@@ -941,6 +954,7 @@ class AtomicWrites:
                     durable.set_result((later_temporary, [], None))
                     self._staged.appendleft((durable, later_path, later_note, None))
                 raise _output_error(path, error) from None
+            self._created.discard(temporary)
             self._renamed.append((note, path))
             self._directories.add(path.parent)
 
@@ -969,12 +983,18 @@ class AtomicWrites:
                 raise _output_error(renamed[0][1], error, others=len(renamed) - 1) from None
 
     def discard(self) -> None:
-        """Delete the temporary files of staged outputs (their targets keep their old content)."""
+        """Delete the temporary files of staged outputs (their targets keep their old content),
+        and any other temporary file this writer created and did not rename: one whose
+        staging Ctrl-C cut short, between its creation and the code that would have deleted it."""
         while self._staged:
             written, _, _, _ = self._staged.popleft()
             futures.wait([written])
             if written.exception() is None:
                 Path(written.result()[0]).unlink(missing_ok=True)
+        for name in sorted(self._created):
+            with contextlib.suppress(OSError):
+                os.unlink(name)
+        self._created.clear()
 
     def close(self) -> None:
         """End the background threads and close the syncfs descriptors (after `commit` or

@@ -657,9 +657,9 @@ def test_a_background_writer_writes_an_output_past_the_held_size_itself_and_fsyn
     writer_threads = []
     real_write_and_sync = newsclean_io._write_and_sync
 
-    def noting_thread(path, pieces):
+    def noting_thread(path, pieces, created_names=None):
         writer_threads.append(threading.current_thread().name)
-        return real_write_and_sync(path, pieces)
+        return real_write_and_sync(path, pieces, created_names)
 
     monkeypatch.setattr(newsclean_io, "_write_and_sync", noting_thread)
     writes = AtomicWrites(background=True)
@@ -698,3 +698,30 @@ def test_a_target_named_without_a_directory_is_checked_in_the_current_one(tmp_pa
     with pytest.raises(UsageError, match="would overwrite the input"):
         check_targets_safe([(Path("a.txt"), Path("hard.txt"))])
     check_targets_safe([(Path("a.txt"), Path("fresh.txt"))])
+
+
+@pytest.mark.parametrize("sync_filesystems", [True, False])
+def test_ctrl_c_as_a_temporary_file_is_created_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sync_filesystems: bool) -> None:
+    # A SIGINT that arrives while open(2) creates the file is raised as the call returns: the
+    # file exists, and no code has its name yet. On ext4 after deletions, where creating takes
+    # hundreds of microseconds, Ctrl-C left one such file in 9 of 14 interrupted runs.
+    real_open = os.open
+
+    def open_then_interrupted(name, flags, mode=0o777, **kwargs):
+        handle = real_open(name, flags, mode, **kwargs)
+        if name.endswith(newsclean_io.TEMPORARY_SUFFIX):
+            os.close(handle)
+            raise KeyboardInterrupt
+        return handle
+
+    # Signals reach the main thread: files the background threads create are not in question.
+    writes = newsclean_io.AtomicWrites(background=sync_filesystems, sync_filesystems=sync_filesystems)
+    writes.stage(tmp_path / "first.txt", [b"kept\n"])
+    writes.commit()
+    monkeypatch.setattr(newsclean_io.os, "open", open_then_interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        writes.stage(tmp_path / "second.txt", [b"interrupted\n"])
+    monkeypatch.undo()
+    writes.discard()
+    writes.close()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["first.txt"]
