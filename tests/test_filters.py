@@ -78,6 +78,9 @@ def test_prompts_go_with_their_kind(line: str, kind: str) -> None:
         "The newsletter industry has grown as readers pay for independent writers.",
         "The company said it would stop using tracking cookies on its sites next year.",
         "Subscriptions rose 12% in the third quarter, the publisher said.",
+        # A reporter quoting a prompt: who said or found it is named.
+        '"We use cookies to improve your experience" has become the most-read sentence on the web, said a privacy researcher.',
+        '"Sign up for our newsletter" pop-ups appear on 68% of the most visited news sites, according to a study published last month.',
     ],
 )
 def test_articles_about_newsletters_and_cookies_stay(line: str) -> None:

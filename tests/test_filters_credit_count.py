@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from newsclean.filters.credits import (
     _AGENCY_ALONE,
+    _STATES,
     _MAX_CAPTION_WORDS,
     _MAX_CREDIT_WORDS,
     CAPTION_LINE,
@@ -21,12 +22,13 @@ from .test_filters_memo import CREDIT_WORDS, real_lines
 
 
 def reference_credit_kind(text: str) -> str | None:
-    """`credit_kind` as it was, with a count for each limit and no anchor pre-check."""
+    """`credit_kind` as it was, with a count for each limit and no anchor pre-check (and, as
+    now, no credit in a line that states something: `_STATES`)."""
     if count_words(text, _MAX_CAPTION_WORDS + 1) <= _MAX_CAPTION_WORDS and CAPTION_LINE.search(text):
         return "photo caption"
     count = count_words(text, _MAX_CREDIT_WORDS + 1)
     if count <= _MAX_CREDIT_WORDS and (CREDIT_LINE.match(text) or _AGENCY_ALONE.match(text)):
-        if count <= 3 or not SENTENCE_END.search(text.rstrip(").]")):
+        if count <= 3 or not (SENTENCE_END.search(text.rstrip(").]")) or _STATES.search(text)):
             return "photo credit"
     return None
 

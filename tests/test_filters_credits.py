@@ -52,6 +52,8 @@ def test_captions_that_carry_their_credit_go(line: str) -> None:
         "Reuters reported on Tuesday that the talks had stalled.",
         "He was given credit for the deal, AP said.",
         "The court ruled that the image was protected by copyright.",
+        "The footage was obtained via Reuters.",
+        "The photographs were supplied by AP.",
     ],
 )
 def test_sentences_naming_agencies_stay(line: str) -> None:
@@ -78,3 +80,17 @@ def test_image_copyright_label_does_not_take_the_paragraph_above() -> None:
         "Taylor Swift's first six albums were released through Big Machine, which was bought out.\n"
     )
     assert sorted(dropped(text)) == [2]
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        # Reported speech: a reporter's paragraph, whatever its length.
+        '"We know more about the surface of the moon than the deep ocean," said Julian Barbiere, head of marine policy at UNESCO.',
+        # Several sentences: a paragraph, not a picture's one-line caption.
+        "The trick is to start the potatoes first. They need a 15-minute head start to get properly golden.",
+    ],
+)
+def test_an_article_paragraph_above_a_lone_credit_stays(paragraph: str) -> None:
+    text = f"The expedition mapped 40 square kilometres of reef over six weeks in the spring.\n\n{paragraph}\n\nAlexis Rosenfeld / Getty Images\n"
+    assert sorted(dropped(text)) == [5]

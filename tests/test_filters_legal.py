@@ -27,6 +27,7 @@ def test_legal_small_print_goes(line: str, kind: str) -> None:
     [
         "The court ruled that the song was protected by copyright and ordered the label to pay damages.",
         "Privacy campaigners said the new terms of service went too far.",
+        'The phrase "All rights reserved" at the foot of every page means little in court, a copyright lawyer said.',
         "About / Advertise / Tip Us / Contact",
     ],
 )

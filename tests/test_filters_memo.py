@@ -158,10 +158,13 @@ PROMPT_WORDS = [
 
 
 def searched_prompt_kind(text: str) -> str | None:
-    """The prompt kind by the searches alone, without the anchor pre-check."""
+    """The prompt kind by the searches alone, without the anchor pre-check (a line reporting
+    speech is none: `prose.reports_speech`)."""
     from newsclean.filters.prompts import _COMPILED
+    from newsclean.filters.prose import reports_speech
 
-    return next((kind for kind, pattern, _ in _COMPILED if pattern.search(text)), None)
+    kind = next((kind for kind, pattern, _ in _COMPILED if pattern.search(text)), None)
+    return None if reports_speech(text) else kind
 
 
 def test_prompt_anchor_check_never_skips_a_prompt_on_real_lines() -> None:

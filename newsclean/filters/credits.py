@@ -18,7 +18,7 @@ from ..document import Removal
 from ..memo import line_memo
 from ..wordlists import count_words, load_phrase_list, may_contain_any
 from .base import Filter, PageView
-from .prose import ends_like_sentence, is_title_like
+from .prose import ends_like_sentence, has_several_sentences, is_title_like, reports_speech
 
 _I = regex.IGNORECASE
 _MAX_CREDIT_WORDS = 10
@@ -56,6 +56,9 @@ _CREDIT_START = regex.compile(
 _ENDS_WITH_AGENCY = regex.compile(rf"(?:{_AGENCY})\s*[)\]]?\s*\.?$", _I | regex.REVERSE)
 #: "Image copyright Getty Images": this label style is printed above its caption, not below.
 CREDIT_BEFORE_CAPTION = regex.compile(r"^(?:image|photo|picture) copyright\b", _I)
+#: A verb of being or having: a line with one (and more than three words) states something, as
+#: a credit ("Photo: Jane Doe / Reuters", "Courtesy of the family") does not.
+_STATES = regex.compile(r"\b(?:is|are|was|were|has|have|had|been)\b", _I)
 _AGENCY_ALONE = regex.compile(rf"^[(\[]?\s*(?:{_AGENCY})\s*[)\]]?\.?$", _I)
 #: A caption line that carries its own credit or label at an end.
 CAPTION_LINE = regex.compile(
@@ -83,8 +86,9 @@ def credit_kind(text: str) -> str | None:
         and (_CREDIT_START.match(text) or _ENDS_WITH_AGENCY.search(text))
         and (CREDIT_LINE.match(text) or _AGENCY_ALONE.match(text))
     ):
-        # "Image copyright Getty Images" is a credit; a sentence about copyright law is not.
-        if count <= 3 or not ends_like_sentence(text.rstrip(").]")):
+        # "Image copyright Getty Images" is a credit; a sentence about copyright law is not,
+        # nor one that says what came from an agency ("The footage was obtained via Reuters.").
+        if count <= 3 or not (ends_like_sentence(text.rstrip(").]")) or _STATES.search(text)):
             return "photo credit"
     return None
 
@@ -92,8 +96,10 @@ def credit_kind(text: str) -> str | None:
 class PhotoCreditFilter(Filter):
     """Drops photo credits, labelled captions, and the caption line just above a credit.
 
-    A caption above a credit is dropped only when it is at most `max_caption_words` long and
-    sits right above it (blank lines aside), as a picture's caption does.
+    A caption above a credit is dropped only when it is at most `max_caption_words` long,
+    sits right above it (blank lines aside), as a picture's caption does, and reads like one:
+    a single sentence that reports no speech. An article's paragraph above a credit whose
+    caption is missing (or printed below it) says who said what, or runs to several sentences.
     """
 
     name = "photo-credit"
@@ -138,4 +144,6 @@ class PhotoCreditFilter(Filter):
         text = page.lines[number - 1]
         if count_words(text, self.max_caption_words + 1) > self.max_caption_words or is_title_like(text, _MAX_CREDIT_WORDS):
             return None
+        if reports_speech(text) or has_several_sentences(text):
+            return None  # a reporter's paragraph, not a picture's caption
         return number

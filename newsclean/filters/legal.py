@@ -11,6 +11,7 @@ import regex
 from ..document import Paragraph, Removal
 from ..wordlists import count_words, may_contain_any
 from .base import LineFilter
+from .prose import reports_speech
 
 _I = regex.IGNORECASE
 
@@ -62,7 +63,7 @@ def _notice_kind(text: str, max_words: int) -> str | None:
     was never hit (it cost 0.6% of `clean --jobs 1`; docs/performance.md, Tenth round)."""
     if count_words(text, max_words + 1) > max_words:
         return None
-    if may_contain_any(text, COPYRIGHT_ANCHORS) and COPYRIGHT.search(text):
+    if may_contain_any(text, COPYRIGHT_ANCHORS) and COPYRIGHT.search(text) and not reports_speech(text):
         return "copyright notice"
     if may_contain_any(text, PRIVACY_OR_TERMS_ANCHORS) and LEGAL_LINKS.match(text) and _PRIVACY_OR_TERMS.search(text):
         return "legal links"

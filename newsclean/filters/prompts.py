@@ -14,6 +14,7 @@ import regex
 from ..document import Paragraph, Removal
 from ..wordlists import count_words, plain_lowered
 from .base import LineFilter
+from .prose import reports_speech
 
 _I = regex.IGNORECASE
 
@@ -81,11 +82,12 @@ def _prompt_kind(text: str, max_words: int) -> str | None:
     lowered = plain_lowered(text)
     if lowered is None:
         if _LOWERS_APART_FROM_ITS_LETTER.search(text) is not None:
-            return next((kind for kind, pattern, _ in _COMPILED if pattern.search(text)), None)
+            kind = next((kind for kind, pattern, _ in _COMPILED if pattern.search(text)), None)
+            return None if kind is None or reports_speech(text) else kind
         lowered = text.lower()
     found = {anchor for anchor in PROMPT_ANCHORS if anchor in lowered}
     if found:
         for kind, pattern, anchors in _COMPILED:
             if not found.isdisjoint(anchors) and pattern.search(text):
-                return kind
+                return None if reports_speech(text) else kind  # an article quoting a prompt
     return None

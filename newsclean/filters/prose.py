@@ -25,6 +25,27 @@ SENTENCE_END = regex.compile(r"[.!?;:…][\"”’')\]]*\s*$|[\"”’]\s*$", re
 _SPACES = "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 
 
+#: Reported speech or a reported finding: a line that says who said or found something is a
+#: reporter's sentence, even when what it reports reads like a page's prompt, notice or caption
+#: ("'Sign up for our newsletter' pop-ups appear on most sites, according to a study").
+#: "according to our ..." is left out: a site's own notices say it ("... according to our
+#: privacy policy").
+REPORTED = regex.compile(r"\b(?:said|says|told)\b|\baccording to (?!(?:our|this|these)\b)", regex.IGNORECASE)
+#: A sentence's end followed by another sentence's start: a period (or ! ?) after a lower-case
+#: word of two letters or more (so not "U.S." or "Mr."), then a capital or an opening quote.
+SENTENCE_BREAK = regex.compile(r"\p{Ll}{2}[.!?][\"”’')\]]*\s+[\p{Lu}\"“‘]")
+
+
+def reports_speech(text: str) -> bool:
+    """Whether the line reports what someone said or found (REPORTED)."""
+    return REPORTED.search(text) is not None
+
+
+def has_several_sentences(text: str) -> bool:
+    """Whether the line holds more than one sentence (SENTENCE_BREAK)."""
+    return SENTENCE_BREAK.search(text) is not None
+
+
 def ends_like_sentence(text: str) -> bool:
     """Whether SENTENCE_END matches `text`, by string methods: with trailing spaces stripped,
     the line ends in a closing quote, or ends in sentence punctuation once its closing quotes
