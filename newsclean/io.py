@@ -510,10 +510,21 @@ def check_extra_output_safe(inputs: Iterable[str], output: Path, what: str) -> N
             raise UsageError(f"{what} {output} would be written inside or over the input {raw}; choose a path outside the inputs")
 
 
+#: The files (device, inode) of temporary files that writers of this process still have open
+#: (`JsonlWriter`: a report opened before the run sweeps OUTDIR, which may hold it), so that
+#: `sweep_temporaries` never deletes a file that is not a leftover but in use.
+_open_temporaries: set[tuple[int, int]] = set()
+
+
+def _file_identity(status: os.stat_result) -> tuple[int, int]:
+    return status.st_dev, status.st_ino
+
+
 def sweep_temporaries(outdir: Path) -> list[Path]:
     """Delete temporary files a killed run left in an output directory; return them.
 
-    Only files named like ours (`.NAME.XXXX.newsclean-tmp`) are touched.
+    Only files named like ours (`.NAME.XXXX.newsclean-tmp`) are touched, and not those a
+    writer of this process still has open (`_open_temporaries`), whatever path names them.
     """
     removed: list[Path] = []
     if not outdir.is_dir():
@@ -523,9 +534,19 @@ def sweep_temporaries(outdir: Path) -> list[Path]:
         for name in sorted(names):
             if name.startswith(".") and name.endswith(TEMPORARY_SUFFIX):
                 leftover = Path(directory) / name
+                if _open_temporaries and _is_open_temporary(leftover):
+                    continue
                 leftover.unlink(missing_ok=True)
                 removed.append(leftover)
     return removed
+
+
+def _is_open_temporary(path: Path) -> bool:
+    """True when `path` is a temporary file a writer of this process still has open."""
+    try:
+        return _file_identity(os.lstat(path)) in _open_temporaries
+    except OSError:
+        return False
 
 
 def _fsync_directory(directory: Path) -> None:
@@ -1044,6 +1065,8 @@ class JsonlWriter:
                 handle, self._temporary = _create_temporary(target)
             except OSError as error:
                 raise _output_error(target, error) from None
+            self._identity = _file_identity(os.fstat(handle))
+            _open_temporaries.add(self._identity)
             self._file = os.fdopen(handle, "wb")
             # A ".gz" name is written gzip-compressed (mtime 0, so equal input gives equal bytes).
             binary = gzip.GzipFile(fileobj=self._file, mode="wb", mtime=0) if target.name.endswith(".gz") else self._file
@@ -1074,6 +1097,7 @@ class JsonlWriter:
             self.abort()
             raise _output_error(Path(self.path), error) from None
         self._temporary = None
+        _open_temporaries.discard(self._identity)
 
     def abort(self) -> None:
         """Drop a half-written file, leaving any previous one untouched."""
@@ -1085,3 +1109,4 @@ class JsonlWriter:
                     pass
             Path(self._temporary).unlink(missing_ok=True)
             self._temporary = None
+            _open_temporaries.discard(self._identity)

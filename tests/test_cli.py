@@ -112,3 +112,24 @@ def test_a_full_disk_under_standard_output_is_a_clear_error() -> None:
         )
     assert done.returncode == 1
     assert "No space left on device" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_report_inside_the_output_directory_is_written_with_and_without_resume(tmp_path: Path) -> None:
+    # The report's temporary file is open before the run sweeps OUTDIR for a killed run's
+    # leftovers: the sweep must remove the leftover and spare the report, by whatever path
+    # (here one through "..") the report was named.
+    out = tmp_path / "out"
+    out.mkdir()
+    leftover = out / ".000_8f364771f0068d94.txt.999999-0.newsclean-tmp"
+    leftover.write_text("partial", encoding="utf-8")
+    outside = tmp_path / "outside.jsonl"
+    assert run("clean", str(SEEDS), "-o", str(tmp_path / "reference"), "--report", str(outside), "-q").returncode == 0
+    report = out / "removals.jsonl"
+    for extra in ((), ("--resume",)):
+        report_name = str(out / ".." / "out" / "removals.jsonl")
+        done = run("clean", str(SEEDS), "-o", str(out), "--report", report_name, *extra)
+        assert done.returncode == 0, done.stderr
+        assert report.read_text(encoding="utf-8") == outside.read_text(encoding="utf-8")
+        assert "removals.jsonl" not in done.stderr
+    assert not leftover.exists()
+    assert sorted(p.name for p in out.iterdir()) == sorted([".newsclean-manifest.jsonl", "removals.jsonl", *(p.name for p in SEEDS.glob("*.txt"))])
