@@ -27,6 +27,7 @@ import itertools
 import json
 import os
 import re
+import stat
 import sys
 from concurrent import futures
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -357,7 +358,11 @@ def find_inputs(inputs: Iterable[str], pattern: str = "*.txt") -> tuple[list[Inp
         if path.is_dir():
             found.extend(_walk_directory(path, pattern, errors))
         elif path.exists():
-            found.append(InputFile(path, Path(path.name)))
+            mode = path.stat().st_mode
+            if stat.S_ISREG(mode):
+                found.append(InputFile(path, Path(path.name)))
+            else:
+                errors.append(str(special_file_error(path, mode)))
         elif path.is_symlink():
             errors.append(str(_symlink_problem(path)))
         else:
@@ -384,6 +389,8 @@ def _walk_directory(root: Path, pattern: str, errors: list[str]) -> list[InputFi
                 found.append(InputFile(candidate, relative_base / entry.name))
             elif entry.is_symlink():
                 problems.append((candidate.parts, str(_symlink_problem(candidate))))
+            else:  # a named pipe, a device or a socket (directories are not listed here)
+                problems.append((candidate.parts, str(_special_entry_error(entry, candidate))))
     errors.extend(message for _, message in sorted(problems))
     return sorted(found, key=lambda item: item.path.parts)
 
@@ -429,10 +436,40 @@ def _walk_entries(root: str, onerror: Callable[[OSError], None]) -> Iterator[tup
 
 def _symlink_problem(path: Path) -> InputError:
     try:
-        path.stat()
+        mode = path.stat().st_mode
     except OSError as error:
         return input_error(path, error)
-    return InputError(f"{path}: is not a regular file")
+    return special_file_error(path, mode)
+
+
+def _special_entry_error(entry: os.DirEntry, path: Path) -> InputError:
+    """`special_file_error` for a directory entry that is neither a file nor a link."""
+    try:
+        mode = entry.stat(follow_symlinks=False).st_mode
+    except OSError as error:
+        return input_error(path, error)
+    return special_file_error(path, mode)
+
+
+#: What `special_file_error` calls each kind of file that is not a regular file.
+_SPECIAL_FILE_KINDS = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def special_file_error(path: Path, mode: int) -> InputError:
+    """The error for an input that is not a regular file (a named pipe, a device, a socket):
+    `clean` reads each input twice (the template-line pass, then the cleaning pass) and a
+    pipe gives its content only once, so such an input is skipped, the same way for any
+    --jobs, rather than cleaned from whatever the second read happens to get."""
+    kind = next((name for test, name in _SPECIAL_FILE_KINDS if test(mode)), "not a regular file")
+    return InputError(
+        f"{path}: skipped, it is {kind}, not a regular file; "
+        "save its content to a file and clean that, or pipe one document to 'newsclean clean -'"
+    )
 
 
 def _same_file(first: Path, second: Path) -> bool:

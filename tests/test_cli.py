@@ -133,3 +133,21 @@ def test_a_report_inside_the_output_directory_is_written_with_and_without_resume
         assert "removals.jsonl" not in done.stderr
     assert not leftover.exists()
     assert sorted(p.name for p in out.iterdir()) == sorted([".newsclean-manifest.jsonl", "removals.jsonl", *(p.name for p in SEEDS.glob("*.txt"))])
+
+
+def test_a_named_pipe_input_is_skipped_the_same_for_any_jobs(tmp_path: Path) -> None:
+    # A pipe can be read once, and clean reads each input twice: it is refused before any read
+    # (no writer is needed, nothing blocks), the other inputs are cleaned, identically for any --jobs.
+    pipe = tmp_path / "pipe.txt"
+    os.mkfifo(pipe)
+    pages = [str(SEEDS / "001_093badba0021ab0b.txt"), str(SEEDS / "002_1d7f724c3669c58c.txt")]
+    outputs = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out{jobs}"
+        done = run("clean", str(pipe), *pages, "-o", str(out), "--jobs", jobs)
+        assert done.returncode == 1
+        assert f"{pipe}: skipped, it is a named pipe (FIFO), not a regular file; save its content to a file" in done.stderr
+        assert "skipped 1 input(s)" in done.stderr
+        assert not (out / "pipe.txt").exists()
+        outputs.append({p.name: p.read_bytes() for p in out.iterdir() if p.suffix == ".txt"})
+    assert outputs[0] == outputs[1] and sorted(outputs[0]) == ["001_093badba0021ab0b.txt", "002_1d7f724c3669c58c.txt"]

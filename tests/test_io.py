@@ -218,6 +218,8 @@ def _reference_walk_directory(root: Path, pattern: str, errors: list[str]) -> li
                 found.append(InputFile(candidate, candidate.relative_to(root)))
             elif candidate.is_symlink():
                 problems.append((candidate.parts, str(newsclean_io._symlink_problem(candidate))))
+            else:
+                problems.append((candidate.parts, str(newsclean_io.special_file_error(candidate, candidate.lstat().st_mode))))
     errors.extend(message for _, message in sorted(problems))
     return sorted(found, key=lambda item: item.path.parts)
 
@@ -238,7 +240,29 @@ def test_find_inputs_finds_what_the_walk_with_a_stat_a_file_found(tmp_path):
     expected_errors: list[str] = []
     assert found == _reference_walk_directory(tmp_path, "*.txt", expected_errors) and errors == expected_errors
     assert [item.relative.as_posix() for item in found] == ["deep/b.txt", "deep/er/c.txt", "dir.txt/d.txt", "real.txt", "to-file.txt"]
-    assert len(errors) == 2
+    assert len(errors) == 3
+
+
+def test_inputs_that_are_not_regular_files_are_errors_when_listed(tmp_path):
+    # clean reads every input twice (template lines, then cleaning): a pipe would give its
+    # text to the first read only, so a pipe, a device or a socket is refused when listed,
+    # given itself, through a link, or found in a directory; regular files and links to them
+    # are inputs as before.
+    (tmp_path / "in").mkdir()
+    page = tmp_path / "in" / "page.txt"
+    page.write_text(ARTICLE, encoding="utf-8")
+    (tmp_path / "in" / "to-page.txt").symlink_to(page)
+    os.mkfifo(tmp_path / "in" / "pipe.txt")
+    (tmp_path / "in" / "to-pipe.txt").symlink_to(tmp_path / "in" / "pipe.txt")
+    found, errors = find_inputs([str(tmp_path / "in"), str(tmp_path / "in" / "pipe.txt"), "/dev/null"])
+    assert [item.relative.as_posix() for item in found] == ["page.txt", "to-page.txt"]
+    advice = "not a regular file; save its content to a file and clean that, or pipe one document to 'newsclean clean -'"
+    assert errors == [
+        f"{tmp_path / 'in' / 'pipe.txt'}: skipped, it is a named pipe (FIFO), {advice}",
+        f"{tmp_path / 'in' / 'to-pipe.txt'}: skipped, it is a named pipe (FIFO), {advice}",
+        f"{tmp_path / 'in' / 'pipe.txt'}: skipped, it is a named pipe (FIFO), {advice}",
+        f"/dev/null: skipped, it is a character device, {advice}",
+    ]
 
 
 def _reference_check_targets_safe(pairs: list[tuple[Path, Path]]) -> None:
