@@ -87,8 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     clean.add_argument("inputs", nargs="+", metavar="INPUT", help="files, directories, or - for stdin")
     clean.add_argument(
         "-o", "--output", metavar="OUTDIR",
-        help="output directory (a directory input's files keep their relative paths); "
-        "- writes to stdout; default for stdin input: stdout",
+        help="output directory, created if missing, also for a single input file (page.txt -o cleaned.txt "
+        "writes cleaned.txt/page.txt); a directory input's files keep their relative paths; - writes to stdout; "
+        "with stdin input (-), -o names the output file (default: stdout)",
     )
     clean.add_argument("--glob", default="*.txt", help="file-name pattern inside directories (default: %(default)s)")
     clean.add_argument("--report", metavar="FILE", help="write one JSON line per removal (file, line, filter, reason, text)")
@@ -232,6 +233,8 @@ def run_clean(args: argparse.Namespace) -> int:
         check_output_safe(args.inputs, Path(args.output))
         if use_stdin and Path(args.output).is_dir():
             raise UsageError(f"{args.output} is a directory; with stdin input, -o names the output file")
+        if not use_stdin:
+            _check_output_directory(Path(args.output))
     if args.report and args.report != "-":
         check_extra_output_safe(args.inputs, Path(args.report), "report")
     if use_stdin:
@@ -272,6 +275,17 @@ def run_clean(args: argparse.Namespace) -> int:
     if summary.interrupted:
         return EXIT_INTERRUPTED
     return EXIT_SOME_FAILED if summary.skipped or summary.output_error else EXIT_OK
+
+
+def _check_output_directory(outdir: Path) -> None:
+    """Refuse (UsageError) an OUTDIR that exists but is not a directory: for file inputs -o
+    always names a directory, so an existing file there is a mistake, not a target."""
+    if (outdir.exists() or outdir.is_symlink()) and not outdir.is_dir():
+        raise UsageError(
+            f"output {outdir} exists and is not a directory; for file inputs -o names an output directory "
+            "(each input is written to OUTDIR/<file name>): choose a directory, or clean one document "
+            f"into one file with 'newsclean clean - -o {outdir} < page.txt'"
+        )
 
 
 @contextlib.contextmanager

@@ -151,3 +151,16 @@ def test_a_named_pipe_input_is_skipped_the_same_for_any_jobs(tmp_path: Path) -> 
         assert not (out / "pipe.txt").exists()
         outputs.append({p.name: p.read_bytes() for p in out.iterdir() if p.suffix == ".txt"})
     assert outputs[0] == outputs[1] and sorted(outputs[0]) == ["001_093badba0021ab0b.txt", "002_1d7f724c3669c58c.txt"]
+
+
+def test_an_existing_file_as_outdir_is_a_usage_error_and_help_says_what_o_means(tmp_path: Path) -> None:
+    existing = tmp_path / "existing.txt"
+    existing.write_text("keep me\n", encoding="utf-8")
+    done = run("clean", str(SEEDS), "-o", str(existing))
+    assert done.returncode == 2, done.stderr
+    assert f"output {existing} exists and is not a directory; for file inputs -o names an output directory" in done.stderr
+    assert "--resume" not in done.stderr
+    assert existing.read_text(encoding="utf-8") == "keep me\n" and os.listdir(tmp_path) == ["existing.txt"]
+    help_text = " ".join(run("clean", "--help").stdout.split())
+    assert "also for a single input file (page.txt -o cleaned.txt writes cleaned.txt/page.txt)" in help_text
+    assert "with stdin input (-), -o names the output file" in help_text
