@@ -305,7 +305,7 @@ def _closing_run(pipeline: Pipeline, report: JsonlWriter | None) -> Iterator[Non
 def _clean_stdin(args: argparse.Namespace, to_stdout: bool) -> int:
     """Clean stdin as one document into stdout or the -o file."""
     pipeline = build_pipeline(args)
-    report = JsonlWriter(args.report) if args.report else None
+    report = JsonlWriter(args.report, resumable=False) if args.report else None  # stdin input cannot --resume
     statistics = CleaningStatistics() if args.stats else None
     stats: Counter[str] = Counter()
     with _closing_run(pipeline, report):
@@ -384,12 +384,16 @@ def run_clean_to_jsonl(args: argparse.Namespace) -> int:
         raise UsageError("- (stdin) cannot be combined with other inputs")
     output = args.output or "-"
     if output != "-":
-        if Path(output).is_dir():
-            raise UsageError(f"{output} is a directory; with JSON-lines output, -o names the output file")
+        if Path(output).is_dir() or output.endswith(("/", os.sep)):
+            raise UsageError(
+                f"{output} is a directory; with JSON-lines output (--jsonl, --format jsonl), -o names the output file, "
+                f"e.g. -o {output.rstrip('/' + os.sep) or '.'}/documents.jsonl"
+            )
         check_output_safe(args.inputs, Path(output))
     pipeline = build_pipeline(args)
-    writer = JsonlWriter(output)
-    report = JsonlWriter(args.report) if args.report else None
+    # This mode cannot --resume: an output error advises running the command again.
+    writer = JsonlWriter(output, resumable=False)
+    report = JsonlWriter(args.report, resumable=False) if args.report else None
     statistics = CleaningStatistics() if args.stats else None
     failures = documents = 0
     try:

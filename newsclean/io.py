@@ -600,15 +600,18 @@ def _fsync_directory(directory: Path) -> None:
         os.close(handle)
 
 
-def _output_error(path: Path, error: OSError, others: int = 0) -> OutputError:
-    """The OutputError for `path` (and `others` outputs of its group), with advice."""
+def _output_error(path: Path, error: OSError, others: int = 0, resumable: bool = True) -> OutputError:
+    """The OutputError for `path` (and `others` outputs of its group), with advice: to re-run
+    with --resume, or, for an output of a run that cannot resume (`resumable=False`: JSON-lines
+    output, stdin input), to run the command again."""
     reason = error.strerror or str(error)
+    rerun = "re-run with --resume" if resumable else "run the command again"
     if error.errno in (errno.ENOSPC, errno.EDQUOT):
-        advice = "free some space, then re-run with --resume"
+        advice = f"free some space, then {rerun}"
     elif error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-        advice = "choose a writable output directory, then re-run with --resume"
+        advice = f"choose a writable output directory, then {rerun}"
     else:
-        advice = "fix the cause, then re-run with --resume"
+        advice = f"fix the cause, then {rerun}"
     what = f"{path} and {others} other output(s) of its group" if others else f"{path}"
     return OutputError(f"cannot write {what}: {reason}; nothing partial was left behind; {advice}")
 
@@ -1088,10 +1091,13 @@ def atomic_write_text(path: Path, text: str) -> None:
 class JsonlWriter:
     """Streams one JSON object per line to stdout ("-") or to a file that appears atomically
     when the writer is closed (a temporary file in the same directory until then). A write
-    that fails (disk full) drops the temporary file and raises OutputError."""
+    that fails (disk full) drops the temporary file and raises OutputError, whose advice is
+    to re-run with --resume unless the run cannot resume (`resumable=False`). On stdout, a
+    reader that went away (`| head`) raises BrokenPipeError as it is: the run ends quietly."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, resumable: bool = True) -> None:
         self.path = path
+        self.resumable = resumable
         self._temporary: str | None = None
         if path == "-":
             self._stream = sys.stdout
@@ -1101,7 +1107,7 @@ class JsonlWriter:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 handle, self._temporary = _create_temporary(target)
             except OSError as error:
-                raise _output_error(target, error) from None
+                raise _output_error(target, error, resumable=resumable) from None
             self._identity = _file_identity(os.fstat(handle))
             _open_temporaries.add(self._identity)
             self._file = os.fdopen(handle, "wb")
@@ -1113,8 +1119,10 @@ class JsonlWriter:
         try:
             self._stream.write(json.dumps(record, ensure_ascii=False) + "\n")
         except OSError as error:
+            if self.path == "-" and isinstance(error, BrokenPipeError):
+                raise  # stdout's reader went away (`| head`): the CLI ends quietly, as in text mode
             self.abort()
-            raise _output_error(Path(self.path), error) from None
+            raise _output_error(Path(self.path), error, resumable=self.resumable) from None
 
     def close(self) -> None:
         """Finish the file: flush, fsync and rename it into place."""
@@ -1132,7 +1140,7 @@ class JsonlWriter:
             os.replace(self._temporary, self.path)
         except OSError as error:
             self.abort()
-            raise _output_error(Path(self.path), error) from None
+            raise _output_error(Path(self.path), error, resumable=self.resumable) from None
         self._temporary = None
         _open_temporaries.discard(self._identity)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -164,3 +165,27 @@ def test_an_existing_file_as_outdir_is_a_usage_error_and_help_says_what_o_means(
     help_text = " ".join(run("clean", "--help").stdout.split())
     assert "also for a single input file (page.txt -o cleaned.txt writes cleaned.txt/page.txt)" in help_text
     assert "with stdin input (-), -o names the output file" in help_text
+
+
+def test_jsonl_output_to_a_reader_that_stops_early_ends_quietly(tmp_path: Path) -> None:
+    # As `clean DIR -o - | head` does: exit 0 and nothing on stderr, in particular no advice
+    # to re-run with --resume, which JSON-lines output refuses. The output (20 copies of the
+    # seeds, about 340 KB) is larger than a pipe holds, so the writer meets the closed pipe.
+    for copy in range(20):
+        shutil.copytree(SEEDS, tmp_path / f"copy{copy:02}")
+    process = subprocess.Popen(
+        [str(SCRIPT), "clean", str(tmp_path), "--format", "jsonl", "--no-dedup", "-q"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert process.stdout is not None and process.stderr is not None
+    assert json.loads(process.stdout.readline())["id"].endswith("000_8f364771f0068d94.txt")
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 0 and stderr == ""
+
+
+def test_jsonl_output_named_as_a_directory_is_a_usage_error(tmp_path: Path) -> None:
+    output = f"{tmp_path / 'jdir'}/"
+    done = run("clean", str(SEEDS), "--format", "jsonl", "-o", output)
+    assert done.returncode == 2
+    assert f"{output} is a directory; with JSON-lines output (--jsonl, --format jsonl), -o names the output file" in done.stderr
+    assert "--resume" not in done.stderr and os.listdir(tmp_path) == []
