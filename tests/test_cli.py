@@ -189,3 +189,12 @@ def test_jsonl_output_named_as_a_directory_is_a_usage_error(tmp_path: Path) -> N
     assert done.returncode == 2
     assert f"{output} is a directory; with JSON-lines output (--jsonl, --format jsonl), -o names the output file" in done.stderr
     assert "--resume" not in done.stderr and os.listdir(tmp_path) == []
+
+
+def test_a_directory_as_index_says_to_pass_a_file_path(tmp_path: Path) -> None:
+    # docs/failure-modes.md: "index path x is a directory; pass a file path for --index"; exit 1.
+    for command in (("clean", str(SEEDS), "-o", str(tmp_path / "out")), ("explain", str(SEEDS / "000_8f364771f0068d94.txt"))):
+        done = run(*command, "--index", str(SEEDS))
+        assert done.returncode == 1, done.stderr
+        assert f"error: index path {SEEDS} is a directory; pass a file path for --index" in done.stderr
+    assert not (tmp_path / "out").exists()

@@ -516,11 +516,12 @@ class SQLiteIndex(ParagraphIndex):
         self.settings = settings or IndexSettings()
         self.path = Path(path)
         self.timeout = timeout
+        # A directory first: its size is not 0, so it would be read as an existing index.
+        if self.path.is_dir():
+            raise IndexFileError(f"index path {self.path} is a directory; pass a file path for --index")
         exists = self.path.exists() and self.path.stat().st_size > 0
         if exists:
             _check_sqlite_file(self.path)
-        elif self.path.is_dir():
-            raise IndexFileError(f"index path {self.path} is a directory; pass a file path for --index")
         try:
             self._connection = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
         except sqlite3.Error as error:
