@@ -174,7 +174,10 @@ def build_pipeline(args: argparse.Namespace) -> Pipeline:
     """The pipeline for a CLI run: the defaults, with what the options change."""
     index = getattr(args, "index", None)
     if args.command == "explain":
-        return default_pipeline(dedup=True, index=index, record=False) if index else default_pipeline()
+        if not index:
+            return default_pipeline()
+        _check_index_to_read(Path(index))
+        return default_pipeline(dedup=True, index=index, record=False)
     if args.no_dedup:
         if index:
             raise UsageError("--index needs near-duplicate removal; drop --no-dedup or --index")
@@ -184,6 +187,24 @@ def build_pipeline(args: argparse.Namespace) -> Pipeline:
     # A file the index already holds (an earlier run, or the interrupted one on --resume) is the
     # same document seen again, never a copy of itself: a re-run writes what the first one wrote.
     return default_pipeline(dedup=True, index=index, template_documents=args.template_documents, replay_known=True)
+
+
+def _check_index_to_read(path: Path) -> None:
+    """Refuse (UsageError) an `explain --index` path that holds no index: explain only reads an
+    index and promises not to change it, and opening a missing or empty file would create one.
+    A directory is left to the index, which says what to do with it."""
+    if path.is_dir():
+        return
+    if not path.exists():
+        problem = "does not exist"
+    elif path.stat().st_size == 0:
+        problem = "is empty"
+    else:
+        return
+    raise UsageError(
+        f"index {path} {problem}; explain only reads an index written by 'newsclean clean --index' "
+        "and never creates one: check the path, or drop --index"
+    )
 
 
 def _warn(message: str) -> None:

@@ -198,3 +198,23 @@ def test_a_directory_as_index_says_to_pass_a_file_path(tmp_path: Path) -> None:
         assert done.returncode == 1, done.stderr
         assert f"error: index path {SEEDS} is a directory; pass a file path for --index" in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_explain_never_creates_an_index(tmp_path: Path) -> None:
+    seed = str(SEEDS / "000_8f364771f0068d94.txt")
+    missing, empty = tmp_path / "nonexist.db", tmp_path / "empty.db"
+    empty.touch()
+    for index, problem in ((missing, "does not exist"), (empty, "is empty")):
+        done = run("explain", seed, "--index", str(index))
+        assert done.returncode == 2 and done.stdout == ""
+        assert f"index {index} {problem}; explain only reads an index written by 'newsclean clean --index' and never creates one" in done.stderr
+    assert sorted(os.listdir(tmp_path)) == ["empty.db"] and empty.stat().st_size == 0
+    # An index written by clean is read, and its bytes are left as they were.
+    index = tmp_path / "seen.db"
+    assert run("clean", str(SEEDS), "-o", str(tmp_path / "out"), "--index", str(index), "-q").returncode == 0
+    before = index.read_bytes()
+    copy = tmp_path / "copy.txt"
+    shutil.copyfile(seed, copy)
+    done = run("explain", str(copy), "--index", str(index))
+    assert done.returncode == 0 and "near-duplicate: " in done.stdout
+    assert index.read_bytes() == before
