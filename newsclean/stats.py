@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 import regex
 
@@ -28,9 +28,16 @@ _NUMBER = regex.compile(r"\d+(?:[.,]\d+)*%?")
 _SPACES = regex.compile(r"\s+")
 
 
-def reason_kind(reason: str) -> str:
+#: What a reason kind says instead of the document a removal names (a near-duplicate's
+#: original, `details["original_document"]`): one group for all of them, and a file name is
+#: never taken apart (its digits read as numbers, its parentheses as evidence).
+OTHER_DOCUMENT = "another document"
+
+
+def reason_kind(reason: str, details: Mapping[str, Any] | None = None) -> str:
     """The kind of a removal reason: the reason without the quoted line, the parenthesised
-    evidence and anything after a colon, numbers written as N.
+    evidence and anything after a colon, numbers written as N, and the document it names
+    (`details["original_document"]`) as OTHER_DOCUMENT.
 
     >>> reason_kind("ad marker 'Advertisement'")
     'ad marker'
@@ -38,7 +45,13 @@ def reason_kind(reason: str) -> str:
     'non-English fragment'
     >>> reason_kind("user comment in the comment section from line 61")
     'user comment in the comment section from line N'
+    >>> reason_kind("duplicate of line 9 of seeds/002_1d7f.txt (same text after normalisation)",
+    ...             {"original_document": "seeds/002_1d7f.txt", "original_line": 9})
+    'duplicate of line N of another document'
     """
+    document = details.get("original_document") if details else None
+    if isinstance(document, str) and document:
+        reason = reason.replace(document, OTHER_DOCUMENT)
     text = _PARENTHESISED.sub(" ", _QUOTED.sub(" ", reason)).split(":", 1)[0]
     return _SPACES.sub(" ", _NUMBER.sub("N", text)).strip(" ,;-") or reason
 
@@ -75,7 +88,7 @@ class CleaningStatistics:
     def add_result(self, result: Result) -> None:
         self.add_record(document_summary(result))
         for removal in result.removals:
-            self._add_removal(removal.filter, removal.reason)
+            self._add_removal(removal.filter, removal.reason, removal.details)
 
     def add_record(self, record: dict[str, Any]) -> None:
         """Count one report record: a document summary or a removal (`filter` and `reason`).
@@ -90,10 +103,11 @@ class CleaningStatistics:
             return
         if not isinstance(record.get("filter"), str) or not isinstance(record.get("reason"), str):
             raise ValueError("neither a removal (needs 'filter' and 'reason') nor a document record")
-        self._add_removal(record["filter"], record["reason"])
+        details = record.get("details")
+        self._add_removal(record["filter"], record["reason"], details if isinstance(details, Mapping) else None)
 
-    def _add_removal(self, filter_name: str, reason: str) -> None:
-        self.removals[(filter_name, reason_kind(reason))] += 1
+    def _add_removal(self, filter_name: str, reason: str, details: Mapping[str, Any] | None = None) -> None:
+        self.removals[(filter_name, reason_kind(reason, details))] += 1
 
     @property
     def duplicates(self) -> int:

@@ -63,3 +63,22 @@ def test_stats_names_bad_report_lines(tmp_path: Path) -> None:
     assert f"{report}:2: not valid JSON" in done.stderr and f"{report}:3: neither a removal" in done.stderr
     assert json.loads(done.stdout)["removals_by_filter"] == {"ad-marker": 1}
     assert CleaningStatistics().format_table().startswith("documents")
+
+
+def test_reason_kind_groups_duplicates_without_taking_the_original_document_apart() -> None:
+    # The original's name is not a number, evidence or a colon's tail, whatever it holds.
+    for document in ("seeds/002_1d7f724c3669c58c.txt", "docs.jsonl:7", "pages/2016 (copy).txt"):
+        reason = f"duplicate of line 9 of {document} (estimated similarity 0.91)"
+        assert reason_kind(reason, {"original_document": document, "original_line": 9}) == "duplicate of line N of another document"
+
+
+def test_stats_of_a_report_with_duplicates_name_no_mangled_file(tmp_path: Path) -> None:
+    report = tmp_path / "report.jsonl"
+    done = run("clean", str(SEEDS), "-o", str(tmp_path / "out"), "--report", str(report), "--stats")
+    assert done.returncode == 0, done.stderr
+    table = run("stats", str(report))
+    assert table.returncode == 0 and table.stdout in done.stderr
+    assert "near-duplicate   duplicate of line N of another document" in table.stdout
+    assert "N_N" not in table.stdout and "seeds/N" not in table.stdout
+    as_json = json.loads(run("stats", str(report), "--json").stdout)
+    assert {"filter": "near-duplicate", "reason": "duplicate of line N of another document", "count": 1} in as_json["removals_by_reason"]
