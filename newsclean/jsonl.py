@@ -85,10 +85,14 @@ def _parse_object(raw: bytes, source: str, line: int) -> Union[dict[str, Any], J
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         return JsonlLineError(source, line, f"not UTF-8 (bad byte at offset {error.start}); JSON lines must be UTF-8")
+    # Without its line ending, so an error's column is a column of the line as an editor shows
+    # it (a line cut short fails past its end, not at column 1 of the next line).
+    text = text.rstrip("\r\n")
     try:
         record = json.loads(text)
     except json.JSONDecodeError as error:
-        return JsonlLineError(source, line, f"not valid JSON ({error.msg} at column {error.colno})")
+        where = f"at column {error.colno}" + (", the end of the line: is it cut short?" if error.pos >= len(text) else "")
+        return JsonlLineError(source, line, f"not valid JSON ({error.msg} {where})")
     if not isinstance(record, dict):
         return JsonlLineError(source, line, f"a JSON {type(record).__name__}, not an object")
     return record

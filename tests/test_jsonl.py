@@ -115,3 +115,17 @@ def test_reader_yields_documents_and_errors_in_order(tmp_path: Path) -> None:
     assert items[0].document.lines == ("One line.",)
     assert isinstance(items[1], JsonlLineError) and items[1].line == 2
     assert isinstance(items[2], JsonlRecord) and items[2].document.id == "3" and items[2].record["id"] == 3
+
+
+def test_a_malformed_line_is_reported_at_its_real_column(tmp_path) -> None:
+    # The column counts in the line without its line ending: a line cut short fails at its
+    # end (here column 26), a bad character where it is, with \n and \r\n endings alike.
+    source = tmp_path / "docs.jsonl"
+    article = (SEEDS / "000_8f364771f0068d94.txt").read_text(encoding="utf-8")
+    good = json.dumps({"id": "good", "text": article})
+    source.write_bytes(f'{good}\n{{"id": "broken", "text": \n{{"id": "bad", "text": x}}\r\n{good}\r\n'.encode())
+    errors = [str(item) for item in read_jsonl(str(source)) if isinstance(item, JsonlLineError)]
+    assert errors == [
+        f"{source}:2: not valid JSON (Expecting value at column 26, the end of the line: is it cut short?); line skipped",
+        f"{source}:3: not valid JSON (Expecting value at column 23); line skipped",
+    ]
