@@ -101,6 +101,21 @@ def plan_outputs(inputs: Iterable[InputFile], outdir: Path) -> list[tuple[InputF
     return plan
 
 
+#: How many of the leftover temporary files a sweep removed are named in the one line saying so.
+NAMED_LEFTOVERS = 5
+
+
+def removed_leftovers_message(removed: Sequence[Path]) -> str:
+    """The one line that says what a sweep of OUTDIR removed: a run killed mid-commit can leave
+    hundreds of temporary files, and a line each would bury the run's own messages, so at
+    most NAMED_LEFTOVERS are named and the rest counted."""
+    if len(removed) == 1:
+        return f"removed {removed[0]}, a partial output left by an earlier run that was killed"
+    named = ", ".join(str(path) for path in removed[:NAMED_LEFTOVERS])
+    more = f" and {len(removed) - NAMED_LEFTOVERS} more" if len(removed) > NAMED_LEFTOVERS else ""
+    return f"removed {len(removed)} partial outputs left by an earlier run that was killed: {named}{more}"
+
+
 def needs_replay(pipeline: Pipeline, wants_every_result: bool) -> bool:
     """Whether inputs that are already done must still go through the pipeline on --resume:
     a stateful filter must see every document in order, and a report must list them all."""
@@ -283,8 +298,9 @@ def clean_files(
         except OutputError as error:
             summary.output_error = str(error)
             return summary
-        for leftover in sweep_temporaries(outdir):
-            warn(f"removed {leftover}, a partial output left by an earlier run that was killed")
+        removed = sweep_temporaries(outdir)
+        if removed:
+            warn(removed_leftovers_message(removed))
     replay = needs_replay(pipeline, on_result is not None)
     work: list[tuple[FileTask, Path | None, bool]] = []
     for item, target in plan:

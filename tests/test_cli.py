@@ -218,3 +218,18 @@ def test_explain_never_creates_an_index(tmp_path: Path) -> None:
     done = run("explain", str(copy), "--index", str(index))
     assert done.returncode == 0 and "near-duplicate: " in done.stdout
     assert index.read_bytes() == before
+
+
+def test_resume_sums_up_a_killed_runs_leftovers_in_one_line(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert run("clean", str(SEEDS), "-o", str(out), "-q").returncode == 0
+    leftovers = [out / f".{page.name}.4242-{number}.newsclean-tmp" for number in range(26) for page in sorted(SEEDS.glob("*.txt"))][:128]
+    for leftover in leftovers:
+        leftover.write_text("partial", encoding="utf-8")
+    done = run("clean", str(SEEDS), "-o", str(out), "--resume", "-q")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith(
+        f"newsclean: removed 128 partial outputs left by an earlier run that was killed: {sorted(leftovers)[0]}, "
+    )
+    assert done.stderr.endswith(" and 123 more\n")
+    assert not any(leftover.exists() for leftover in leftovers)
