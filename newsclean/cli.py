@@ -140,7 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     explain.add_argument("file", metavar="FILE", help="a text file, or - for stdin")
     explain.add_argument("--json", action="store_true", help="one JSON object per line instead of text")
-    explain.add_argument("--width", type=int, default=100, help="truncate shown text to this many characters (0: never)")
+    explain.add_argument(
+        "--width", type=_width, default=100, help="truncate shown text to this many characters (0: never; default: %(default)s)"
+    )
     explain.add_argument(
         "--index", metavar="PATH",
         help="also show near-duplicates of paragraphs in this index (from 'clean --index'); the index is not changed",
@@ -160,13 +162,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _positive_int(text: str) -> int:
+def _whole_number(text: str) -> int:
     try:
-        value = int(text)
+        return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+
+
+def _positive_int(text: str) -> int:
+    value = _whole_number(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _width(text: str) -> int:
+    """A --width: a whole number, 0 (never truncate) or more; a negative one is a mistake, not 0."""
+    value = _whole_number(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 (never truncate) or more, got {value}")
     return value
 
 

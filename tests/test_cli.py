@@ -233,3 +233,9 @@ def test_resume_sums_up_a_killed_runs_leftovers_in_one_line(tmp_path: Path) -> N
     )
     assert done.stderr.endswith(" and 123 more\n")
     assert not any(leftover.exists() for leftover in leftovers)
+
+
+def test_explain_refuses_a_negative_width() -> None:
+    done = run("explain", str(SEEDS / "000_8f364771f0068d94.txt"), "--width", "-5")
+    assert done.returncode == 2 and done.stdout == ""
+    assert "argument --width: must be 0 (never truncate) or more, got -5" in done.stderr
