@@ -279,7 +279,7 @@ def input_error(path: Path, error: OSError) -> InputError:
     if isinstance(error, FileNotFoundError):
         if path.is_symlink():
             return InputError(f"{path}: is a broken symbolic link (its target does not exist)")
-        return InputError(f"{path}: no such file")
+        return InputError(f"{path}: no such file or directory")
     if isinstance(error, PermissionError):
         return InputError(f"{path}: permission denied; check the file's permissions")
     if error.errno == errno.ELOOP:

@@ -59,7 +59,7 @@ def _open_binary(source: str) -> IO[bytes]:
     except IsADirectoryError:
         raise InputError(f"{source}: is a directory; give a JSON-lines file") from None
     except FileNotFoundError:
-        raise InputError(f"{source}: no such file") from None
+        raise InputError(f"{source}: no such file or directory") from None
     except PermissionError:
         raise InputError(f"{source}: permission denied; check the file's permissions") from None
 

@@ -79,7 +79,7 @@ def test_missing_input_fails_that_input_only(tmp_path: Path) -> None:
     seed = SEEDS / "000_8f364771f0068d94.txt"
     done = run("clean", str(tmp_path / "missing.txt"), str(seed), "-o", str(tmp_path / "out"))
     assert done.returncode == 1
-    assert "missing.txt: no such file" in done.stderr
+    assert "missing.txt: no such file or directory" in done.stderr
     assert (tmp_path / "out" / seed.name).read_text(encoding="utf-8")
 
 
@@ -239,3 +239,12 @@ def test_explain_refuses_a_negative_width() -> None:
     done = run("explain", str(SEEDS / "000_8f364771f0068d94.txt"), "--width", "-5")
     assert done.returncode == 2 and done.stdout == ""
     assert "argument --width: must be 0 (never truncate) or more, got -5" in done.stderr
+
+
+def test_explain_names_a_missing_file_as_clean_does(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.txt"
+    explained = run("explain", str(missing))
+    cleaned = run("clean", str(missing), "-o", str(tmp_path / "out"))
+    assert explained.returncode == cleaned.returncode == 1
+    message = f"{missing}: no such file or directory"
+    assert f"error: {message}\n" in explained.stderr and f"error: {message}\n" in cleaned.stderr

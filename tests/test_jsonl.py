@@ -91,7 +91,7 @@ def test_usage_errors(tmp_path: Path) -> None:
     done = run("clean", str(SEEDS), "-o", str(tmp_path / "out"), "--removals")
     assert done.returncode == 2 and "--removals needs JSON-lines output" in done.stderr
     done = run("clean", "--jsonl", str(tmp_path / "missing.jsonl"), "-o", str(tmp_path / "out.jsonl"))
-    assert done.returncode == 1 and "missing.jsonl: no such file" in done.stderr
+    assert done.returncode == 1 and "missing.jsonl: no such file or directory" in done.stderr
 
 
 def test_jsonl_with_dedup_drops_repeated_paragraphs(tmp_path: Path) -> None:
