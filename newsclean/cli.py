@@ -92,7 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
         "with stdin input (-), -o names the output file (default: stdout)",
     )
     clean.add_argument("--glob", default="*.txt", help="file-name pattern inside directories (default: %(default)s)")
-    clean.add_argument("--report", metavar="FILE", help="write one JSON line per removal (file, line, filter, reason, text)")
+    clean.add_argument(
+        "--report", metavar="FILE",
+        help="write one JSON line per removal (file, line, filter, reason, text) and one "
+        "'\"kind\": \"document\"' summary line per document (lines, paragraphs, characters in and out)",
+    )
     clean.add_argument("--no-dedup", action="store_true", help="do not drop near-duplicate paragraphs across inputs")
     clean.add_argument(
         "--index", metavar="PATH",

@@ -4,6 +4,8 @@ temporary directory), so the copy-paste examples stay true."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -37,3 +39,16 @@ def test_testing_guide_examples_pass() -> None:
     assert len(tests) == 3
     for test in tests:
         test()
+
+
+def test_readme_explain_excerpts_are_real_output() -> None:
+    """The README's `explain` excerpts are copies of what `explain` prints at its default width."""
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split("## The seeds, cleaned", 1)[1].split("\n## ", 1)[0]
+    excerpts = re.findall(r"((?:\n    .*)+)", section)
+    assert len(excerpts) == 2
+    for excerpt, seed in zip(excerpts, ("001_093badba0021ab0b.txt", "003_f62884ef3a0fed5e.txt")):
+        shown = [line[4:] for line in excerpt.strip("\n").split("\n")]
+        done = subprocess.run([sys.executable, "-m", "newsclean", "explain", f"seeds/{seed}"], capture_output=True, text=True, cwd=ROOT, timeout=60)
+        real = done.stdout.splitlines()
+        assert done.returncode == 0 and len(shown) >= 5
+        assert [line for line in shown if line not in real] == []
