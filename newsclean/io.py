@@ -1068,13 +1068,33 @@ class AtomicWrites:
         self._filesystems.clear()
 
 
+def is_special_file(path: Path) -> bool:
+    """Whether `path` exists and is neither a regular file nor a directory (after symbolic
+    links): a device (/dev/null), a named pipe or a socket. An output there is written into it;
+    renaming a file over it would replace the device (as root) or fail."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
 def atomic_write_chunks(path: Path, chunks: Iterable[str]) -> None:
     """Write text to path via a temporary file in the same directory, fsync, rename and fsync
     the directory, so the path holds either its old content or the complete new one, never a
-    part.
+    part. A device or named pipe at `path` (`is_special_file`: /dev/null, /dev/stdout) is
+    written into as it is, never replaced.
 
     Raises OutputError (with the temporary file removed) when the write fails.
     """
+    if is_special_file(path):
+        try:
+            with open(path, "wb") as special:
+                for chunk in chunks:
+                    special.write(chunk.encode("utf-8"))
+        except OSError as error:
+            raise _output_error(path, error) from None
+        return
     writes = AtomicWrites()
     writes.stage(path, (chunk.encode("utf-8") for chunk in chunks))
     try:
@@ -1099,8 +1119,16 @@ class JsonlWriter:
         self.path = path
         self.resumable = resumable
         self._temporary: str | None = None
+        self._owns_stream = False
         if path == "-":
             self._stream = sys.stdout
+        elif is_special_file(Path(path)):
+            # /dev/null, a named pipe, /dev/stdout: written as it is, never replaced by a file.
+            try:
+                self._stream = open(path, "w", encoding="utf-8", newline="\n")  # noqa: SIM115 -- closed by close()
+            except OSError as error:
+                raise _output_error(Path(path), error, resumable=resumable) from None
+            self._owns_stream = True
         else:
             target = Path(path)
             try:
@@ -1127,7 +1155,14 @@ class JsonlWriter:
     def close(self) -> None:
         """Finish the file: flush, fsync and rename it into place."""
         if self._temporary is None:
-            self._stream.flush()
+            try:
+                self._stream.flush()
+                if self._owns_stream:
+                    self._stream.close()
+            except OSError as error:
+                if self.path == "-" or isinstance(error, BrokenPipeError):
+                    raise
+                raise _output_error(Path(self.path), error, resumable=self.resumable) from None
             return
         try:
             self._stream.flush()

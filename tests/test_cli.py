@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
+import threading
 from pathlib import Path
+
+import pytest
 
 from .conftest import SEEDS
 
@@ -248,3 +252,28 @@ def test_explain_names_a_missing_file_as_clean_does(tmp_path: Path) -> None:
     assert explained.returncode == cleaned.returncode == 1
     message = f"{missing}: no such file or directory"
     assert f"error: {message}\n" in explained.stderr and f"error: {message}\n" in cleaned.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+@pytest.mark.parametrize("option", ["jsonl output", "report", "stdin output"])
+def test_an_output_that_is_a_named_pipe_is_written_into_not_replaced(tmp_path: Path, option: str) -> None:
+    # /dev/null, /dev/stdout or a pipe as an output: renaming a file over it replaced the device
+    # (as root: /dev/full became a plain file) or failed. A named pipe stands in for them here.
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    received: list[bytes] = []
+    # A daemon: if the run replaced the pipe instead of opening it, the reader waits forever.
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()), daemon=True)
+    reader.start()
+    seed = SEEDS / "000_8f364771f0068d94.txt"
+    if option == "jsonl output":
+        done = run("clean", str(seed), "--format", "jsonl", "-o", str(pipe))
+    elif option == "report":
+        done = run("clean", str(seed), "-o", str(tmp_path / "out"), "--report", str(pipe))
+    else:
+        done = run("clean", "-", "-o", str(pipe), stdin=seed.read_text(encoding="utf-8"))
+    reader.join(timeout=10)
+    assert done.returncode == 0, done.stderr
+    assert stat.S_ISFIFO(os.stat(pipe).st_mode) and not reader.is_alive()
+    assert b"Syria" in received[0] if option != "report" else received[0].startswith(b"{")
+    assert [path.name for path in tmp_path.iterdir() if path.name.endswith(".newsclean-tmp")] == []
