@@ -17,10 +17,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from hypothesis import strategies as st
-
 from .document import Document
 from .wordlists import load_phrase_list
+
+
+def _hypothesis_setup_hook() -> None:
+    """Called by hypothesis through the `hypothesis` entry point: st.from_type(Document) draws
+    scraped pages.
+
+    Defined before this module imports hypothesis, because that import runs the entry point
+    (and so this hook) when hypothesis was not imported yet: this module is then half-imported,
+    so the hook finds hypothesis's strategies itself and defers building the strategy (from
+    names defined further down) until it is first drawn from.
+    """
+    from hypothesis import strategies as st
+
+    st.register_type_strategy(Document, st.deferred(lambda: scraped_documents().map(lambda page: page.to_document())))
+
+
+from hypothesis import strategies as st  # noqa: E402 -- after the hook: see its docstring
 
 __all__ = [
     "Article",
@@ -286,9 +301,3 @@ def near_duplicate_pairs(draw: st.DrawFn, edit_rate: float = 0.05, min_words: in
     for position in positions:
         variant[position] = draw(st.sampled_from([word for word in replacements if word != words[position]]))
     return NearDuplicatePair(original, " ".join(variant), tuple(positions))
-
-
-def _hypothesis_setup_hook() -> None:
-    """Called by hypothesis through the `hypothesis` entry point: st.from_type(Document) draws
-    scraped pages."""
-    st.register_type_strategy(Document, scraped_documents().map(lambda page: page.to_document()))

@@ -3,6 +3,11 @@ kept, and each line they say is dropped is dropped by the filter, for the reason
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +24,8 @@ from newsclean.strategies import (
     word_sections,
 )
 from newsclean.wordlists import foreign_stopwords, words
+
+from .conftest import ROOT
 
 
 @settings(max_examples=60, deadline=None)
@@ -92,3 +99,57 @@ def test_near_duplicate_variant_is_dropped_by_dedup() -> None:
         assert [(r.filter, r.details["original_document"]) for r in result.removals] == [("near-duplicate", "original")]
 
     check()
+
+
+# Importing hypothesis runs its entry points, newsclean's hook among them, so the hook may run
+# while newsclean.strategies is itself importing hypothesis. Each order runs in a fresh
+# interpreter (this one has long imported both) and must end with the strategy registered.
+_FROM_TYPE_DRAWS_A_PAGE = """
+from hypothesis import strategies as st
+from newsclean import Document
+document = st.from_type(Document).example()
+assert isinstance(document, Document) and document.lines, document
+print("registered")
+"""
+IMPORT_ORDERS = {
+    "strategies first": "from newsclean.strategies import scraped_documents",
+    "hypothesis first": "import hypothesis\nimport newsclean.strategies",
+    "package, then strategies as an attribute": "import newsclean\nnewsclean.strategies.articles",
+    "hypothesis alone": "import hypothesis",
+}
+
+
+def _fresh_environment() -> dict[str, str]:
+    environment = {name: value for name, value in os.environ.items() if name != "HYPOTHESIS_NO_PLUGINS"}
+    environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    return environment
+
+
+@pytest.mark.parametrize("imports", IMPORT_ORDERS.values(), ids=IMPORT_ORDERS.keys())
+def test_strategies_import_in_any_order_and_register_document(imports: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", imports + "\n" + _FROM_TYPE_DRAWS_A_PAGE],
+        capture_output=True, text=True, timeout=120, env=_fresh_environment(),
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "registered"
+
+
+def test_pytest_collects_a_test_file_that_imports_strategies_first(tmp_path) -> None:
+    (tmp_path / "test_user.py").write_text(
+        "from newsclean.strategies import scraped_documents\n"
+        "from hypothesis import given, settings, strategies as st\n"
+        "import newsclean\n\n"
+        "@settings(max_examples=3, deadline=None)\n"
+        "@given(scraped_documents(), st.from_type(newsclean.Document))\n"
+        "def test_user(page, document):\n"
+        "    assert newsclean.clean(page.text) == page.expected_text\n"
+        "    assert isinstance(document, newsclean.Document)\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_user.py"],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path, env=_fresh_environment(),
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 passed" in done.stdout
