@@ -36,7 +36,7 @@ class Pipeline:
     keep their state across `run` calls; `close()` releases it (or use `with`).
     """
 
-    def __init__(self, filters: Sequence[Filter], normalise: bool = True) -> None:
+    def __init__(self, filters: Iterable[Filter], normalise: bool = True) -> None:
         self.filters = filters  # type: ignore[assignment]  # stored as a tuple
         self.normalise = normalise
 
@@ -46,11 +46,12 @@ class Pipeline:
         return self._filters
 
     @filters.setter
-    def filters(self, filters: Sequence[Filter]) -> None:
+    def filters(self, filters: Iterable[Filter]) -> None:
+        filters = tuple(_filter_list(filters))  # read once: a generator cannot be read again
         for item in filters:
             if not isinstance(item, Filter):
                 raise TypeError(f"Pipeline takes Filter instances, got {item!r}; build one from newsclean.filters")
-        self._filters = tuple(filters)
+        self._filters = filters
         # How they run (rounds, line-filter runs) is planned once per set of filters.
         self._groups = _filter_groups(self._filters)
 
@@ -262,6 +263,19 @@ class _Background:
 
 #: Rounds of the stateless filters at most; real pages settle in two or three.
 MAX_ROUNDS = 5
+
+
+def _filter_list(filters: object) -> Iterable[Filter]:
+    """`filters` if it is a collection of filters to read, else a TypeError saying to pass a
+    list: one filter, or a filter's name, is not a list of them."""
+    if isinstance(filters, Filter):
+        raise TypeError(f"Pipeline takes a list of filters, not one {type(filters).__name__}: pass it in a list, [filter]")
+    if isinstance(filters, (str, bytes)) or not isinstance(filters, Iterable):
+        raise TypeError(
+            f"Pipeline takes a list of filters, not the {type(filters).__name__} {filters!r}: pass Filter "
+            "instances in a list, e.g. Pipeline([AdMarkerFilter(), ShareButtonFilter()])"
+        )
+    return filters
 
 
 def _filter_groups(filters: Sequence[Filter]) -> list[tuple[Filter | LineFilterRun, ...]]:
