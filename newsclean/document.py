@@ -47,6 +47,16 @@ class Document:
         return cls(id=id, lines=tuple(split_lines(text)), metadata=dict(metadata or {}))
 
 
+def require_str_id(document_id: object, taker: str) -> None:
+    """Raise a TypeError unless a document id is a str: ids name originals in removals and are
+    stored in the near-duplicate index, where another type would fail late or be misread."""
+    if not isinstance(document_id, str):
+        raise TypeError(
+            f"{taker} needs each Document's id as a str (a file path, a URL, a record id), not "
+            f"{type(document_id).__name__} {document_id!r}; build it with Document.from_text(text, id=str(...))"
+        )
+
+
 class Paragraph(NamedTuple):
     """A non-empty line as filters see it: its 1-based input line number and normalised text."""
 

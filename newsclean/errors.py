@@ -23,6 +23,11 @@ class IndexBusyError(IndexFileError):
     """Another run holds the near-duplicate index's write lock for longer than the timeout."""
 
 
+class IndexUsageError(NewscleanError):
+    """A near-duplicate index is used where it cannot be: after `close()`, or (an SQLite index)
+    from another thread than the one that opened it. The index file is left untouched."""
+
+
 class BinaryInputError(InputError):
     """An input is not text (NUL bytes, an image, an archive): it is skipped, not cleaned."""
 

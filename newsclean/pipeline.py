@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 from .dedup import NearDuplicateFilter
-from .document import Document, Normalisation, Paragraph, Removal, Result, built_removals, kept_of, remember_kept, with_added_removals
+from .document import Document, Normalisation, Paragraph, Removal, Result, built_removals, kept_of, remember_kept, require_str_id, with_added_removals
 from .filters import (
     AdMarkerFilter,
     ArticleBodyFilter,
@@ -61,6 +61,7 @@ class Pipeline:
             document = Document.from_text(document)
         elif not isinstance(document, Document):
             raise TypeError(f"Pipeline.run takes a Document or str, not {type(document).__name__}")
+        require_str_id(document.id, "Pipeline.run")
         if self.normalise:
             lines, normalisations = normalise_lines(document.lines)
             forget_long_lines(document.lines)

@@ -12,11 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsclean import Document, NearDuplicateFilter, Pipeline, default_pipeline
+from newsclean import Document, NearDuplicateFilter, PageView, Pipeline, default_pipeline
 from newsclean.dedup import IndexSettings, MemoryIndex, Shingling, SQLiteIndex, band_hashes, minhash_signatures, words
-from newsclean.dedup.index import NewParagraph, NewParagraphs
+from newsclean.dedup.index import NewDocument, NewParagraph, NewParagraphs
 from newsclean.dedup.shingles import word_bytes
-from newsclean.errors import IndexBusyError, IndexFileError, NewscleanError
+from newsclean.errors import IndexBusyError, IndexFileError, IndexUsageError, NewscleanError
 
 from .conftest import SEEDS, seed_text
 
@@ -217,6 +217,74 @@ def test_truncated_and_corrupt_files_are_refused(tmp_path: Path) -> None:
     corrupt = tmp_path / "corrupt.db"
     corrupt.write_bytes(data[:100] + b"\xff" * (len(data) - 100))
     assert_refused(corrupt, "corrupt|not a newsclean index")
+
+
+def test_damaged_pages_are_called_corrupt(tmp_path: Path) -> None:
+    path = tmp_path / "seen.db"
+    write_index(path)
+    with sqlite3.connect(path) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.close()
+    data = bytearray(path.read_bytes())
+    page_size = int.from_bytes(data[16:18], "big")
+    data[2 * page_size :] = b"\xff" * (len(data) - 2 * page_size)  # the header and schema stay readable
+    path.write_bytes(bytes(data))
+    with pytest.raises(IndexFileError, match=r"is corrupt \(database disk image is malformed\); restore it from a backup"):
+        with Pipeline([NearDuplicateFilter(index=path)]) as pipeline:
+            pipeline.run(Document.from_text(seed_text("004_16dd4417dd52c2cc.txt"), "004"))
+
+
+def test_a_value_sqlite_refuses_is_not_called_corruption(tmp_path: Path) -> None:
+    with SQLiteIndex(tmp_path / "seen.db", NearDuplicateFilter().settings) as index:
+        with pytest.raises(IndexFileError, match=r"SQLite refused a value \(NOT NULL constraint failed.*document ids must be str") as raised:
+            with index.transaction():
+                index.add_documents([NewDocument(None, [1], [])])  # type: ignore[arg-type]
+    assert "corrupt" not in str(raised.value)
+
+
+def test_an_sqlite_index_used_from_another_thread_says_so(tmp_path: Path) -> None:
+    text = seed_text("004_16dd4417dd52c2cc.txt")
+    with default_pipeline(dedup=True, index=tmp_path / "seen.db") as pipeline:
+        pipeline.run(Document.from_text(text, "004"))
+        raised: list[BaseException] = []
+
+        def run_in_another_thread() -> None:
+            try:
+                pipeline.run(Document.from_text(text, "004 again"))
+            except BaseException as error:  # noqa: BLE001 -- checked by the test's thread
+                raised.append(error)
+
+        thread = threading.Thread(target=run_in_another_thread)
+        thread.start()
+        thread.join()
+        [error] = raised
+        assert isinstance(error, IndexUsageError) and "corrupt" not in str(error)
+        assert "can only be used from the thread that opened it: open one pipeline per thread" in str(error)
+        # The thread that opened it still can: the refusal changed nothing.
+        assert {removal.filter for removal in pipeline.run(Document.from_text(text, "004 copy")).removals} >= {"near-duplicate"}
+
+
+def test_a_closed_sqlite_index_says_it_was_closed(tmp_path: Path) -> None:
+    pipeline = default_pipeline(dedup=True, index=tmp_path / "seen.db")
+    pipeline.run(Document.from_text(seed_text("004_16dd4417dd52c2cc.txt"), "004"))
+    pipeline.close()
+    pipeline.close()  # closing twice is harmless
+    with pytest.raises(IndexUsageError, match=r"seen.db was closed .*build a new pipeline"):
+        pipeline.run(Document.from_text(seed_text("002_1d7f724c3669c58c.txt"), "002"))
+
+
+@pytest.mark.parametrize("document_id", [None, 5, ("a", "b")], ids=["None", "int", "tuple"])
+def test_a_document_id_that_is_not_a_str_is_refused_before_the_index(document_id: object, tmp_path: Path) -> None:
+    text = seed_text("004_16dd4417dd52c2cc.txt")
+    with default_pipeline(dedup=True, index=tmp_path / "seen.db") as pipeline:
+        with pytest.raises(TypeError, match=r"Pipeline.run needs each Document's id as a str"):
+            pipeline.run(Document.from_text(text, document_id))  # type: ignore[arg-type]
+        dedup = pipeline.filters[-1]
+        head, _ = pipeline.split()
+        page = head.run(Document.from_text(text, "004"))
+        with pytest.raises(TypeError, match=r"NearDuplicateFilter needs each Document's id as a str"):
+            dedup.find_removals(PageView(document_id, page.lines, page.kept()))  # type: ignore[arg-type]
+        assert not dedup.index.has_document("004")
 
 
 def test_second_writer_waits_then_fails_clearly(tmp_path: Path) -> None:

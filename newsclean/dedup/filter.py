@@ -18,7 +18,7 @@ from typing import Collection, Iterable, Sequence
 
 import numpy as np
 
-from ..document import Document, Paragraph, Removal, new_removal
+from ..document import Document, Paragraph, Removal, new_removal, require_str_id
 from ..filters.base import Filter, PageView
 from .index import FormEntry, IndexSettings, NewDocument, NewParagraphs, ParagraphIndex, key_order, open_index, sorted_unique
 from .minhash import band_hashes, lsh_bands, minhash_signatures
@@ -168,6 +168,8 @@ class NearDuplicateFilter(Filter):
         in one index transaction with bulk writes (hundreds of documents per call is a good size).
         """
         pages = list(pages)
+        for page in pages:
+            require_str_id(page.document_id, "NearDuplicateFilter")
         batch = _Batch(pages, self)
         if not batch.pages:
             return [[] for _ in pages]

@@ -20,6 +20,7 @@ import contextlib
 import json
 import os
 import sqlite3
+import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from itertools import chain
@@ -28,7 +29,7 @@ from typing import Iterator, NamedTuple, Sequence
 
 import numpy as np
 
-from ..errors import IndexBusyError, IndexFileError
+from ..errors import IndexBusyError, IndexFileError, IndexUsageError
 from ..normalise import NORMALISATION_VERSION
 from .minhash import SCHEME
 from .shingles import Shingling
@@ -522,6 +523,8 @@ class SQLiteIndex(ParagraphIndex):
         exists = self.path.exists() and self.path.stat().st_size > 0
         if exists:
             _check_sqlite_file(self.path)
+        # sqlite3 refuses a connection's use from another thread; `_guard` says so first.
+        self._thread = threading.get_ident()
         try:
             self._connection = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
         except sqlite3.Error as error:
@@ -574,7 +577,18 @@ class SQLiteIndex(ParagraphIndex):
 
     @contextlib.contextmanager
     def _guard(self, doing: str) -> Iterator[None]:
-        """Turn SQLite errors into IndexFileError / IndexBusyError messages that say what to do."""
+        """Refuse a closed index or another thread (IndexUsageError), and turn SQLite errors
+        into IndexFileError / IndexBusyError messages that say what is wrong and what to do."""
+        if self._connection is None:
+            raise IndexUsageError(
+                f"index {self.path} was closed (by close() or the end of a with block); "
+                "build a new pipeline to go on with it"
+            )
+        if threading.get_ident() != self._thread:
+            raise IndexUsageError(
+                f"the SQLite index {self.path} can only be used from the thread that opened it: "
+                "open one pipeline per thread, or use the in-memory index"
+            )
         try:
             yield
         except sqlite3.OperationalError as error:
@@ -584,10 +598,8 @@ class SQLiteIndex(ParagraphIndex):
                     "wait for it to finish, or use another --index path"
                 ) from error
             raise IndexFileError(f"cannot {doing} index {self.path}: {error}") from error
-        except sqlite3.DatabaseError as error:
-            raise IndexFileError(
-                f"index {self.path} is corrupt ({error}); restore it from a backup or pass a new --index path"
-            ) from error
+        except sqlite3.Error as error:
+            raise _sqlite_failure(self.path, doing, error) from error
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
@@ -691,6 +703,33 @@ class SQLiteIndex(ParagraphIndex):
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+
+
+#: SQLite's result codes for a damaged file (extended codes add a suffix: SQLITE_CORRUPT_INDEX).
+_CORRUPTION_CODES = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+#: Their messages, for Pythons before 3.11 (no `sqlite_errorname`).
+_CORRUPTION_MESSAGES = ("malformed", "not a database")
+
+
+def _is_corruption(error: sqlite3.Error) -> bool:
+    """Whether SQLite says the file is damaged, not that it was misused or refused a value."""
+    name = getattr(error, "sqlite_errorname", None)
+    if name is not None:
+        return name.startswith(_CORRUPTION_CODES)
+    return any(message in str(error) for message in _CORRUPTION_MESSAGES)
+
+
+def _sqlite_failure(path: Path, doing: str, error: sqlite3.Error) -> IndexFileError:
+    """The error to raise for an SQLite error other than a busy lock: only a damaged file is
+    called corrupt; a value SQLite cannot store is the caller's (document ids are str)."""
+    if _is_corruption(error):
+        return IndexFileError(f"index {path} is corrupt ({error}); restore it from a backup or pass a new --index path")
+    if isinstance(error, (sqlite3.IntegrityError, sqlite3.InterfaceError)) or "binding parameter" in str(error):
+        return IndexFileError(
+            f"cannot {doing} index {path}: SQLite refused a value ({error}); document ids must be str, "
+            "give each Document a str id"
+        )
+    return IndexFileError(f"cannot {doing} index {path}: {error}")
 
 
 def _check_sqlite_file(path: Path) -> None:
