@@ -39,6 +39,7 @@ class Pipeline:
     def __init__(self, filters: Iterable[Filter], normalise: bool = True) -> None:
         self.filters = filters  # type: ignore[assignment]  # stored as a tuple
         self.normalise = normalise
+        self._texts_numbered = 0  # plain texts given an id "<text N>" so far (`_document_of`)
 
     @property
     def filters(self) -> tuple[Filter, ...]:
@@ -56,18 +57,32 @@ class Pipeline:
         self._groups = _filter_groups(self._filters)
 
     def run(self, document: Document | str) -> Result:
-        """Clean one document (a Document, or text treated as one)."""
-        if isinstance(document, str):
-            document = Document.from_text(document)
-        elif not isinstance(document, Document):
-            raise TypeError(f"Pipeline.run takes a Document or str, not {type(document).__name__}")
-        require_str_id(document.id, "Pipeline.run")
+        """Clean one document (a Document, or text treated as one: see `_document_of` for its id)."""
+        document = self._document_of(document)
         if self.normalise:
             lines, normalisations = normalise_lines(document.lines)
             forget_long_lines(document.lines)
         else:
             lines, normalisations = tuple(document.lines), ()
         return self._apply_filters(Result(document, lines, (), normalisations))
+
+    def _document_of(self, document: Document | str) -> Document:
+        """The Document to clean for what `run` or `run_all` was given.
+
+        A plain text becomes a Document with id "<text>" in a pipeline without stateful
+        filters, where ids matter to no filter. In a pipeline with one (the near-duplicate
+        filter), ids tell documents apart, so each text gets its own id in call order:
+        "<text 1>", "<text 2>", ... (a removal then reads "duplicate of line 3 of <text 1>").
+        """
+        if isinstance(document, str):
+            if not any(item.stateful for item in self.filters):
+                return Document.from_text(document)
+            self._texts_numbered += 1
+            return Document.from_text(document, f"<text {self._texts_numbered}>")
+        if not isinstance(document, Document):
+            raise TypeError(f"Pipeline.run takes a Document or str, not {type(document).__name__}")
+        require_str_id(document.id, "Pipeline.run")
+        return document
 
     def run_normalised(self, document: Document, lines: tuple[str, ...], normalisations: tuple[Normalisation, ...]) -> Result:
         """`run(document)` given `normalise_lines(document.lines)` (`lines`, `normalisations`),
@@ -178,6 +193,7 @@ class Pipeline:
         (`resume_many`), so up to a batch of documents is read ahead of the result yielded.
         """
         head, tail = self.split()
+        documents = map(self._document_of, documents)  # texts numbered by this pipeline, not the head
         if not tail.filters:
             for document in documents:
                 yield head.run(document)

@@ -26,3 +26,44 @@ def test_something_other_than_a_list_of_filters_is_refused_with_what_to_pass(fil
 def test_a_list_of_filters_runs_them_in_order() -> None:
     result = Pipeline([AdMarkerFilter(), ShareButtonFilter()]).run(SCRAPED)
     assert [(removal.line, removal.filter) for removal in result.removals] == [(1, "ad-marker"), (3, "share-button")]
+
+
+# Three front pages of one site: each story is new, the masthead line is the site's template.
+MASTHEAD = "Daily Example News is an independent newspaper that has been read by millions of people every week since 1901."
+STORIES = [
+    "The council voted on Monday to approve a new budget for the town's schools and roads, officials said.",
+    "Residents of the northern district said the flooding had damaged dozens of homes and closed two bridges.",
+    "The company reported a sharp rise in profits for the third quarter, driven by strong sales in Asia.",
+]
+PAGES = [f"{story}\n\n{MASTHEAD}\n" for story in STORIES] + [f"{STORIES[0]}\n"]
+
+
+def near_duplicate_removals(results) -> list[list[tuple[int, str]]]:
+    return [[(removal.line, removal.reason) for removal in result.removals if removal.filter == "near-duplicate"] for result in results]
+
+
+EXPECTED_BY_TEXT = [
+    [],
+    [(3, "duplicate of line 3 of <text 1> (same text after normalisation)")],
+    [(3, "site template line: occurs in 3 documents (template threshold 3)")],
+    [(1, "duplicate of line 1 of <text 1> (same text after normalisation)")],
+]
+
+
+def test_plain_texts_in_a_dedup_pipeline_are_distinct_documents_numbered_in_call_order() -> None:
+    with newsclean.default_pipeline(dedup=True) as pipeline:
+        results = [pipeline.run(page) for page in PAGES]
+    assert [result.document.id for result in results] == ["<text 1>", "<text 2>", "<text 3>", "<text 4>"]
+    assert near_duplicate_removals(results) == EXPECTED_BY_TEXT
+
+
+def test_run_all_numbers_plain_texts_as_run_does_and_goes_on_counting() -> None:
+    with newsclean.default_pipeline(dedup=True) as pipeline:
+        results = list(pipeline.run_all(PAGES))
+        assert near_duplicate_removals(results) == EXPECTED_BY_TEXT
+        assert pipeline.run(PAGES[1]).document.id == "<text 5>"
+
+
+def test_plain_texts_keep_the_id_text_where_no_filter_reads_ids() -> None:
+    assert newsclean.default_pipeline().run(PAGES[0]).document.id == "<text>"
+    assert [newsclean.clean(page) for page in PAGES] == [f"{story}\n\n{MASTHEAD}\n" for story in STORIES] + [f"{STORIES[0]}\n"]
