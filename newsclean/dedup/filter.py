@@ -20,6 +20,7 @@ import numpy as np
 
 from ..document import Document, Paragraph, Removal, new_removal, require_str_id
 from ..filters.base import Filter, PageView
+from ..options import flag, number_in, whole_number
 from .index import FormEntry, IndexSettings, NewDocument, NewParagraphs, ParagraphIndex, key_order, open_index, sorted_unique
 from .minhash import band_hashes, lsh_bands, minhash_signatures
 from .shingles import Shingling, ShingleKind, WordBatch, word_batch, word_bytes
@@ -80,23 +81,24 @@ class NearDuplicateFilter(Filter):
         record: bool = True,
         replay_known: bool = False,
     ) -> None:
-        if not 0.0 < threshold <= 1.0:
-            raise ValueError(f"threshold must be in (0, 1], not {threshold!r}")
-        if template_documents < 2:
-            raise ValueError(f"template_documents must be at least 2, not {template_documents!r}")
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be positive, not {batch_size!r}")
-        self.threshold = threshold
-        self.min_words = min_words
-        self.template_documents = template_documents
-        self.batch_size = batch_size
-        self.record = record
+        owner = "NearDuplicateFilter"
+        self.threshold = number_in(owner, "threshold", threshold, 0, 1, low_open=True)
+        self.min_words = whole_number(owner, "min_words", min_words, 1)
+        self.template_documents = whole_number(owner, "template_documents", template_documents, 2)
+        self.batch_size = whole_number(owner, "batch_size", batch_size, 1)
+        self.record = flag(owner, "record", record)
         # A run mode, not an option: it makes a resumed run write what an uninterrupted one
         # would, so it stays out of the settings a --resume manifest compares.
-        self._replay_known = replay_known
+        self._replay_known = flag(owner, "replay_known", replay_known)
         if isinstance(index, ParagraphIndex):
             self._index, self._owns_index = index, False
         else:
+            _check_index_path(index)
+            number_in(owner, "candidate_threshold", candidate_threshold, 0, 1, low_open=True, high_open=True)
+            num_perm = whole_number(owner, "num_perm", num_perm, 2)
+            seed = whole_number(owner, "seed", seed, 0, (1 << 32) - 1)
+            shingle_size = whole_number(owner, "shingle_size", shingle_size, 1)
+            timeout = number_in(owner, "timeout", timeout, 0, None)
             bands, rows = lsh_bands(candidate_threshold, num_perm)
             settings = IndexSettings(num_perm=num_perm, seed=seed, bands=bands, rows=rows, shingling=Shingling(shingle, shingle_size))
             self._index, self._owns_index = open_index(index, settings, timeout=timeout), True
@@ -372,6 +374,19 @@ class NearDuplicateFilter(Filter):
 def _stored_as_own(form: FormEntry | None, own_paragraphs: Collection[int]) -> bool:
     """Whether an exact form's first stored paragraph is one of the document's own."""
     return form is not None and form.paragraph is not None and form.paragraph in own_paragraphs
+
+
+def _check_index_path(index: object) -> None:
+    """Refuse an `index` that is neither None (in memory), a ParagraphIndex nor a file path."""
+    if index is None:
+        return
+    if not isinstance(index, (str, os.PathLike)):
+        raise TypeError(
+            f"NearDuplicateFilter: index must be None (in memory), a file path or a ParagraphIndex, "
+            f"not {type(index).__name__} {index!r}"
+        )
+    if not os.fspath(index):
+        raise ValueError("NearDuplicateFilter: index is an empty path; pass a file path, or None for an in-memory index")
 
 
 class _Batch:

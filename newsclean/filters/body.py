@@ -18,6 +18,7 @@ from operator import itemgetter
 from typing import Sequence
 
 from ..document import Paragraph, Removal
+from ..options import whole_number
 from .base import Filter, PageView
 from .prose import LineShape, line_shape
 
@@ -40,7 +41,7 @@ class ArticleBodyFilter(Filter):
     name = "outside-body"
 
     def __init__(self, furniture_cost: int = FURNITURE_COST) -> None:
-        self.furniture_cost = furniture_cost
+        self.furniture_cost = whole_number("ArticleBodyFilter", "furniture_cost", furniture_cost, 0)
 
     def find_removals(self, page: PageView) -> list[Removal]:
         paragraphs = page.paragraphs  # in line order, as the pipeline passes them

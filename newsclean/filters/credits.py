@@ -16,6 +16,7 @@ import regex
 
 from ..document import Removal
 from ..memo import line_memo
+from ..options import whole_number
 from ..wordlists import count_words, load_phrase_list, may_contain_any
 from .base import Filter, PageView
 from .prose import ends_like_sentence, has_several_sentences, is_title_like, reports_speech
@@ -105,7 +106,7 @@ class PhotoCreditFilter(Filter):
     name = "photo-credit"
 
     def __init__(self, max_caption_words: int = _MAX_CAPTION_WORDS) -> None:
-        self.max_caption_words = max_caption_words
+        self.max_caption_words = whole_number("PhotoCreditFilter", "max_caption_words", max_caption_words, 0)
 
     def find_removals(self, page: PageView) -> list[Removal]:
         paragraphs = page.paragraphs

@@ -21,6 +21,7 @@ from langdetect.lang_detect_exception import LangDetectException
 
 from ..document import Paragraph, Removal
 from ..memo import line_memo_per_settings
+from ..options import number_in, whole_number
 from ..wordlists import (
     OTHER_LANGUAGES,
     cached_words,
@@ -117,11 +118,11 @@ class LanguageFilter(Filter):
         foreign_share: float = 0.2,
         min_langdetect_probability: float = 0.9,
     ) -> None:
-        self.min_latin_share = min_latin_share
-        self.min_words = min_words
-        self.english_share = english_share
-        self.foreign_share = foreign_share
-        self.min_langdetect_probability = min_langdetect_probability
+        self.min_latin_share = number_in("LanguageFilter", "min_latin_share", min_latin_share, 0, 1)
+        self.min_words = whole_number("LanguageFilter", "min_words", min_words, 0)
+        self.english_share = number_in("LanguageFilter", "english_share", english_share, 0, 1)
+        self.foreign_share = number_in("LanguageFilter", "foreign_share", foreign_share, 0, 1)
+        self.min_langdetect_probability = number_in("LanguageFilter", "min_langdetect_probability", min_langdetect_probability, 0, 1)
 
     def prepare(self) -> None:
         """Load langdetect's profiles (0.2 s, a 38 MB matrix) and the function-word lists."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import regex
 
 from ..document import Paragraph, Removal
+from ..options import whole_number
 from ..wordlists import count_words, may_contain_any
 from .base import LineFilter
 from .prose import reports_speech
@@ -46,7 +47,7 @@ class LegalNoticeFilter(LineFilter):
     name = "legal-notice"
 
     def __init__(self, max_words: int = _MAX_NOTICE_WORDS) -> None:
-        self.max_words = max_words
+        self.max_words = whole_number("LegalNoticeFilter", "max_words", max_words, 1)
 
     def judge_line(self, paragraph: Paragraph) -> Removal | None:
         kind = self.notice_kind(paragraph.text)

@@ -14,6 +14,7 @@ import regex
 
 from ..document import Paragraph, Removal
 from ..memo import line_memo
+from ..options import phrase_list, whole_number
 from ..wordlists import COUNT_FROM_LIST_CHARACTERS, cached_words, count_words, load_phrase_list, plain_lowered
 from .base import LineFilter
 
@@ -49,7 +50,7 @@ class AdMarkerFilter(LineFilter):
     name = "ad-marker"
 
     def __init__(self, markers: Iterable[str] | None = None) -> None:
-        phrases = load_phrase_list("ad_markers") if markers is None else tuple(markers)
+        phrases = load_phrase_list("ad_markers") if markers is None else phrase_list("AdMarkerFilter", "markers", markers)
         self.markers = frozenset(line_key(phrase) for phrase in phrases)
         self._plain_markers = _plain_marker_lines(self.markers)
 
@@ -114,7 +115,7 @@ class ShareButtonFilter(LineFilter):
     name = "share-button"
 
     def __init__(self, max_words: int = _MAX_BUTTON_WORDS) -> None:
-        self.max_words = max_words
+        self.max_words = whole_number("ShareButtonFilter", "max_words", max_words, 1)
 
     def judge_line(self, paragraph: Paragraph) -> Removal | None:
         reason = self.drop_reason(paragraph.text)

@@ -12,6 +12,7 @@ import re
 import regex
 
 from ..document import Paragraph, Removal
+from ..options import whole_number
 from ..wordlists import count_words, plain_lowered
 from .base import LineFilter
 from .prose import reports_speech
@@ -62,7 +63,7 @@ class PromptFilter(LineFilter):
     name = "prompt"
 
     def __init__(self, max_words: int = _MAX_PROMPT_WORDS) -> None:
-        self.max_words = max_words
+        self.max_words = whole_number("PromptFilter", "max_words", max_words, 1)
 
     def judge_line(self, paragraph: Paragraph) -> Removal | None:
         kind = self.prompt_kind(paragraph.text)

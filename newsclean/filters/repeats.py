@@ -12,6 +12,7 @@ from collections import defaultdict
 
 from ..document import Removal
 from ..memo import line_memo_per_settings
+from ..options import whole_number
 from ..wordlists import count_words
 from .base import Filter, PageView
 from .markers import line_key
@@ -41,7 +42,7 @@ class RepeatedLineFilter(Filter):
     name = "repeated-line"
 
     def __init__(self, max_words: int = _MAX_REPEATED_WORDS) -> None:
-        self.max_words = max_words
+        self.max_words = whole_number("RepeatedLineFilter", "max_words", max_words, 1)
         self._last_page: tuple[tuple[str, ...], int, list[str], dict[str, list[int]]] | None = None
 
     def find_removals(self, page: PageView) -> list[Removal]:

@@ -16,6 +16,7 @@ import regex
 
 from ..document import Paragraph, Removal, new_removals
 from ..memo import line_memo, line_memo_per_settings
+from ..options import whole_number
 from ..wordlists import count_words, may_contain_any, plain_lowered
 from .base import Filter, PageView
 from .prose import is_title_like, line_shape
@@ -112,7 +113,7 @@ class CommentSectionFilter(Filter):
     name = "comment-section"
 
     def __init__(self, metadata_window: int = 3) -> None:
-        self.metadata_window = metadata_window
+        self.metadata_window = whole_number("CommentSectionFilter", "metadata_window", metadata_window, 0)
 
     def find_removals(self, page: PageView) -> list[Removal]:
         paragraphs = page.paragraphs
@@ -244,9 +245,9 @@ class NavigationFilter(Filter):
     name = "navigation"
 
     def __init__(self, max_words: int = 8, min_run: int = 4, max_related_words: int = 25) -> None:
-        self.max_words = max_words
-        self.min_run = min_run
-        self.max_related_words = max_related_words
+        self.max_words = whole_number("NavigationFilter", "max_words", max_words, 1)
+        self.min_run = whole_number("NavigationFilter", "min_run", min_run, 1)
+        self.max_related_words = whole_number("NavigationFilter", "max_related_words", max_related_words, 1)
 
     def find_removals(self, page: PageView) -> list[Removal]:
         paragraphs = page.paragraphs
@@ -293,8 +294,8 @@ class NavigationFilter(Filter):
         title-like; this changes it) that are not already dropped."""
         for index in dropped:
             title_like[index] = 0
-        # A run of min_run or more title-like paragraphs (a run of any length is at least one).
-        for run in re.finditer(rb"\x01{%d,}" % max(self.min_run, 1), title_like):
+        # A run of min_run (at least 1, checked when built) or more title-like paragraphs.
+        for run in re.finditer(rb"\x01{%d,}" % self.min_run, title_like):
             self._drop_menu(range(run.start(), run.end()), paragraphs, dropped)
 
     def _drop_menu(self, run: range, paragraphs: Sequence[Paragraph], dropped: dict[int, Removal]) -> None:
