@@ -191,7 +191,16 @@ class Pipeline:
 
         Results come lazily and in order; the stateful filters get them in `bounded_batches`
         (`resume_many`), so up to a batch of documents is read ahead of the result yielded.
+        A single text is refused at once (it would be cleaned one character at a time).
         """
+        if isinstance(documents, (str, bytes, Document)):
+            raise TypeError(
+                f"Pipeline.run_all takes an iterable of documents or texts, not one {type(documents).__name__}: "
+                "use Pipeline.run for one document, or pass a list"
+            )
+        return self._run_all(documents)
+
+    def _run_all(self, documents: Iterable[Document | str]) -> Iterator[Result]:
         head, tail = self.split()
         documents = map(self._document_of, documents)  # texts numbered by this pipeline, not the head
         if not tail.filters:

@@ -67,3 +67,11 @@ def test_run_all_numbers_plain_texts_as_run_does_and_goes_on_counting() -> None:
 def test_plain_texts_keep_the_id_text_where_no_filter_reads_ids() -> None:
     assert newsclean.default_pipeline().run(PAGES[0]).document.id == "<text>"
     assert [newsclean.clean(page) for page in PAGES] == [f"{story}\n\n{MASTHEAD}\n" for story in STORIES] + [f"{STORIES[0]}\n"]
+
+
+@pytest.mark.parametrize("single", [PAGES[0], PAGES[0].encode(), newsclean.Document.from_text(PAGES[0], "a.txt")], ids=["str", "bytes", "Document"])
+def test_run_all_refuses_one_document_at_the_call_and_points_to_run(single: object) -> None:
+    pipeline = newsclean.default_pipeline()
+    with pytest.raises(TypeError, match=r"run_all takes an iterable of documents or texts, not one .*use Pipeline.run for one document"):
+        pipeline.run_all(single)  # type: ignore[arg-type]  # refused before any result is asked for
+    assert [result.text for result in pipeline.run_all([PAGES[0]])] == [PAGES[0]]
