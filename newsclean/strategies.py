@@ -119,13 +119,16 @@ def word_sections(name: str) -> dict[str, tuple[str, ...]]:
 
 @dataclass(frozen=True)
 class Article:
-    """English news paragraphs; cleaning `text` must keep every one of them."""
+    """English news paragraphs; cleaning `text` must keep every one of them, so
+    `clean(article.text) == article.text`."""
 
     paragraphs: tuple[str, ...]
 
     @property
     def text(self) -> str:
-        return "\n\n".join(self.paragraphs) + "\n"
+        """The paragraphs separated by blank lines, ending in a newline; "" for no paragraphs
+        (`articles(min_paragraphs=0)`), which is what cleaning an empty text returns."""
+        return "\n\n".join(self.paragraphs) + "\n" if self.paragraphs else ""
 
 
 @dataclass(frozen=True)

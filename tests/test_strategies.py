@@ -35,6 +35,19 @@ def test_articles_are_kept_whole(article) -> None:
     assert all(len(words(paragraph)) >= 25 for paragraph in article.paragraphs)
 
 
+@settings(max_examples=40, deadline=None)
+@given(articles(min_paragraphs=0, max_paragraphs=2))
+def test_articles_of_any_allowed_size_are_kept_whole_even_empty(article) -> None:
+    assert newsclean.clean(article.text) == article.text
+    assert article.text.count("\n\n") == max(len(article.paragraphs) - 1, 0)
+
+
+@settings(max_examples=5)
+@given(articles(min_paragraphs=0, max_paragraphs=0))
+def test_an_article_without_paragraphs_is_the_empty_text(article) -> None:
+    assert article.text == newsclean.clean("") == ""
+
+
 @settings(max_examples=80, deadline=None)
 @given(articles(min_paragraphs=2), boilerplate_lines() | non_english_fragments())
 def test_each_boilerplate_line_is_dropped_by_the_named_filter(article, line) -> None:
