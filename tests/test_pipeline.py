@@ -75,3 +75,21 @@ def test_run_all_refuses_one_document_at_the_call_and_points_to_run(single: obje
     with pytest.raises(TypeError, match=r"run_all takes an iterable of documents or texts, not one .*use Pipeline.run for one document"):
         pipeline.run_all(single)  # type: ignore[arg-type]  # refused before any result is asked for
     assert [result.text for result in pipeline.run_all([PAGES[0]])] == [PAGES[0]]
+
+
+class LastParagraphFilter(newsclean.Filter):
+    """The mistake docs/usage.md warns about: a filter that judges a line by its position."""
+
+    name = "last-paragraph"
+
+    def find_removals(self, page: newsclean.PageView) -> list[newsclean.Removal]:
+        return [self.removal(page.paragraphs[-1], "last paragraph")] if page.paragraphs else []
+
+
+def test_a_filter_that_judges_by_position_runs_in_every_round_as_documented() -> None:
+    from newsclean.pipeline import MAX_ROUNDS
+
+    text = "".join(f"{story}\n\n" for story in STORIES * 3)  # nine paragraphs
+    result = Pipeline([LastParagraphFilter()]).run(text)
+    assert MAX_ROUNDS == 5  # the number docs/usage.md gives
+    assert [removal.line for removal in result.removals] == [9, 11, 13, 15, 17]
