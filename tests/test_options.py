@@ -74,3 +74,38 @@ def test_a_list_of_one_marker_drops_that_marker_line_only() -> None:
     text = "Promoted by Acme\n\nThe minister resigned on Monday after a week of protests, Acme reported.\n\nP\n"
     result = Pipeline([AdMarkerFilter(markers=["Promoted by Acme"])]).run(text)
     assert [(removal.line, removal.filter) for removal in result.removals] == [(1, "ad-marker")]
+
+
+NOTICE = "© 2024 Daily Example News. All rights reserved."
+ARTICLE = f"The minister resigned on Monday after a week of protests in the capital.\n\n{NOTICE}\n"
+
+
+def test_an_option_cannot_change_after_the_filter_is_built() -> None:
+    legal = LegalNoticeFilter()
+    pipeline = Pipeline([legal])
+    assert [removal.line for removal in pipeline.run(ARTICLE).removals] == [3]
+    # The pipeline remembers this line's verdict: a smaller max_words would be ignored for it.
+    with pytest.raises(AttributeError, match=r"LegalNoticeFilter.max_words cannot change once the filter is built .*build a new filter"):
+        legal.max_words = 2
+    assert legal.max_words == LegalNoticeFilter().max_words
+    assert Pipeline([LegalNoticeFilter(max_words=2)]).run(ARTICLE).removals == ()
+
+
+def test_a_filter_keeps_its_own_state_in_private_attributes_and_survives_pickling() -> None:
+    import pickle
+
+    class CountingFilter(newsclean.Filter):
+        name = "counting"
+
+        def __init__(self) -> None:
+            self._pages = 0
+
+        def find_removals(self, page: newsclean.PageView) -> list[newsclean.Removal]:
+            self._pages += 1
+            return []
+
+    counting = CountingFilter()
+    Pipeline([counting]).run(ARTICLE)
+    assert counting._pages == 1
+    navigation = pickle.loads(pickle.dumps(NavigationFilter(min_run=5)))
+    assert navigation.min_run == 5

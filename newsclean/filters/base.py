@@ -73,9 +73,25 @@ class LineFilter(Filter):
     of the details. So `judge_line` must return None or `self.removal(paragraph, ...)` for the
     paragraph it is given, with a reason and details that do not depend on its line number or
     on earlier calls. A subclass that overrides `find_removals` runs on its own instead.
+
+    Public attributes are the filter's options: set once, in `__init__`, then read-only (see
+    `__setattr__`); state of the filter's own goes in attributes whose names start with "_".
     """
 
     context_free = True
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Set an attribute, refusing to change an option (a public attribute already set): the
+        pipeline remembers each line text's verdict (`LineFilterRun`), and filters derive state
+        from their options when built, so a change would be ignored for lines already judged.
+        Context filters (`Filter`) read their options on every page, so they stay settable."""
+        if not name.startswith("_") and name in self.__dict__:
+            kind = type(self).__name__
+            raise AttributeError(
+                f"{kind}.{name} cannot change once the filter is built (the pipeline remembers its verdicts "
+                f"per line): build a new filter, {kind}({name}=...), and a new pipeline with it"
+            )
+        super().__setattr__(name, value)
 
     def find_removals(self, page: PageView) -> list[Removal]:
         removals = []
