@@ -94,3 +94,12 @@ def test_image_copyright_label_does_not_take_the_paragraph_above() -> None:
 def test_an_article_paragraph_above_a_lone_credit_stays(paragraph: str) -> None:
     text = f"The expedition mapped 40 square kilometres of reef over six weeks in the spring.\n\n{paragraph}\n\nAlexis Rosenfeld / Getty Images\n"
     assert sorted(dropped(text)) == [5]
+
+
+def test_a_caption_with_abbreviated_titles_is_still_one_sentence() -> None:
+    text = (
+        "The governor said the state would appeal the ruling.\n\n"
+        "Gov. Andrew Cuomo speaks during a news conference in Albany, N.Y., Tuesday, Nov. 19, 2019.\n\n"
+        "Hans Pennink / AP\n"
+    )
+    assert sorted(dropped(text)) == [3, 5]

@@ -31,9 +31,10 @@ _SPACES = "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u20
 #: "according to our ..." is left out: a site's own notices say it ("... according to our
 #: privacy policy").
 REPORTED = regex.compile(r"\b(?:said|says|told)\b|\baccording to (?!(?:our|this|these)\b)", regex.IGNORECASE)
-#: A sentence's end followed by another sentence's start: a period (or ! ?) after a lower-case
-#: word of two letters or more (so not "U.S." or "Mr."), then a capital or an opening quote.
-SENTENCE_BREAK = regex.compile(r"\p{Ll}{2}[.!?][\"”’')\]]*\s+[\p{Lu}\"“‘]")
+#: A sentence's end followed by another sentence's start: a period (or ! ?) after three
+#: lower-case letters (so not "U.S.", "Mr." or the "Gov." and "Nov." of captions: "Gov. Andrew
+#: Cuomo speaks ..."), then a capital or an opening quote.
+SENTENCE_BREAK = regex.compile(r"\p{Ll}{3}[.!?][\"”’')\]]*\s+[\p{Lu}\"“‘]")
 
 
 def reports_speech(text: str) -> bool:
