@@ -3,6 +3,7 @@ signatures equal datasketch's MinHash for the same hash values."""
 
 from __future__ import annotations
 
+import tracemalloc
 import zlib
 
 import numpy as np
@@ -49,6 +50,30 @@ def test_signatures_equal_datasketch_minhash(shingling: Shingling) -> None:
         reference = MinHash(num_perm=64, seed=7, hashfunc=int)
         reference.update_batch([int(value) for value in hashes[offsets[row] : offsets[row + 1]]])
         assert np.array_equal(signatures[row], reference.hashvalues), (shingling, SEED_PARAGRAPHS[row : row + 1])
+
+
+def test_a_paragraph_longer_than_a_block_equals_datasketch_and_stays_small() -> None:
+    # 20,000 shingles (a block holds 8,192): reduced a block at a time, not in one buffer of
+    # num_perm x its shingles (a 20 MB paragraph needed 1.6 GB), between two short paragraphs.
+    long_words = [word for _ in range(40) for word in " ".join(SEED_PARAGRAPHS).split()][:20_001]
+    paragraph_words = [words(KERRY), long_words, words(SEED_PARAGRAPHS[3])]
+    hashes, offsets = Shingling("word", 2).hashes(paragraph_words)
+    assert offsets[2] - offsets[1] > 2 * 8192
+    signatures = minhash_signatures(hashes, offsets, num_perm=64, seed=7)
+    for row in range(3):
+        reference = MinHash(num_perm=64, seed=7, hashfunc=int)
+        reference.update_batch([int(value) for value in hashes[offsets[row] : offsets[row + 1]]])
+        assert np.array_equal(signatures[row], reference.hashvalues), row
+    # Memory: a paragraph of 400,000 shingles, whose one-buffer product was 400,000 x 64 x 4
+    # bytes (102 MB), now needs a block's (2 MB) and its own hashes.
+    many = np.arange(400_000, dtype=np.uint64) * 2654435761 % (1 << 32)
+    tracemalloc.start()
+    try:
+        minhash_signatures(many, np.array([0, len(many)]), num_perm=64, seed=7)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20_000_000, peak
 
 
 def test_short_paragraph_is_one_shingle_and_distinct_word_orders_differ() -> None:

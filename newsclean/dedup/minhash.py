@@ -124,13 +124,33 @@ def minhash_signatures(hashes: np.ndarray, offsets: np.ndarray, num_perm: int = 
         members = non_empty[start:stop]
         block = mixed[first_shingle : offsets[members[-1] + 1]]
         if len(block) > buffer.shape[1]:
-            buffer = np.empty((num_perm, len(block)), dtype=np.uint32)
+            # One paragraph longer than a block, alone in it: its minimum a block at a time. A
+            # buffer of all its shingles would be num_perm x 4 bytes a shingle: 1.6 GB for a
+            # 20 MB paragraph of 3.1M words.
+            signatures[members[0]] = _long_signature(block, a, b, buffer)
+            start = stop
+            continue
         permuted = buffer[:, : len(block)]
         np.multiply(a[:, None], block[None, :], out=permuted)
         np.add(permuted, b[:, None], out=permuted)
         signatures[members] = np.minimum.reduceat(permuted, offsets[members] - first_shingle, axis=1).T
         start = stop
     return signatures
+
+
+def _long_signature(mixed: np.ndarray, a: np.ndarray, b: np.ndarray, buffer: np.ndarray) -> np.ndarray:
+    """The MinHash signature of one shingle set larger than `buffer` (num_perm x block), its
+    permuted values computed and reduced a block at a time (the minimum does not care how the
+    shingles are split)."""
+    signature = np.full(len(a), EMPTY_VALUE, dtype=np.uint32)
+    block_size = buffer.shape[1]
+    for start in range(0, len(mixed), block_size):
+        piece = mixed[start : start + block_size]
+        permuted = buffer[:, : len(piece)]
+        np.multiply(a[:, None], piece[None, :], out=permuted)
+        np.add(permuted, b[:, None], out=permuted)
+        np.minimum(signature, permuted.min(axis=1), out=signature)
+    return signature
 
 
 def band_hashes(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
