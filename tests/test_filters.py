@@ -44,7 +44,7 @@ def test_sentences_mentioning_ads_stay(line: str) -> None:
 
 @pytest.mark.parametrize(
     "line",
-    ["Share", "Share this with Facebook", "Copy this link", "Email Facebook Twitter", "Print", "Follow Newsbeat on Instagram, Facebook, Twitter and YouTube."],
+    ["Share", "Share this with Facebook", "Copy this link", "Email Facebook Twitter", "Print", "Follow Newsbeat on Instagram, Facebook, Twitter and YouTube.", "Gift this article"],
 )
 def test_share_and_follow_buttons_go(line: str) -> None:
     assert 1 in dropped(ShareButtonFilter(), line)
@@ -52,7 +52,7 @@ def test_share_and_follow_buttons_go(line: str) -> None:
 
 @pytest.mark.parametrize(
     "line",
-    ["Shares fell 5% after the announcement.", "He said he would share the plan with Facebook's board.", "Follow the money, the senator said."],
+    ["Shares fell 5% after the announcement.", "He said he would share the plan with Facebook's board.", "Follow the money, the senator said.", "Gift aid on the donation was claimed."],
 )
 def test_sentences_mentioning_sharing_stay(line: str) -> None:
     assert dropped(ShareButtonFilter(), line) == {}
@@ -64,6 +64,8 @@ def test_sentences_mentioning_sharing_stay(line: str) -> None:
         ("Sign up for our newsletter to get the latest news delivered to your inbox.", "newsletter"),
         ("Get Personalised Newsletters", "newsletter"),
         ("Already a subscriber? Log in", "subscription"),
+        ("Click here to sign up to our free health newsletter", "newsletter"),
+        ("Our journalism relies on your support. Subscribe today for just £1 a month.", "subscription"),
         ("We use cookies to improve your experience. By continuing you accept our cookie policy.", "cookie"),
     ],
 )

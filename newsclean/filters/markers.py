@@ -86,7 +86,7 @@ _PLAIN_KEY = re.compile(r"(?:[a-z0-9]+(?: [a-z0-9]+)*)?")
 SHARE_ACTIONS = frozenset(
     """share shares sharing shared tweet retweet pin print email e-mail mail facebook twitter x
     linkedin whatsapp messenger pinterest reddit tumblr telegram flipboard pocket sms google
-    bluesky threads mastodon copy bookmark save""".split()
+    bluesky threads mastodon copy bookmark save gift""".split()
 )
 SHARE_FILLER = frozenset(
     """this the with on via to by a an it story article post page link url about and or
