@@ -204,13 +204,17 @@ def test_other_parameters_and_format_version_are_refused(tmp_path: Path) -> None
     assert_refused(path, "format version 99")
 
 
-def test_truncated_and_corrupt_files_are_refused(tmp_path: Path) -> None:
-    path = tmp_path / "seen.db"
+def written_index_bytes(path: Path) -> bytes:
+    """The bytes of an index written at `path`, its WAL checkpointed into the file."""
     write_index(path)
     with sqlite3.connect(path) as connection:
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     connection.close()
-    data = path.read_bytes()
+    return path.read_bytes()
+
+
+def test_truncated_and_corrupt_files_are_refused(tmp_path: Path) -> None:
+    data = written_index_bytes(tmp_path / "seen.db")
     truncated = tmp_path / "truncated.db"
     truncated.write_bytes(data[: len(data) // 2])
     assert_refused(truncated, "truncated")
@@ -221,11 +225,7 @@ def test_truncated_and_corrupt_files_are_refused(tmp_path: Path) -> None:
 
 def test_damaged_pages_are_called_corrupt(tmp_path: Path) -> None:
     path = tmp_path / "seen.db"
-    write_index(path)
-    with sqlite3.connect(path) as connection:
-        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    connection.close()
-    data = bytearray(path.read_bytes())
+    data = bytearray(written_index_bytes(path))
     page_size = int.from_bytes(data[16:18], "big")
     data[2 * page_size :] = b"\xff" * (len(data) - 2 * page_size)  # the header and schema stay readable
     path.write_bytes(bytes(data))
